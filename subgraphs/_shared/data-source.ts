@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+import type { Logger } from './logger.js';
+
+export interface DataSourceSettings {
+  /** mysql://user:pass@host:3306/db, mariadb://… or sqlite:path/to/file.sqlite (sqlite::memory: for tests) */
+  url: string;
+  /** The subgraph's name: its migrations table is `migrations_<name>`. */
+  subgraph: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  log?: Logger;
+}
+
+export function isSqlite(url: string): boolean {
+  return url.startsWith('sqlite:');
+}
+
+/** Builds the subgraph's DataSource. Each subgraph owns its tables and its own migrations table. */
+export function buildDataSource(s: DataSourceSettings): DataSource {
+  const common = {
+    entities: s.entities,
+    migrations: s.migrations,
+    migrationsTableName: `migrations_${s.subgraph}`,
+    synchronize: false,
+    logging: false,
+  } as const;
+  let options: DataSourceOptions;
+  if (isSqlite(s.url)) {
+    const file = s.url.slice('sqlite:'.length);
+    if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+    options = {
+      ...common,
+      type: 'better-sqlite3',
+      database: file,
+      enableWAL: file !== ':memory:',
+      // Several processes may share a file in development: wait instead of failing on a lock.
+      prepareDatabase: (db: { pragma(s: string): unknown }) => void db.pragma('busy_timeout = 5000'),
+    };
+  } else {
+    options = {
+      ...common,
+      type: 'mysql',
+      url: s.url.replace(/^mariadb:/, 'mysql:'),
+      charset: 'utf8mb4_unicode_ci',
+      timezone: 'Z',
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      poolSize: 10,
+    };
+  }
+  return new DataSource(options);
+}
+
+/** Creates the MySQL database named in the URL if it does not exist yet, so a fresh server needs no manual step. */
+export async function ensureDatabase(url: string): Promise<void> {
+  if (isSqlite(url)) return;
+  const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
+  const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_]+$/.test(db)) throw new Error(`DATABASE_URL: database name "${db}" must be letters, digits and _`);
+  const mysql = await import('mysql2/promise');
+  const conn = await mysql.createConnection({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username || 'root'),
+    password: decodeURIComponent(u.password || ''),
+  });
+  try {
+    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await conn.end();
+  }
+}
+
+/** Connects and (optionally) runs pending migrations. */
+export async function openDataSource(s: DataSourceSettings, migrate: boolean): Promise<DataSource> {
+  await ensureDatabase(s.url);
+  const ds = buildDataSource(s);
+  await ds.initialize();
+  if (migrate) {
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    if (ran.length) s.log?.info({ migrations: ran.map((m) => m.name) }, 'migrations applied');
+  }
+  return ds;
+}
+
+/** SQL the entities would need beyond what the migrations created: empty means no drift. */
+export async function schemaDrift(ds: DataSource): Promise<string[]> {
+  const log = await ds.driver.createSchemaBuilder().log();
+  return log.upQueries.map((q) => q.query);
+}

@@ -1,0 +1,145 @@
+import { hostname } from 'node:os';
+import Redis from 'ioredis';
+import { newId } from './ids.js';
+import type { Logger } from './logger.js';
+
+/** A fact that happened in one subgraph, consumed by others (analytics, AI plugins). */
+export interface DomainEvent<T = Record<string, unknown>> {
+  id: string;
+  type: string; // e.g. conversation.opened, message.received, ticket.resolved
+  tenantId: string;
+  occurredAt: string; // ISO-8601
+  data: T;
+}
+
+export type NewEvent<T = Record<string, unknown>> = Omit<DomainEvent<T>, 'id' | 'occurredAt'> & { occurredAt?: string };
+export type EventHandler = (event: DomainEvent) => Promise<void>;
+
+export interface Consumer {
+  stop(): Promise<void>;
+}
+
+/**
+ * Durable bus: Redis Streams with consumer groups when distributed, in-process when embedded, same interface.
+ * Each consumer group sees every event once; a handler that throws leaves the event pending to be retried.
+ */
+export interface EventBus {
+  publish<T extends Record<string, unknown>>(event: NewEvent<T>): Promise<DomainEvent<T>>;
+  consume(group: string, handler: EventHandler): Promise<Consumer>;
+  close(): Promise<void>;
+}
+
+function stamp<T>(e: NewEvent<T>): DomainEvent<T> {
+  return { id: newId(), occurredAt: e.occurredAt ?? new Date().toISOString(), type: e.type, tenantId: e.tenantId, data: e.data };
+}
+
+/** Embedded mode: delivery in the same process, retried a few times with backoff on failure. */
+export function createInProcessEventBus(log: Logger): EventBus {
+  const groups = new Map<string, EventHandler>();
+  const deliver = async (group: string, handler: EventHandler, e: DomainEvent) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await handler(e);
+      } catch (err) {
+        if (attempt >= 5) return log.error({ err, group, eventId: e.id, type: e.type }, 'event handler failed; giving up');
+        await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      }
+    }
+  };
+  return {
+    async publish(e) {
+      const event = stamp(e);
+      for (const [group, handler] of groups) setImmediate(() => void deliver(group, handler, event as DomainEvent));
+      return event;
+    },
+    async consume(group, handler) {
+      groups.set(group, handler);
+      return { stop: async () => void groups.delete(group) };
+    },
+    close: async () => groups.clear(),
+  };
+}
+
+export interface RedisBusOptions {
+  stream?: string;
+  maxLen?: number;
+  /** An entry left pending this long by a dead consumer is claimed by a live one. */
+  claimIdleMs?: number;
+  blockMs?: number;
+}
+
+/** Distributed mode: Redis Streams. A consumer that crashes resumes where its group left off. */
+export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOptions = {}): EventBus {
+  const stream = opts.stream ?? 'huiliu:events';
+  const maxLen = opts.maxLen ?? 1_000_000;
+  const claimIdleMs = opts.claimIdleMs ?? 30_000;
+  const blockMs = opts.blockMs ?? 1000;
+  const writer = new Redis(url, { maxRetriesPerRequest: 3 });
+  const consumers = new Set<Consumer>();
+
+  return {
+    async publish(e) {
+      const event = stamp(e);
+      await writer.xadd(stream, 'MAXLEN', '~', String(maxLen), '*', 'event', JSON.stringify(event));
+      return event;
+    },
+    async consume(group, handler) {
+      const reader = new Redis(url, { maxRetriesPerRequest: null });
+      const name = `${hostname()}-${process.pid}-${newId().slice(0, 8)}`;
+      try {
+        // '0': a group created after events were published still sees them.
+        await reader.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+      } catch (err) {
+        if (!String(err).includes('BUSYGROUP')) throw err;
+      }
+      let running = true;
+      const handle = async (entries: Array<[string, string[]]>) => {
+        for (const [id, fields] of entries) {
+          if (!fields) continue; // deleted by MAXLEN trimming
+          const raw = fields[fields.indexOf('event') + 1];
+          try {
+            await handler(JSON.parse(raw) as DomainEvent);
+            await reader.xack(stream, group, id);
+          } catch (err) {
+            log.warn({ err, group, entry: id }, 'event handler failed; will retry');
+          }
+        }
+      };
+      const loop = (async () => {
+        let sinceClaim = Number.MAX_SAFE_INTEGER;
+        while (running) {
+          try {
+            if (sinceClaim * blockMs >= claimIdleMs / 2) {
+              sinceClaim = 0;
+              const claimed = (await reader.xautoclaim(stream, group, name, claimIdleMs, '0-0', 'COUNT', 100)) as [string, Array<[string, string[]]>];
+              await handle(claimed[1]);
+            }
+            const res = (await reader.xreadgroup('GROUP', group, name, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', stream, '>')) as
+              | Array<[string, Array<[string, string[]]>]>
+              | null;
+            sinceClaim++;
+            if (res) await handle(res[0][1]);
+          } catch (err) {
+            if (!running) break;
+            log.error({ err, group }, 'event consumer error; retrying');
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
+      })();
+      const consumer: Consumer = {
+        stop: async () => {
+          running = false;
+          reader.disconnect();
+          await loop;
+          consumers.delete(consumer);
+        },
+      };
+      consumers.add(consumer);
+      return consumer;
+    },
+    async close() {
+      await Promise.all([...consumers].map((c) => c.stop()));
+      writer.disconnect();
+    },
+  };
+}

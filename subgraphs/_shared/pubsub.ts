@@ -1,0 +1,37 @@
+import { PubSub as MemoryPubSub } from 'graphql-subscriptions';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import Redis from 'ioredis';
+
+/**
+ * Live-update fan-out. Publishers send ids only (never rows): the subscription resolver on whichever replica
+ * holds the socket reloads the row and filters it by tenant and permission.
+ */
+export interface PubSub {
+  publish(topic: string, payload: Record<string, unknown>): Promise<void>;
+  subscribe<T>(topic: string): AsyncIterableIterator<T>;
+  close(): Promise<void>;
+}
+
+/** In-process pub/sub for the embedded single-process mode. */
+export function createMemoryPubSub(): PubSub {
+  const ps = new MemoryPubSub();
+  return {
+    publish: (topic, payload) => ps.publish(topic, payload),
+    subscribe: <T>(topic: string) => ps.asyncIterableIterator<T>(topic),
+    close: async () => undefined,
+  };
+}
+
+/** Redis pub/sub across replicas: one publisher and one subscriber connection, as Redis requires. */
+export function createRedisPubSub(url: string, prefix = 'huiliu:'): PubSub {
+  const publisher = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  const subscriber = new Redis(url, { lazyConnect: false });
+  const ps = new RedisPubSub({ publisher, subscriber });
+  return {
+    publish: (topic, payload) => ps.publish(prefix + topic, payload),
+    subscribe: <T>(topic: string) => ps.asyncIterableIterator(prefix + topic) as AsyncIterableIterator<T>,
+    close: async () => {
+      await ps.close();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { DataSource } from 'typeorm';
+import type { Viewer } from './auth.js';
+import type { SubgraphDefinition } from './build-subgraph.js';
+import type { EventBus } from './events.js';
+import type { Logger } from './logger.js';
+import type { PubSub } from './pubsub.js';
+
+/** What a subgraph's composition root hands to its services: no globals, everything passed down. */
+export interface SubgraphDeps {
+  dataSource: DataSource;
+  pubsub: PubSub;
+  events: EventBus;
+  log: Logger;
+}
+
+/** Background work a subgraph runs beside its server (event consumers, schedulers). */
+export interface Worker {
+  stop(): Promise<void>;
+}
+
+/** Everything one subgraph is, so that the distributed main, the embedded main and the tests assemble it alike. */
+export interface SubgraphModule<S = any, L = any> {
+  name: 'customers' | 'conversations' | 'tickets' | 'knowledge' | 'analytics';
+  defaultPort: number;
+  definition: SubgraphDefinition;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: Function[];
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: Function[];
+  createServices(deps: SubgraphDeps): S;
+  createLoaders(services: S, viewer: Viewer | null): L;
+  /** Idempotent: seeds the demo tenant's rows that this subgraph owns. */
+  seedDemo?(services: S): Promise<void>;
+  startWorkers?(services: S, deps: SubgraphDeps): Promise<Worker[]>;
+}
