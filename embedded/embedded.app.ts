@@ -1,0 +1,65 @@
+import { join, resolve } from 'node:path';
+import { createTokenVerifier, signToken } from '../subgraphs/_shared/auth.js';
+import { DEMO_TENANT } from '../subgraphs/_shared/demo-data.js';
+import { createInProcessEventBus } from '../subgraphs/_shared/events.js';
+import type { Logger } from '../subgraphs/_shared/logger.js';
+import { createMemoryPubSub } from '../subgraphs/_shared/pubsub.js';
+import { runSubgraph, type RunningSubgraph } from '../subgraphs/_shared/run-subgraph.js';
+import { ALL_SUBGRAPHS } from '../subgraphs/registry.js';
+import { startGateway, type RunningGateway } from '../gateway/gateway.server.js';
+import type { EmbeddedConfig } from './config.js';
+
+export interface EmbeddedApp {
+  gateway: RunningGateway;
+  subgraphs: RunningSubgraph[];
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole of Huiliu in one process: each subgraph on its own SQLite file under DATA_DIR and an ephemeral
+ * loopback port, in-process pub/sub and event bus, the gateway on PORT. Same code paths as distributed mode.
+ */
+export async function startEmbedded(config: EmbeddedConfig, log: Logger): Promise<EmbeddedApp> {
+  const pubsub = createMemoryPubSub();
+  const events = createInProcessEventBus(log);
+  const verifier = createTokenVerifier({ secret: config.JWT_SECRET });
+  const dataDir = resolve(config.DATA_DIR);
+  const subgraphs: RunningSubgraph[] = [];
+  for (const module of ALL_SUBGRAPHS) {
+    subgraphs.push(
+      await runSubgraph({
+        module,
+        databaseUrl: `sqlite:${join(dataDir, `${module.name}.sqlite`)}`,
+        migrate: true,
+        pubsub,
+        events,
+        verifier,
+        log: log.child({ subgraph: module.name }),
+        port: 0,
+        host: '127.0.0.1',
+        seedDemo: config.SEED_DEMO,
+      }),
+    );
+  }
+  const gateway = await startGateway({
+    supergraphPath: config.SUPERGRAPH_PATH,
+    subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])),
+    verifier,
+    log,
+    port: config.PORT,
+    host: config.HOST,
+  });
+  const adminToken = await signToken({ tenant: DEMO_TENANT.id, sub: 'demo-admin', roles: ['admin'] }, config.JWT_SECRET, '30d');
+  return {
+    gateway,
+    subgraphs,
+    adminToken,
+    async stop() {
+      await gateway.close();
+      for (const s of subgraphs.reverse()) await s.stop();
+      await events.close();
+      await pubsub.close();
+    },
+  };
+}

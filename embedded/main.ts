@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { createLogger } from '../subgraphs/_shared/logger.js';
+import { installShutdown } from '../subgraphs/_shared/shutdown.js';
+import { loadEmbeddedConfig } from './config.js';
+import { startEmbedded } from './embedded.app.js';
+
+/** Composition root of the embedded deployable (`npm start`). */
+async function main() {
+  const config = loadEmbeddedConfig(process.env);
+  const log = createLogger('huiliu', config.LOG_LEVEL);
+  const app = await startEmbedded(config, log);
+  installShutdown(log, () => app.stop());
+  const url = `http://localhost:${app.gateway.port}/graphql`;
+  // Printed plainly (not as a log line) because a person reads it once to get started.
+  process.stdout.write(
+    [
+      '',
+      `Huiliu is running (embedded mode, data in ${config.DATA_DIR}).`,
+      `  GraphQL (HTTP + graphql-ws, IDE in a browser): ${url}`,
+      `  Health: http://localhost:${app.gateway.port}/healthz   Ready: http://localhost:${app.gateway.port}/readyz`,
+      `  Admin token for the demo tenant (30 days), send as "Authorization: Bearer <token>":`,
+      `  ${app.adminToken}`,
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error && err.name === 'ConfigError' ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGatewayRuntime, getGraphQLWSOptions, usePropagateHeaders, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { TokenVerifier } from '../subgraphs/_shared/auth.js';
+import type { Logger } from '../subgraphs/_shared/logger.js';
+import { useGatewayAuth, verifyConnectionParams } from './auth.js';
+import { useBadRequestStatus } from './http-status.plugin.js';
+import type { SubgraphName } from './config.js';
+import { createWebhooksProxy } from './webhooks-proxy.js';
+
+export interface GatewayOptions {
+  supergraphPath: string;
+  /** Where each subgraph really is; a missing one keeps the URL composed into the supergraph. */
+  subgraphUrls: Partial<Record<SubgraphName, string>>;
+  verifier: TokenVerifier;
+  log: Logger;
+  port: number;
+  host?: string;
+  dedupe?: boolean;
+  queryPlanner?: 'js' | 'rust';
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  httpServer: Server;
+  close(): Promise<void>;
+}
+
+/** Reads the subgraph URLs composed into the supergraph, keyed by subgraph name. */
+export function composedUrls(supergraph: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of supergraph.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g)) out[m[1]] = m[2];
+  return out;
+}
+
+/**
+ * The public edge: Hive Gateway runtime embedded in a node:http server, graphql-ws on the same port and path,
+ * /webhooks/* forwarded to conversations, /healthz and /readyz. A down subgraph fails only the fields it owns.
+ */
+export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
+  const supergraph = readFileSync(o.supergraphPath, 'utf8');
+  const urls = { ...composedUrls(supergraph), ...o.subgraphUrls } as Record<string, string>;
+  const transportEntries: Record<string, object> = {};
+  for (const [name, location] of Object.entries(urls)) {
+    transportEntries[name] = {
+      location,
+      options: {
+        deduplicateInflightRequests: o.dedupe ?? true,
+        // Subscriptions go gateway → subgraph over graphql-ws, carrying the client's token in connection_init.
+        subscriptions: { kind: 'ws', location, options: { connectionParams: { authorization: '{context.connectionParams.authorization}' } } },
+      },
+    };
+  }
+  const plugins = (): GatewayPlugin[] => [
+    useGatewayAuth(o.verifier),
+    useBadRequestStatus(),
+    usePropagateHeaders({
+      fromClientToSubgraphs: ({ request, context }) => {
+        const auth = request?.headers?.get('authorization') ?? (context as { connectionParams?: { authorization?: string } }).connectionParams?.authorization;
+        return auth ? { authorization: auth } : {};
+      },
+    }),
+  ];
+  // The Rust planner ships as a napi addon in the npm package; its CJS build uses a dynamic import, so it
+  // works in a plain Node process but not inside Jest's VM (the e2e tests run the gateway as a child process).
+  const unifiedGraphHandler: unknown = o.queryPlanner === 'rust' ? (await import('@graphql-hive/router-runtime')).unifiedGraphHandler : undefined;
+  const gateway = createGatewayRuntime({
+    supergraph,
+    transportEntries,
+    plugins,
+    ...(unifiedGraphHandler ? { unifiedGraphHandler: unifiedGraphHandler as never } : {}),
+    logging: o.log.level === 'silent' ? false : 'warn',
+    landingPage: false,
+  });
+
+  const webhooks = urls.conversations
+    ? createWebhooksProxy(urls.conversations, o.log)
+    : (_req: IncomingMessage, res: ServerResponse) => void res.writeHead(503).end('conversations subgraph not configured');
+  const readyz = async (res: ServerResponse) => {
+    const checks: Record<string, string> = {};
+    await Promise.all(
+      Object.entries(urls).map(async ([name, url]) => {
+        try {
+          const r = await fetch(url.replace(/\/graphql$/, '/readyz'), { signal: AbortSignal.timeout(2000) });
+          checks[name] = r.ok ? 'ok' : `down: HTTP ${r.status}`;
+        } catch (e) {
+          checks[name] = `down: ${(e as Error).cause ? String((e as Error & { cause: Error }).cause.message) : (e as Error).message}`;
+        }
+      }),
+    );
+    const ok = Object.values(checks).every((c) => c === 'ok');
+    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', checks }));
+  };
+
+  const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (path === '/readyz') return void readyz(res);
+    if (path.startsWith('/webhooks/')) return webhooks(req, res);
+    if (path === '/') return void res.writeHead(302, { location: '/graphql' }).end();
+    return gateway(req, res);
+  });
+  const wss = new WebSocketServer({ server: httpServer, path: gateway.graphqlEndpoint });
+  const wsServer = useServer(
+    {
+      ...getGraphQLWSOptions(gateway, (ctx) => {
+        const extra = ctx.extra as { request?: IncomingMessage; socket?: unknown };
+        return { req: extra?.request, socket: extra?.socket };
+      }),
+      onConnect: (ctx) => verifyConnectionParams(o.verifier, ctx.connectionParams),
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(o.port, o.host ?? '0.0.0.0', () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://localhost:${port}/graphql`;
+  o.log.info({ url, subgraphs: urls }, 'gateway listening');
+  return {
+    url,
+    port,
+    httpServer,
+    async close() {
+      await wsServer.dispose();
+      wss.close();
+      await new Promise<void>((r) => {
+        httpServer.close(() => r());
+        httpServer.closeAllConnections();
+      });
+      await gateway.dispose();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import type { SubgraphModule } from './_shared/subgraph-module.js';
+import { customersSubgraph } from './customers/index.js';
+
+/** Every subgraph, in start order (analytics first so its consumer sees the events that seeding publishes). */
+export const ALL_SUBGRAPHS: SubgraphModule[] = [customersSubgraph];
