@@ -81,10 +81,31 @@ export async function openDataSource(s: DataSourceSettings, migrate: boolean): P
   const ds = buildDataSource(s);
   await ds.initialize();
   if (migrate) {
-    const ran = await ds.runMigrations({ transaction: 'each' });
+    const ran = await withMigrationLock(ds, s.subgraph, () => ds.runMigrations({ transaction: 'each' }));
     if (ran.length) s.log?.info({ migrations: ran.map((m) => m.name) }, 'migrations applied');
   }
   return ds;
+}
+
+/**
+ * Replicas that boot together must not run the same migration twice: on MySQL/MariaDB a named lock
+ * serialises them (the second finds nothing pending). SQLite is single-writer already.
+ */
+async function withMigrationLock<T>(ds: DataSource, subgraph: string, work: () => Promise<T>): Promise<T> {
+  if (ds.options.type !== 'mysql') return work();
+  const qr = ds.createQueryRunner();
+  await qr.connect();
+  try {
+    const [row] = (await qr.query('SELECT GET_LOCK(?, 120) AS got', [`huiliu_migrate_${subgraph}`])) as Array<{ got: number }>;
+    if (Number(row.got) !== 1) throw new Error(`could not take the migration lock for ${subgraph} within 120 s`);
+    try {
+      return await work();
+    } finally {
+      await qr.query('SELECT RELEASE_LOCK(?)', [`huiliu_migrate_${subgraph}`]);
+    }
+  } finally {
+    await qr.release();
+  }
 }
 
 /** SQL the entities would need beyond what the migrations created: empty means no drift. */
