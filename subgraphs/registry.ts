@@ -1,5 +1,6 @@
 import type { SubgraphModule } from './_shared/subgraph-module.js';
+import { analyticsSubgraph } from './analytics/index.js';
 import { customersSubgraph } from './customers/index.js';
 
 /** Every subgraph, in start order (analytics first so its consumer sees the events that seeding publishes). */
-export const ALL_SUBGRAPHS: SubgraphModule[] = [customersSubgraph];
+export const ALL_SUBGRAPHS: SubgraphModule[] = [analyticsSubgraph, customersSubgraph];

@@ -52,7 +52,24 @@ export function buildDataSource(s: DataSourceSettings): DataSource {
       poolSize: 10,
     };
   }
-  return new DataSource(options);
+  const ds = new DataSource(options);
+  if (isSqlite(s.url)) serializeTransactions(ds);
+  return ds;
+}
+
+/**
+ * better-sqlite3 gives typeorm one connection: two overlapping transactions would nest and fail
+ * ("cannot start a transaction within a transaction"). Embedded mode queues them instead.
+ */
+function serializeTransactions(ds: DataSource): void {
+  const manager = ds.manager;
+  const original = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+  let tail: Promise<unknown> = Promise.resolve();
+  (manager as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = (...args: unknown[]) => {
+    const run = tail.then(() => original(...args));
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 /** Creates the MySQL database named in the URL if it does not exist yet, so a fresh server needs no manual step. */

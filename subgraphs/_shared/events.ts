@@ -128,9 +128,10 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
       })();
       const consumer: Consumer = {
         stop: async () => {
+          // Let the in-flight batch finish and ack (the blocking read returns within blockMs), then disconnect.
           running = false;
-          reader.disconnect();
           await loop;
+          reader.disconnect();
           consumers.delete(consumer);
         },
       };

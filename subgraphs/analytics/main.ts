@@ -1,0 +1,4 @@
+import { runMain } from '../_shared/subgraph-main.js';
+import { analyticsSubgraph } from './index.js';
+
+runMain(analyticsSubgraph);
