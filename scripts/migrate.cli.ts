@@ -13,8 +13,8 @@ async function main() {
   if (!modules.length) throw new Error(`unknown subgraph ${values.subgraph}; one of ${ALL_SUBGRAPHS.map((m) => m.name).join(', ')}`);
   for (const m of modules) {
     const url = values['database-url'] ?? process.env.DATABASE_URL ?? `sqlite:${process.env.DATA_DIR ?? './data'}/${m.name}.sqlite`;
-    await ensureDatabase(url);
-    const ds = buildDataSource({ url, subgraph: m.name, entities: m.entities, migrations: m.migrations });
+    const flavor = await ensureDatabase(url);
+    const ds = buildDataSource({ url, flavor, subgraph: m.name, entities: m.entities, migrations: m.migrations });
     await ds.initialize();
     try {
       if (values.revert) {

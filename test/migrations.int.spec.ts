@@ -18,8 +18,8 @@ const targets = [
 describe.each(targets)('migrations on $db', ({ url }) => {
   it.each(ALL_SUBGRAPHS.map((m) => [m.name, m] as const))('%s: up, no drift, down to nothing, up again', async (_name, m) => {
     const u = url(m.name);
-    await ensureDatabase(u);
-    const ds = buildDataSource({ url: u, subgraph: m.name, entities: m.entities, migrations: m.migrations });
+    const flavor = await ensureDatabase(u);
+    const ds = buildDataSource({ url: u, flavor, subgraph: m.name, entities: m.entities, migrations: m.migrations });
     await ds.initialize();
     try {
       // start from nothing, whatever an earlier run left

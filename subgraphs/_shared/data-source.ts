@@ -13,7 +13,11 @@ export interface DataSourceSettings {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function | string>;
   log?: Logger;
+  /** What ensureDatabase found: typeorm reads MariaDB's schema right only with type 'mariadb'. */
+  flavor?: DatabaseFlavor;
 }
+
+export type DatabaseFlavor = 'mysql' | 'mariadb' | 'sqlite';
 
 export function isSqlite(url: string): boolean {
   return url.startsWith('sqlite:');
@@ -43,7 +47,7 @@ export function buildDataSource(s: DataSourceSettings): DataSource {
   } else {
     options = {
       ...common,
-      type: 'mysql',
+      type: s.flavor === 'mariadb' || (!s.flavor && s.url.startsWith('mariadb:')) ? 'mariadb' : 'mysql',
       url: s.url.replace(/^mariadb:/, 'mysql:'),
       charset: 'utf8mb4_unicode_ci',
       timezone: 'Z',
@@ -72,9 +76,12 @@ function serializeTransactions(ds: DataSource): void {
   };
 }
 
-/** Creates the MySQL database named in the URL if it does not exist yet, so a fresh server needs no manual step. */
-export async function ensureDatabase(url: string): Promise<void> {
-  if (isSqlite(url)) return;
+/**
+ * Creates the MySQL database named in the URL if it does not exist yet, so a fresh server needs no manual step,
+ * and tells MySQL from MariaDB (their information_schema differs in how defaults read back).
+ */
+export async function ensureDatabase(url: string): Promise<DatabaseFlavor> {
+  if (isSqlite(url)) return 'sqlite';
   const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
   const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_]+$/.test(db)) throw new Error(`DATABASE_URL: database name "${db}" must be letters, digits and _`);
@@ -87,6 +94,8 @@ export async function ensureDatabase(url: string): Promise<void> {
   });
   try {
     await conn.query(`CREATE DATABASE IF NOT EXISTS \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const [rows] = (await conn.query('SELECT VERSION() AS v')) as unknown as [Array<{ v: string }>];
+    return /mariadb/i.test(rows[0].v) ? 'mariadb' : 'mysql';
   } finally {
     await conn.end();
   }
@@ -94,8 +103,8 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 /** Connects and (optionally) runs pending migrations. */
 export async function openDataSource(s: DataSourceSettings, migrate: boolean): Promise<DataSource> {
-  await ensureDatabase(s.url);
-  const ds = buildDataSource(s);
+  const flavor = await ensureDatabase(s.url);
+  const ds = buildDataSource({ ...s, flavor });
   await ds.initialize();
   if (migrate) {
     const ran = await withMigrationLock(ds, s.subgraph, () => ds.runMigrations({ transaction: 'each' }));
@@ -109,7 +118,7 @@ export async function openDataSource(s: DataSourceSettings, migrate: boolean): P
  * serialises them (the second finds nothing pending). SQLite is single-writer already.
  */
 async function withMigrationLock<T>(ds: DataSource, subgraph: string, work: () => Promise<T>): Promise<T> {
-  if (ds.options.type !== 'mysql') return work();
+  if (ds.options.type === 'better-sqlite3') return work();
   const qr = ds.createQueryRunner();
   await qr.connect();
   try {

@@ -2,6 +2,7 @@ import { In, type DataSource, type Repository } from 'typeorm';
 import { conflict, notFound } from '../../_shared/errors.js';
 import type { EventBus } from '../../_shared/events.js';
 import { newId } from '../../_shared/ids.js';
+import { likeContains } from '../../_shared/sql.js';
 import { isUniqueViolation } from '../../_shared/db-errors.js';
 import { clampFirst, decodeCursor, toPage } from '../../_shared/pagination.js';
 import { ChannelIdentityEntity, CustomerEntity, CustomerTagEntity } from './customer.entity.js';
@@ -41,7 +42,7 @@ export class CustomerService {
     const first = clampFirst(opts.first);
     const after = decodeCursor(opts.after);
     const qb = this.customers.createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId });
-    if (opts.search) qb.andWhere('c.name LIKE :s', { s: `%${opts.search.replace(/[%_\\]/g, (m) => `\\${m}`)}%` });
+    if (opts.search) qb.andWhere("c.name LIKE :s ESCAPE '!'", { s: likeContains(opts.search) });
     if (after) qb.andWhere('(c.created_at < :at OR (c.created_at = :at AND c.id < :id))', { at: after.at, id: after.id });
     const rows = await qb.orderBy('c.created_at', 'DESC').addOrderBy('c.id', 'DESC').take(first + 1).getMany();
     return toPage(rows, first, (r) => r.createdAt);

@@ -1,0 +1,4 @@
+import { runMain } from '../_shared/subgraph-main.js';
+import { ticketsSubgraph } from './index.js';
+
+runMain(ticketsSubgraph);
