@@ -30,6 +30,16 @@ export interface BuiltSubgraph {
   sdl: string;
 }
 
+/**
+ * type-graphql insists on a global pubSub as soon as any @Subscription exists, even when every subscription
+ * brings its own `subscribe`. Ours do (the subgraph's PubSub comes through the context, since several subgraphs
+ * share one process when embedded), so the global one only has to refuse loudly if something ever uses it.
+ */
+const refuse = (): never => {
+  throw new Error('no global pubSub: declare subscriptions with @Subscription({ subscribe }) and the subgraph PubSub');
+};
+const NO_GLOBAL_PUBSUB = { publish: refuse, subscribe: refuse };
+
 /** `@Authorized(roles)` on a field: UNAUTHENTICATED without a viewer, FORBIDDEN without one of the roles. */
 const authChecker: AuthCheckerFn<SubgraphContext> = ({ context }, roles) => {
   requireViewer(context, ...(roles as Role[]));
@@ -48,6 +58,7 @@ export async function buildFederatedSchema(def: SubgraphDefinition): Promise<Bui
     validate: { forbidUnknownValues: false },
     authChecker,
     authMode: 'error',
+    pubSub: NO_GLOBAL_PUBSUB,
   });
   const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(tgSchema)}\n`;
   const resolvers = createResolversMap(tgSchema) as Record<string, Record<string, unknown>>;

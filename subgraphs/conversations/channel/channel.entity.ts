@@ -1,0 +1,25 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** One place customers reach the brand: a WeChat OA, a Taobao shop, the app, a store... */
+@Entity('channels')
+@Index('idx_channels_tenant_type', ['tenantId', 'type'])
+export class ChannelEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 64 })
+  tenantId: string;
+
+  /** wechat-oa, wechat-mini, wecom-kf, douyin, taobao, weibo, app, web, phone, store, ... */
+  @Column({ name: 'type', type: 'varchar', length: 40 })
+  type: string;
+
+  @Column({ name: 'name', type: 'varchar', length: 200 })
+  name: string;
+
+  @Column({ name: 'enabled', type: 'boolean', default: true })
+  enabled: boolean;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+}

@@ -1,0 +1,119 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { Role } from '../../_shared/auth.js';
+import { requireViewer } from '../../_shared/context.js';
+import { STAFF } from '../../_shared/roles.js';
+import { Agent, AgentGroup } from '../agent/agent.type.js';
+import { Channel } from '../channel/channel.type.js';
+import type { ConversationsContext } from '../conversations.context.js';
+import { clearLoaders } from '../conversations.loaders.js';
+import { Customer } from '../customer/customer.type.js';
+import { subscribeGuarded } from '../live/live.guard.js';
+import { MessageSenderType } from '../message/message.entity.js';
+import { MessagePage, MessagePayload } from '../message/message.type.js';
+import type { ConversationEntity } from './conversation.entity.js';
+import {
+  AddCustomerMessageInput, AssignConversationInput, Conversation, ConversationPage, ConversationPayload, ConversationStatus,
+  CreateConversationInput, ResolveConversationInput, SendMessageInput,
+} from './conversation.type.js';
+
+/** Who may write a message as the customer: channel services, and staff entering it by hand. */
+const CUSTOMER_VOICE: Role[] = ['service', 'admin', 'agent'];
+
+type Ctx = ConversationsContext;
+
+@Resolver(() => Conversation)
+export class ConversationResolver {
+  @Authorized(...STAFF)
+  @Query(() => Conversation, { nullable: true, description: "A conversation of the caller's tenant; null when there is none with that id." })
+  conversation(@Arg('id', () => ID) id: string, @Ctx() ctx: Ctx) {
+    return ctx.loaders.conversationById.load(id);
+  }
+
+  @Authorized(...STAFF)
+  @Query(() => ConversationPage, { description: 'Latest activity first.' })
+  conversations(
+    @Ctx() ctx: Ctx,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('status', () => ConversationStatus, { nullable: true }) status?: ConversationStatus,
+    @Arg('assigneeId', () => ID, { nullable: true }) assigneeId?: string,
+    @Arg('customerId', () => ID, { nullable: true }) customerId?: string,
+  ) {
+    return ctx.services.conversations.list(requireViewer(ctx).tenant, { first, after, status, assigneeId, customerId });
+  }
+
+  @FieldResolver(() => Customer)
+  customer(@Root() c: ConversationEntity): Customer {
+    return { id: c.customerId };
+  }
+
+  @FieldResolver(() => Agent, { nullable: true })
+  assignee(@Root() c: ConversationEntity, @Ctx() ctx: Ctx) {
+    return c.assigneeId ? ctx.loaders.agentById.load(c.assigneeId) : null;
+  }
+
+  @FieldResolver(() => AgentGroup, { nullable: true })
+  group(@Root() c: ConversationEntity, @Ctx() ctx: Ctx) {
+    return c.groupId ? ctx.loaders.groupById.load(c.groupId) : null;
+  }
+
+  @FieldResolver(() => Channel, { nullable: true })
+  channel(@Root() c: ConversationEntity, @Ctx() ctx: Ctx) {
+    return c.channelId ? ctx.loaders.channelById.load(c.channelId) : null;
+  }
+
+  @FieldResolver(() => MessagePage, { description: 'Oldest first, internal notes included.' })
+  messages(
+    @Root() c: ConversationEntity,
+    @Ctx() ctx: Ctx,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return ctx.loaders.messagePages.load({ key: c.id, first, after });
+  }
+
+  @Authorized(...STAFF)
+  @Mutation(() => ConversationPayload, { description: 'Opens a conversation in the queue (QUEUED), with the customer\'s first message when `text` is given.' })
+  async createConversation(@Arg('input') input: CreateConversationInput, @Ctx() ctx: Ctx): Promise<ConversationPayload> {
+    return { conversation: await ctx.services.conversations.open(requireViewer(ctx).tenant, input) };
+  }
+
+  @Authorized(...STAFF)
+  @Mutation(() => MessagePayload, { description: 'A reply (or, with internal, a note) from the agent in the token.' })
+  sendMessage(@Arg('input') input: SendMessageInput, @Ctx() ctx: Ctx): Promise<MessagePayload> {
+    const viewer = requireViewer(ctx);
+    return ctx.services.conversations.addMessage(viewer.tenant, input.conversationId, {
+      senderType: MessageSenderType.AGENT, senderId: viewer.sub, text: input.text, internal: input.internal ?? false,
+    });
+  }
+
+  @Authorized(...CUSTOMER_VOICE)
+  @Mutation(() => MessagePayload, { description: "A message from the conversation's customer (channel services, tests)." })
+  addCustomerMessage(@Arg('input') input: AddCustomerMessageInput, @Ctx() ctx: Ctx): Promise<MessagePayload> {
+    return ctx.services.conversations.addMessage(requireViewer(ctx).tenant, input.conversationId, { senderType: MessageSenderType.CUSTOMER, text: input.text });
+  }
+
+  @Authorized(...STAFF)
+  @Mutation(() => ConversationPayload, { description: 'ASSIGNED to an agent of the tenant (NOT_FOUND otherwise).' })
+  async assignConversation(@Arg('input') input: AssignConversationInput, @Ctx() ctx: Ctx): Promise<ConversationPayload> {
+    return { conversation: await ctx.services.conversations.assign(requireViewer(ctx).tenant, input.conversationId, input.agentId) };
+  }
+
+  @Authorized(...STAFF)
+  @Mutation(() => ConversationPayload)
+  async resolveConversation(@Arg('input') input: ResolveConversationInput, @Ctx() ctx: Ctx): Promise<ConversationPayload> {
+    return { conversation: await ctx.services.conversations.resolve(requireViewer(ctx).tenant, input.conversationId) };
+  }
+
+  @Subscription(() => Conversation, {
+    description: "Every change of the caller's tenant's conversations (opened, new message, assigned, resolved).",
+    subscribe: ({ context }) => subscribeGuarded(() => {
+      const ctx = context as Ctx;
+      return ctx.services.conversations.watchUpdated(requireViewer(ctx, ...STAFF).tenant);
+    }),
+  })
+  conversationUpdated(@Root() c: ConversationEntity, @Ctx() ctx: Ctx): ConversationEntity {
+    clearLoaders(ctx.loaders);
+    return c;
+  }
+}
