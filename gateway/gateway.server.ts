@@ -59,8 +59,8 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     useGatewayAuth(o.verifier),
     useBadRequestStatus(),
     usePropagateHeaders({
-      fromClientToSubgraphs: ({ request, context }) => {
-        const auth = request?.headers?.get('authorization') ?? (context as { connectionParams?: { authorization?: string } }).connectionParams?.authorization;
+      fromClientToSubgraphs: ({ request }) => {
+        const auth = request.headers.get('authorization');
         return auth ? { authorization: auth } : {};
       },
     }),
@@ -109,7 +109,11 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     {
       ...getGraphQLWSOptions(gateway, (ctx) => {
         const extra = ctx.extra as { request?: IncomingMessage; socket?: unknown };
-        return { req: extra?.request, socket: extra?.socket };
+        // Give socket operations a Request carrying the connection_init token, so header propagation treats
+        // them like HTTP ones (e.g. the _entities calls that complete each subscription event).
+        const auth = ctx.connectionParams?.authorization;
+        const request = new Request(`http://localhost${gateway.graphqlEndpoint}`, { headers: typeof auth === 'string' ? { authorization: auth } : {} });
+        return { req: extra?.request, socket: extra?.socket, request };
       }),
       onConnect: (ctx) => verifyConnectionParams(o.verifier, ctx.connectionParams),
     },

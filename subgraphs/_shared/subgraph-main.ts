@@ -34,9 +34,11 @@ export async function mainSubgraph(module: SubgraphModule, env: NodeJS.ProcessEn
   });
   installShutdown(log, async () => {
     await running.stop();
+    log.debug('server, workers and database closed');
     await pubsub.close();
     await events.close();
     probe?.disconnect();
+    log.debug('redis closed');
   });
 }
 

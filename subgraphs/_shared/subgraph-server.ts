@@ -78,6 +78,7 @@ export async function startSubgraphServer<S, L>(o: SubgraphServerOptions<S, L>):
     schema: built.schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false, // our composition root drains and exits (installShutdown)
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
