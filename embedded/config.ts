@@ -11,6 +11,7 @@ const schema = z
     JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_JWT_SECRET),
     SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
+    QUERY_PLANNER: z.enum(['js', 'rust']).default('rust'),
   })
   .superRefine((v, ctx) => {
     if (v.NODE_ENV === 'production' && v.JWT_SECRET === DEV_JWT_SECRET) {

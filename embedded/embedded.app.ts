@@ -49,6 +49,7 @@ export async function startEmbedded(config: EmbeddedConfig, log: Logger): Promis
     log,
     port: config.PORT,
     host: config.HOST,
+    queryPlanner: config.QUERY_PLANNER,
   });
   const adminToken = await signToken({ tenant: DEMO_TENANT.id, sub: 'demo-admin', roles: ['admin'] }, config.JWT_SECRET, '30d');
   return {

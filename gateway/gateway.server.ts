@@ -8,6 +8,7 @@ import type { TokenVerifier } from '../subgraphs/_shared/auth.js';
 import type { Logger } from '../subgraphs/_shared/logger.js';
 import { useGatewayAuth, verifyConnectionParams } from './auth.js';
 import { useBadRequestStatus } from './http-status.plugin.js';
+import { createGatewayErrorMask } from './mask-errors.js';
 import type { SubgraphName } from './config.js';
 import { createWebhooksProxy } from './webhooks-proxy.js';
 
@@ -73,7 +74,8 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     transportEntries,
     plugins,
     ...(unifiedGraphHandler ? { unifiedGraphHandler: unifiedGraphHandler as never } : {}),
-    logging: o.log.level === 'silent' ? false : 'warn',
+    logging: o.log.level === 'silent' ? false : 'error',
+    maskedErrors: { maskError: createGatewayErrorMask(o.log) },
     landingPage: false,
   });
 

@@ -1,4 +1,6 @@
-import { SignJWT } from 'jose';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { bearerToken, createTokenVerifier, signToken } from './auth.js';
 import { DomainError } from './errors.js';
 
@@ -35,5 +37,27 @@ describe('token verification', () => {
     expect(bearerToken(undefined)).toBeUndefined();
     expect(bearerToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
     expect(() => bearerToken('Basic dXNlcg==')).toThrow(DomainError);
+  });
+});
+
+describe('JWKS verification', () => {
+  it('verifies RS256 tokens against keys served by a JWKS URL (a local identity-provider stand-in)', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+      const v = createTokenVerifier({ secret: 'unused-hs256-secret-xxxx', jwksUrl: url });
+      const token = await new SignJWT({ tenant: 'demo', roles: ['supervisor'] }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('s1').setExpirationTime('5m').sign(privateKey);
+      expect(await v.verify(token)).toEqual({ sub: 's1', tenant: 'demo', roles: ['supervisor'] });
+      const other = await generateKeyPair('RS256');
+      const forged = await new SignJWT({ tenant: 'demo', roles: ['admin'] }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('s1').setExpirationTime('5m').sign(other.privateKey);
+      expect(await code(v.verify(forged))).toBe('UNAUTHENTICATED');
+      // an HS256 token signed with the configured secret is not accepted once a JWKS is configured
+      expect(await code(v.verify(await signToken({ sub: 's', tenant: 'demo', roles: ['admin'] }, 'unused-hs256-secret-xxxx')))).toBe('UNAUTHENTICATED');
+    } finally {
+      server.close();
+    }
   });
 });

@@ -197,6 +197,22 @@ describe('distributed topology', () => {
       }
     });
 
+    it('gives the same answers with the JS query planner as with the default Rust one', async () => {
+      const gw = await startGatewayProcess('gateway-js', { customers: sg.customers.url, conversations: sg['conversations-a'].url, tickets: sg.tickets.url, knowledge: sg.knowledge.url, analytics: sg.analytics.url }, { QUERY_PLANNER: 'js' });
+      try {
+        const token = await tokenFor(newTenant('planner'), ['admin']);
+        const c = await gqlOk(gwA.url, 'mutation { createCustomer(input: { name: "赵同学", tags: ["新客"] }) { customer { id } } }', {}, token);
+        await gqlOk(gwA.url, 'mutation($i: CreateConversationInput!) { createConversation(input: $i) { conversation { id } } }', { i: { customerId: c.createCustomer.customer.id, channelType: 'weibo', subject: '退货' } }, token);
+        await gqlOk(gwA.url, 'mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticket { id } } }', { i: { customerId: c.createCustomer.customer.id, subject: '退货申请', type: 'refund' } }, token);
+        const q = '{ conversations { nodes { subject customer { name tags tickets { subject } } } } }';
+        const [rust, js] = await Promise.all([gqlOk(gwA.url, q, {}, token), gqlOk(gw.url, q, {}, token)]);
+        expect(js).toEqual(rust);
+        expect(js.conversations.nodes).toEqual([{ subject: '退货', customer: { name: '赵同学', tags: ['新客'], tickets: [{ subject: '退货申请' }] } }]);
+      } finally {
+        await gw.proc.stop();
+      }
+    });
+
     it('answers a bad token with 401 UNAUTHENTICATED and a malformed query with 400', async () => {
       const bad = await gql(gwA.url, '{ tenant { id } }', {}, 'eyJhbGciOiJIUzI1NiJ9.e30.x');
       expect(bad.status).toBe(401);

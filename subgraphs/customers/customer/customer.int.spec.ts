@@ -1,3 +1,4 @@
+import { MysqlQueryRunner } from 'typeorm/driver/mysql/MysqlQueryRunner.js';
 import { customersSubgraph } from '../index.js';
 import { gql, gqlOk } from '../../../test/helpers/graphql-client.js';
 import { newTenant, tokenFor } from '../../../test/helpers/env.js';
@@ -54,5 +55,38 @@ describe('customers subgraph on MariaDB', () => {
     const bad = await gql(sg.url, `{ customers { nodes { id } } }`, {}, 'not-a-jwt');
     expect(bad.status).toBe(401);
     expect(bad.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('customers: references from the gateway are batched', () => {
+  let sg: TestSubgraph;
+  beforeAll(async () => {
+    sg = await startTestSubgraph(customersSubgraph, { db: 'customers_batch' });
+  });
+  afterAll(() => sg.close());
+
+  it('resolves N Customer references with their tags and identities in a constant number of SQL queries', async () => {
+    const token = await tokenFor(newTenant(), ['agent']);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const d = await gqlOk(sg.url, `mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } } }`, { i: { name: `客户${i}`, tags: ['t'], identities: [{ channelType: 'app', externalId: `u${i}` }] } }, token);
+      ids.push(d.createCustomer.customer.id);
+    }
+    const REFS = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id name tags identities { externalId } } } }`;
+    const count = async (n: number) => {
+      const spy = jest.spyOn(MysqlQueryRunner.prototype, 'query');
+      try {
+        const d = await gqlOk(sg.url, REFS, { r: ids.slice(0, n).map((id) => ({ __typename: 'Customer', id })) }, token);
+        expect(d._entities.map((e: { id: string }) => e.id)).toEqual(ids.slice(0, n));
+        expect(d._entities.every((e: { tags: string[]; identities: unknown[] }) => e.tags[0] === 't' && e.identities.length === 1)).toBe(true);
+        return spy.mock.calls.length;
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const two = await count(2);
+    const twelve = await count(12);
+    expect(twelve).toBe(two);
+    expect(twelve).toBeLessThanOrEqual(3); // customers, tags, identities: one query each
   });
 });
