@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Logger as HiveLogger } from '@graphql-hive/logger';
+import { PinoLogWriter } from '@graphql-hive/logger/writers/pino';
 import { createGatewayRuntime, getGraphQLWSOptions, usePropagateHeaders, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -74,7 +76,8 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     transportEntries,
     plugins,
     ...(unifiedGraphHandler ? { unifiedGraphHandler: unifiedGraphHandler as never } : {}),
-    logging: o.log.level === 'silent' ? false : 'error',
+    // The runtime's own logs go through our pino logger: one JSON stream, same redaction.
+    logging: o.log.level === 'silent' ? false : new HiveLogger({ level: 'warn', writers: [new PinoLogWriter(o.log.child({ component: 'hive' }))] }),
     maskedErrors: { maskError: createGatewayErrorMask(o.log) },
     landingPage: false,
   });
