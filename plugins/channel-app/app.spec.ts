@@ -1,0 +1,73 @@
+import type { InboundRequest } from '../sdk/channel.js';
+import { verifySignedPayload } from '../sdk/webhook-signature.js';
+import { createTestHost, runChannelConformance, startFakeServer, type FakeServer } from '../sdk/testing/index.js';
+import plugin, { mintClientToken } from './index.js';
+
+const CFG = { appSecret: 'app-shared-secret-0123456789abcdefghijkl', pushSecret: 'push-secret-0123456789', pushTitle: '汇流米业' };
+const NOW = Date.UTC(2024, 5, 1, 8, 0, 0);
+const USER = '10086';
+const TOKEN = mintClientToken(CFG.appSecret, { sub: USER, kind: 'user', iat: NOW / 1000 - 10, exp: NOW / 1000 + 3600, phone: '+8613800138000', name: '王女士' });
+
+const frame = (body: unknown): InboundRequest => ({ method: 'POST', path: '/webhooks/app', query: {}, headers: { 'content-type': 'application/json' }, rawBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), receivedAt: new Date(NOW) });
+const hello = () => frame({ v: 1, type: 'hello', token: TOKEN, platform: 'ios', pushToken: 'apns-device-token-abcdef0123456789' });
+
+runChannelConformance({
+  plugin,
+  channelType: 'app',
+  pluginConfig: (url) => ({ apiBaseUrl: url }),
+  channelConfig: CFG,
+  now: NOW,
+  signedRequest: (body) => frame(body.toString()),
+  bodyIsSigned: true,
+  inbound: [
+    { name: 'a logged-in user message', request: () => frame({ v: 1, type: 'message', token: TOKEN, id: 'a-1', content: { kind: 'text', text: '订单查询' } }), events: (e) => expect(e[0].sender).toEqual({ channelType: 'app', externalId: USER, phone: '+8613800138000', displayName: '王女士' }) },
+    { name: 'a hello registering a push token', request: hello, events: 1, response: { body: `{"v":1,"type":"welcome","clientId":"${USER}"}` } },
+  ],
+  rejected: [
+    { name: 'a web visitor token', request: () => frame({ v: 1, type: 'message', token: mintClientToken(CFG.appSecret, { sub: 'v_1', kind: 'visitor', iat: 1 }), id: 'x', content: { kind: 'text', text: 'x' } }) },
+    { name: 'a hello without a token (apps always log in)', request: () => frame({ v: 1, type: 'hello' }) },
+  ],
+  outbound: {
+    routes: { 'POST /v1/push': () => ({ json: { id: 'push-1' } }) },
+    openWith: hello,
+    message: { id: 'srv-app-1', recipient: { channelType: 'app', externalId: USER }, content: { kind: 'text', text: '您的订单已发货，预计明天送达' } },
+    check: (res, reqs) => {
+      expect(res).toEqual({ externalMessageId: 'srv-app-1', status: 'sent' });
+      expect(reqs[0].json).toEqual({ to: 'apns-device-token-abcdef0123456789', platform: 'ios', title: '汇流米业', body: '您的订单已发货，预计明天送达', data: { messageId: 'srv-app-1', channelId: expect.any(String) } });
+      expect(() => verifySignedPayload({ headers: reqs[0].headers, rawBody: Buffer.from(reqs[0].body), receivedAt: new Date(NOW) }, CFG.pushSecret)).not.toThrow();
+    },
+    failures: [
+      { name: 'a push token the gateway no longer knows (410)', routes: { 'POST /v1/push': () => ({ status: 410, json: { error: 'Unregistered' } }) }, code: 'INVALID_RECIPIENT', retryable: false },
+      { name: 'gateway throttling (429)', routes: { 'POST /v1/push': () => ({ status: 429, json: {} }) }, code: 'RATE_LIMITED', retryable: true },
+    ],
+  },
+});
+
+describe('app', () => {
+  let fake: FakeServer;
+  beforeAll(async () => { fake = await startFakeServer({ 'POST /v1/push': () => ({ json: { id: 'p' } }) }); });
+  afterAll(() => fake.close());
+
+  it('delivers live when the user is online, pushes when offline, queues without a push token', async () => {
+    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
+    const ch = t.bind(CFG);
+    const msg = { id: 's1', recipient: { channelType: 'app', externalId: USER }, content: { kind: 'image' as const, url: 'https://cdn/x.jpg', caption: '发货单' } };
+    await expect(ch.send(msg)).resolves.toMatchObject({ status: 'queued' });
+    await ch.receive(ch.accept(hello()).events);
+    await expect(ch.send(msg)).resolves.toMatchObject({ status: 'sent' });
+    expect(fake.calls('POST /v1/push').at(-1)!.json.body).toBe('发货单');
+    t.connections.online.add(USER);
+    await expect(ch.send(msg)).resolves.toMatchObject({ status: 'delivered' });
+    expect(fake.calls('POST /v1/push')).toHaveLength(1);
+  });
+
+  it('forgets a push token the gateway reports gone', async () => {
+    fake.route({ 'POST /v1/push': () => ({ status: 410, json: {} }) });
+    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
+    const ch = t.bind(CFG);
+    await ch.receive(ch.accept(hello()).events);
+    const msg = { id: 's2', recipient: { channelType: 'app', externalId: USER }, content: { kind: 'text' as const, text: 'x' } };
+    await expect(ch.send(msg)).rejects.toMatchObject({ code: 'INVALID_RECIPIENT' });
+    await expect(ch.send(msg)).resolves.toMatchObject({ status: 'queued' });
+  });
+});

@@ -1,0 +1,70 @@
+import type { InboundRequest } from '../sdk/channel.js';
+import { signPayload } from '../sdk/webhook-signature.js';
+import { createTestHost, runChannelConformance } from '../sdk/testing/index.js';
+import plugin from './index.js';
+
+const CFG = { secret: 'cti-secret-0123456789abcdef', hotlines: ['400-820-8820'] };
+const NOW = Date.UTC(2024, 5, 1, 2, 0, 0);
+const TS = String(NOW / 1000);
+
+const post = (body: unknown, o: { ts?: string; secret?: string } = {}): InboundRequest => {
+  const raw = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const ts = o.ts ?? TS;
+  return { method: 'POST', path: '/webhooks/cti', query: {}, headers: { 'content-type': 'application/json', 'x-huiliu-timestamp': ts, 'x-huiliu-signature': signPayload(o.secret ?? CFG.secret, ts, raw) }, rawBody: raw, receivedAt: new Date(NOW) };
+};
+const call = { callId: 'call-20240601-0001', direction: 'inbound', caller: '+86 138-0013-8000', callee: '400-820-8820' };
+const CALL = { events: [
+  { id: 'e1', type: 'call.ringing', ...call, at: NOW - 60_000, queue: '售后组' },
+  { id: 'e2', type: 'call.answered', ...call, at: NOW - 55_000, agentId: 'agent-7' },
+  { id: 'e3', type: 'transcript.segment', ...call, at: NOW - 50_000, segment: { seq: 0, speaker: 'customer', text: '我买的大米还没到', startMs: 0, endMs: 2100 } },
+  { id: 'e4', type: 'transcript.segment', ...call, at: NOW - 45_000, segment: { seq: 1, speaker: 'agent', text: '我帮您查一下物流', final: true } },
+  { id: 'e5', type: 'transcript.segment', ...call, at: NOW - 44_000, segment: { seq: 2, speaker: 'customer', text: '好的谢', final: false } },
+  { id: 'e6', type: 'call.ended', ...call, at: NOW - 10_000, durationSec: 50, reason: 'hangup' },
+  { id: 'e7', type: 'call.recording', ...call, at: NOW - 5_000, recordingUrl: 'https://cti.example/rec/call-20240601-0001.mp3', durationSec: 50 },
+] };
+
+runChannelConformance({
+  plugin,
+  channelType: 'phone',
+  channelConfig: CFG,
+  now: NOW,
+  signedRequest: (body) => post(body),
+  bodyIsSigned: true,
+  inbound: [
+    { name: 'a whole call (CTI events and transcript segments)', request: () => post(CALL), events: 7, response: { body: '{"received":7}' } },
+    { name: 'a missed outbound call', request: () => post({ id: 'm1', type: 'call.missed', callId: 'c2', direction: 'outbound', caller: '400-820-8820', callee: '13900139000', at: new Date(NOW).toISOString() }), events: 1 },
+  ],
+  rejected: [
+    { name: 'a wrong signature', request: () => post(CALL, { secret: 'another-secret-0123456789' }) },
+    { name: 'a timestamp 6 minutes old', request: () => post(CALL, { ts: String(NOW / 1000 - 360) }) },
+  ],
+});
+
+describe('phone', () => {
+  const ch = createTestHost(plugin, { now: NOW }).bind(CFG);
+
+  it('forms one conversation thread per call, with speakers, recording and the end', () => {
+    const evs = ch.accept(post(CALL)).events;
+    expect(new Set(evs.map((e) => e.thread?.id))).toEqual(new Set(['call:call-20240601-0001']));
+    expect(evs.every((e) => e.sender.externalId === '+8613800138000' && e.sender.phone === '+8613800138000')).toBe(true);
+    expect(evs.map((e) => [e.content.kind === 'event' ? e.content.name : e.content.kind, e.origin, e.ephemeral ?? false])).toEqual([
+      ['call_ringing', 'system', false], ['call_answered', 'system', false], ['text', 'customer', false], ['text', 'agent', false], ['text', 'customer', true], ['call_ended', 'system', false], ['voice', 'system', false],
+    ]);
+    expect(evs[5].thread).toMatchObject({ ended: true });
+    expect(evs[6].content).toEqual({ kind: 'voice', url: 'https://cti.example/rec/call-20240601-0001.mp3', durationMs: 50_000, format: 'recording' });
+    expect(evs[1].context).toEqual({ callId: 'call-20240601-0001', agentId: 'agent-7' });
+    expect(evs[2]).toMatchObject({ dedupeKey: 'cti:call-20240601-0001:e3', sentAt: new Date(NOW - 50_000), content: { text: '我买的大米还没到' } });
+  });
+
+  it('identifies the customer by the callee on outbound calls; accepts a rotated secret', () => {
+    const rotated = createTestHost(plugin, { now: NOW }).bind({ ...CFG, secret: 'new-secret-0123456789abcdef', previousSecret: CFG.secret });
+    const [e] = rotated.accept(post({ id: 'o1', type: 'call.ringing', callId: 'c3', direction: 'outbound', caller: '400-820-8820', callee: '139 0013 9000', at: NOW })).events;
+    expect(e.sender.externalId).toBe('13900139000');
+  });
+
+  it('refuses events missing their payload with BAD_REQUEST', () => {
+    expect(() => ch.accept(post({ id: 'x', type: 'call.recording', ...call, at: NOW }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining('recordingUrl') }));
+    expect(() => ch.accept(post({ id: 'x', type: 'transcript.segment', ...call, at: NOW }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() => ch.accept(post({ id: 'x', type: 'call.ringing', ...call, direction: 'sideways', at: NOW }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining('direction') }));
+  });
+});

@@ -1,0 +1,114 @@
+import {
+  DEFAULT_CAPABILITIES, SDK_API_VERSION, authError, badRequest, configIssues, defineChannel, definePlugin, hmacHex, jsonResponse, messageContentSchema,
+  parseJsonLossless, safeEqual, secret, verifySignedPayload, z, type InboundEvent, type InboundRequest, type MessageContent,
+} from '../sdk/index.js';
+import { pushLive } from '../channel-web/widget.protocol.js';
+
+export const storePluginConfig = z.object({ maxClockSkewSeconds: z.number().int().min(0).default(300) });
+export type StorePluginConfig = z.output<typeof storePluginConfig>;
+
+/**
+ * Offline stores. The brand's store backend (the H5 page a store QR code opens, and the store tablets)
+ * signs each POST with the channel secret (x-huiliu-signature over `timestamp.body`).
+ */
+export const storeChannelConfig = z.object({
+  secret: secret(z.string().min(16, 'must be at least 16 characters')),
+  /** The page a store QR code opens; storeQrUrl() appends the store and its signature. */
+  landingUrl: z.string().url().optional(),
+  /** Known stores; when listed, events for other store ids are refused. */
+  stores: z.array(z.object({ id: z.string().min(1).max(64), name: z.string().min(1).max(100) })).default([]),
+});
+export type StoreChannelConfig = z.output<typeof storeChannelConfig>;
+
+/** The signature a store QR code carries, so a customer cannot bind a chat to another store by editing the URL. */
+export const storeQrSignature = (secretValue: string, storeId: string) => hmacHex('sha256', secretValue, `store-qr:${storeId}`).slice(0, 32);
+
+/** The URL to print as a store's QR code. */
+export function storeQrUrl(config: Pick<StoreChannelConfig, 'landingUrl' | 'secret'>, storeId: string): string {
+  if (!config.landingUrl) throw new Error('the store channel has no landingUrl');
+  const u = new URL(config.landingUrl);
+  u.searchParams.set('store', storeId);
+  u.searchParams.set('sig', storeQrSignature(config.secret, storeId));
+  return u.toString();
+}
+
+const customer = z.object({
+  id: z.string().min(1).max(128),
+  idType: z.enum(['wechat_openid', 'phone', 'member', 'anonymous']).default('anonymous'),
+  phone: z.string().max(32).optional(),
+  unionId: z.string().max(64).optional(),
+  name: z.string().max(100).optional(),
+});
+const time = z.union([z.number().int().positive(), z.string().datetime({ offset: true })]);
+export const storeFrameSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('qr_scan'), id: z.string().min(1).max(128), storeId: z.string().min(1).max(64), qrSig: z.string().min(1).max(64), customer, at: time }),
+  z.object({ type: z.literal('message'), id: z.string().min(1).max(128), storeId: z.string().min(1).max(64), customer, content: messageContentSchema.refine((c) => c.kind !== 'event' && c.kind !== 'order', 'not customer content'), at: time }),
+  z.object({
+    type: z.literal('consultation'), id: z.string().min(1).max(128), storeId: z.string().min(1).max(64), staffId: z.string().min(1).max(128), customer,
+    summary: z.string().min(1).max(5000), topics: z.array(z.string().max(64)).max(20).default([]), products: z.array(z.string().max(128)).max(50).default([]),
+    startedAt: time, endedAt: time,
+  }),
+]);
+export type StoreFrame = z.output<typeof storeFrameSchema>;
+
+const toDate = (t: number | string) => new Date(t);
+
+function frames(req: InboundRequest): StoreFrame[] {
+  const v = parseJsonLossless(req.rawBody.toString('utf8'));
+  const list: unknown[] | null = v && typeof v === 'object' && !Array.isArray(v) ? (Array.isArray(v.events) ? v.events : [v]) : null;
+  if (!list || !list.length || list.length > 100) throw badRequest('store body must be an event or { events: [...] } (1–100)');
+  return list.map((f, i) => {
+    const r = storeFrameSchema.safeParse(f);
+    if (!r.success) throw badRequest(`invalid store event${list.length > 1 ? ` #${i}` : ''}: ${configIssues(r.error).map((x) => `${x.path} ${x.message}`).join('; ')}`);
+    return r.data;
+  });
+}
+
+function storeEvent(f: StoreFrame, c: StoreChannelConfig, receivedAt: Date): InboundEvent {
+  if (c.stores.length && !c.stores.some((s) => s.id === f.storeId)) throw badRequest(`unknown store ${f.storeId}`);
+  const who = f.customer;
+  const sender = { channelType: 'store', externalId: who.id, ...(who.phone ? { phone: who.phone } : {}), ...(who.unionId ? { unionId: who.unionId } : {}), ...(who.name ? { displayName: who.name } : {}) };
+  const base = { channelType: 'store', externalMessageId: f.id, dedupeKey: `${f.type}:${f.id}`, sender, receivedAt, context: { storeId: f.storeId, customerIdType: who.idType } };
+  const chat = { id: `store:${f.storeId}:${who.id}` };
+  let content: MessageContent;
+  switch (f.type) {
+    case 'qr_scan':
+      if (!safeEqual(f.qrSig, storeQrSignature(c.secret, f.storeId))) throw authError(`QR signature does not match store ${f.storeId}`);
+      content = { kind: 'event', name: 'store_qr_scan', key: f.storeId };
+      return { ...base, origin: 'customer', content, sentAt: toDate(f.at), thread: chat };
+    case 'message':
+      return { ...base, origin: 'customer', content: f.content as MessageContent, sentAt: toDate(f.at), thread: chat };
+    case 'consultation':
+      content = { kind: 'event', name: 'store_consultation', text: f.summary, data: { staffId: f.staffId, topics: f.topics, products: f.products, startedAt: toDate(f.startedAt).toISOString(), endedAt: toDate(f.endedAt).toISOString() } };
+      // logged by staff on the tablet: a finished, in-person conversation of its own
+      return { ...base, origin: 'agent', content, sentAt: toDate(f.endedAt), thread: { id: `consultation:${f.id}`, ended: true, subject: 'In-store consultation' }, context: { ...base.context, staffId: f.staffId } };
+  }
+}
+
+export function createStoreAdapter(pc: StorePluginConfig) {
+  return defineChannel<typeof storeChannelConfig, StorePluginConfig>({
+    type: 'store',
+    displayName: 'Offline stores (store QR chats, tablet consultations)',
+    capabilities: { ...DEFAULT_CAPABILITIES, media: true, maxTextLength: 5000, outboundKinds: ['text', 'image', 'link', 'card'], ackDeadlineMs: 5000, maxBodyBytes: 256 * 1024 },
+    configSchema: storeChannelConfig,
+    verify(req, c) {
+      if (req.method.toUpperCase() !== 'POST') throw badRequest(`method ${req.method} not supported`);
+      verifySignedPayload(req, c.secret, { toleranceSeconds: pc.maxClockSkewSeconds });
+    },
+    parse: (req, c) => frames(req).map((f) => storeEvent(f, c, req.receivedAt)),
+    respond: (_req, events) => jsonResponse({ received: events.length }),
+    /** Replies reach the customer on the store chat page, over the host's live connection (widget frames). */
+    async send(message, ctx) {
+      const live = await pushLive(message, ctx);
+      return { externalMessageId: message.id, status: live ? 'delivered' : 'queued' };
+    },
+  });
+}
+
+export default definePlugin({
+  manifest: { id: 'channel-store', kind: 'channel', version: '1.0.0', apiVersion: SDK_API_VERSION, capabilities: ['connections'], description: 'Offline stores: store QR chats bound to the store, tablet-logged consultations' },
+  configSchema: storePluginConfig,
+  register(host) {
+    host.channels.register(createStoreAdapter(host.config));
+  },
+});

@@ -1,0 +1,86 @@
+import { DEFAULT_CAPABILITIES, ReplyWindow, SDK_API_VERSION, defineChannel, definePlugin, secret, textResponse, z } from '../sdk/index.js';
+import { callWithToken, customMessageBody, officialAccountToken } from '../wechat-common/wechat.api.js';
+import { ENCODING_AES_KEY } from '../wechat-common/wechat.crypto.js';
+import { echoFor, readWechatMessage, verifyWechatRequest, wechatEvent, type WechatInboundConfig } from '../wechat-common/wechat.inbound.js';
+
+const windowRule = z.object({ hours: z.number().positive(), maxMessages: z.number().int().positive() });
+
+export const wechatMiniPluginConfig = z.object({
+  apiBaseUrl: z.string().url().default('https://api.weixin.qq.com'),
+  httpTimeoutMs: z.number().int().positive().default(10_000),
+  /** After a customer message: 3 messages within 48 h (mini program CS doc; configurable). */
+  replyWindow: windowRule.default({ hours: 48, maxMessages: 3 }),
+  /** After the customer opens the chat (user_enter_tempsession): 1 message within 1 minute. */
+  enterWindow: windowRule.default({ hours: 1 / 60, maxMessages: 1 }),
+  enforceReplyWindow: z.boolean().default(true),
+  maxClockSkewSeconds: z.number().int().min(0).default(300),
+});
+export type WechatMiniPluginConfig = z.output<typeof wechatMiniPluginConfig>;
+
+/** Names of the mini program console (开发管理 → 消息推送). The push format (XML or JSON) is detected per request. */
+export const wechatMiniChannelConfig = z.object({
+  appId: z.string().regex(/^wx[0-9A-Za-z]{16}$/, 'must be the 18-character AppID starting with wx'),
+  appSecret: secret(z.string().min(16, 'must be the AppSecret from the console')),
+  token: secret(z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be the 3–32 letters and digits set as Token in the console')),
+  encodingAESKey: secret(z.string().regex(ENCODING_AES_KEY, 'must be the 43-character EncodingAESKey')).optional(),
+  mode: z.enum(['plaintext', 'compatible', 'safe']).optional(),
+}).refine((c) => !c.mode || c.mode === 'plaintext' || !!c.encodingAESKey, { message: 'compatible and safe mode need the encodingAESKey', path: ['encodingAESKey'] });
+export type WechatMiniChannelConfig = z.output<typeof wechatMiniChannelConfig>;
+
+const inbound = (c: WechatMiniChannelConfig, pc: WechatMiniPluginConfig): WechatInboundConfig => ({
+  token: c.token, appId: c.appId, encodingAESKey: c.encodingAESKey, mode: c.mode ?? (c.encodingAESKey ? 'compatible' : 'plaintext'), maxClockSkewSeconds: pc.maxClockSkewSeconds,
+});
+
+export function createWechatMiniAdapter(pc: WechatMiniPluginConfig) {
+  return defineChannel<typeof wechatMiniChannelConfig, WechatMiniPluginConfig>({
+    type: 'wechat-mini',
+    displayName: 'WeChat Mini Program customer service (小程序客服)',
+    capabilities: {
+      ...DEFAULT_CAPABILITIES,
+      media: true,
+      maxTextLength: 600,
+      sendWindow: pc.replyWindow,
+      outboundKinds: ['text', 'image', 'link', 'card'],
+      ackDeadlineMs: 5000,
+      maxBodyBytes: 256 * 1024,
+    },
+    configSchema: wechatMiniChannelConfig,
+    verify: (req, config) => verifyWechatRequest(req, inbound(config, pc)),
+    parse(req, config) {
+      if (req.method.toUpperCase() === 'GET') return [];
+      const { fields } = readWechatMessage(req, inbound(config, pc));
+      return [wechatEvent(fields, 'wechat-mini', req.receivedAt)];
+    },
+    respond: (req, _events, config) => textResponse(req.method.toUpperCase() === 'GET' ? echoFor(req, inbound(config, pc)) : 'success'),
+    async receive(events, ctx) {
+      const window = new ReplyWindow(ctx.kv, ctx.clock, pc.replyWindow, 'mini program reply window');
+      for (const ev of events) {
+        if (ev.origin !== 'customer') continue;
+        if (ev.content.kind !== 'event') await window.open(ev.sender.externalId, ev.sentAt.getTime());
+        else if (ev.content.name === 'user_enter_tempsession') await window.open(ev.sender.externalId, ev.sentAt.getTime(), pc.enterWindow);
+      }
+      return { events };
+    },
+    async send(message, ctx) {
+      const cfg = ctx.channel.config;
+      const to = message.recipient.externalId;
+      const body = customMessageBody(to, message.content, 'wechat-mini');
+      const slot = pc.enforceReplyWindow ? await new ReplyWindow(ctx.kv, ctx.clock, pc.replyWindow, 'mini program reply window').reserve(to) : null;
+      try {
+        await callWithToken(ctx, officialAccountToken(cfg.appId, cfg.appSecret), '/cgi-bin/message/custom/send', body);
+      } catch (e) {
+        await slot?.release();
+        throw e;
+      }
+      return { externalMessageId: message.id, status: 'sent' };
+    },
+  });
+}
+
+export default definePlugin({
+  manifest: { id: 'channel-wechat-mini', kind: 'channel', version: '1.0.0', apiVersion: SDK_API_VERSION, capabilities: ['http', 'kv'], description: 'WeChat Mini Program customer-service messages (XML or JSON push)' },
+  configSchema: wechatMiniPluginConfig,
+  register(host) {
+    host.channels.register(createWechatMiniAdapter(host.config));
+  },
+});

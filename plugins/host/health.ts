@@ -1,0 +1,50 @@
+export type HealthStatus = 'UP' | 'DEGRADED' | 'DISABLED';
+
+export interface Health {
+  status: HealthStatus;
+  /** The last failure, without secrets or personal data ("send: WeChat errcode 45009 ..."). */
+  lastError: string | null;
+  lastErrorAt: Date | null;
+  /** Failures since the process started. */
+  failures: number;
+  consecutiveFailures: number;
+}
+
+const RANK: Record<HealthStatus, number> = { UP: 0, DEGRADED: 1, DISABLED: 2 };
+
+export function worst(a: Health, b: Health): Health {
+  const status = RANK[a.status] >= RANK[b.status] ? a.status : b.status;
+  const last = (a.lastErrorAt?.getTime() ?? 0) >= (b.lastErrorAt?.getTime() ?? 0) ? a : b;
+  return { status, lastError: last.lastError, lastErrorAt: last.lastErrorAt, failures: a.failures + b.failures, consecutiveFailures: Math.max(a.consecutiveFailures, b.consecutiveFailures) };
+}
+
+/** Health of a plugin or a channel, in this process (each replica reports its own). */
+export class HealthTracker {
+  private state: Health = { status: 'UP', lastError: null, lastErrorAt: null, failures: 0, consecutiveFailures: 0 };
+
+  constructor(private readonly now: () => number) {}
+
+  get(): Health { return { ...this.state }; }
+
+  get disabled() { return this.state.status === 'DISABLED'; }
+
+  success(): void {
+    if (this.state.status === 'DISABLED') return;
+    this.state = { ...this.state, status: 'UP', consecutiveFailures: 0 };
+  }
+
+  /** Records a failure; `disable` turns the status to DISABLED (only `reset` brings it back). */
+  failure(message: string, disable: boolean): Health {
+    const s = this.state;
+    this.state = {
+      status: disable || s.status === 'DISABLED' ? 'DISABLED' : 'DEGRADED',
+      lastError: message.slice(0, 500),
+      lastErrorAt: new Date(this.now()),
+      failures: s.failures + 1,
+      consecutiveFailures: s.consecutiveFailures + 1,
+    };
+    return this.get();
+  }
+
+  reset(): void { this.state = { ...this.state, status: 'UP', consecutiveFailures: 0 }; }
+}

@@ -1,0 +1,331 @@
+import type { AiFeature } from '../sdk/ai.js';
+import type { ChannelAdapter, ChannelCapabilities, ImmediateResponse, InboundRequest, ReceiveResult } from '../sdk/channel.js';
+import { OK_EMPTY } from '../sdk/channel.js';
+import { configIssues, mergeRedacted, redactConfig, secretValues } from '../sdk/config.js';
+import type { ChannelContext, ChannelInstance, ClientConnections, Clock, HostCapability, HttpClient, KeyValueStore, PluginContext } from '../sdk/context.js';
+import { ChannelError, isChannelError } from '../sdk/errors.js';
+import { inboundEventSchema, sendResultSchema, type InboundEvent, type OutboundMessage, type SendResult } from '../sdk/messages.js';
+import { systemClock } from './clock.js';
+import { ChannelConfigError, ChannelDisabledError, PluginCrashError, UnknownChannelTypeError } from './errors.js';
+import { HealthTracker, worst, type Health } from './health.js';
+import { createHttpClient } from './http-client.js';
+import { MemoryKeyValueStore, namespaced } from './kv.memory.js';
+import { loadPlugins, type BuiltinRegistry, type LoadedPlugin, type PluginList } from './loader.js';
+import { createPluginLogger, type BaseLogger } from './plugin-logger.js';
+
+export interface PluginHostOptions {
+  /** Default: every built-in plugin. */
+  plugins?: PluginList;
+  builtins: BuiltinRegistry;
+  /** Relative plugin paths resolve against it (default: the working directory). */
+  baseDir?: string;
+  logger: BaseLogger;
+  /** The root store (memory by default; RedisKeyValueStore in distributed mode). Plugins see a namespace of it. */
+  kv?: KeyValueStore;
+  clock?: Clock;
+  /** Live widget/app connections held by the host; without it web/app replies are queued. */
+  connections?: ClientConnections;
+  http?: { timeoutMs?: number; userAgent?: string };
+  /** Consecutive plugin crashes before its channels are disabled (default 1: the first crash disables them). */
+  disableAfter?: number;
+  /** A send that takes longer fails as UNAVAILABLE (retryable). Default 30 s. */
+  sendTimeoutMs?: number;
+}
+
+const OFFLINE: ClientConnections = { send: async () => false };
+
+function denied(pluginId: string, cap: HostCapability): never {
+  throw new Error(`plugin ${pluginId} did not declare the "${cap}" capability in its manifest`);
+}
+
+const describeError = (e: unknown) => (e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e) ?? String(e)).split('\n')[0];
+
+/** One loaded plugin at run time: its context, health and lifecycle. */
+class PluginRuntime {
+  readonly health: HealthTracker;
+  readonly ctx: PluginContext;
+  started = false;
+
+  constructor(readonly loaded: LoadedPlugin, private readonly host: PluginHost) {
+    this.health = new HealthTracker(() => host.clock.now());
+    this.ctx = host.makeContext(loaded, {}, namespaced(host.kv, `plugin:${loaded.manifest.id}:`), () => this.secrets());
+  }
+
+  get id() { return this.loaded.manifest.id; }
+
+  secrets(): string[] { return secretValues(this.loaded.definition.configSchema, this.loaded.config); }
+
+  crash(channelType: string, operation: string, e: unknown, detail?: string): PluginCrashError {
+    const message = detail ?? `${(e as Error)?.name ?? 'Error'}: ${describeError(e)}`;
+    const before = this.health.get();
+    const disable = before.consecutiveFailures + 1 >= this.host.disableAfter;
+    const h = this.health.failure(`${channelType}.${operation}: ${message}`, disable);
+    const err = new PluginCrashError(this.id, channelType, operation, message, h.status === 'DISABLED', e);
+    this.ctx.logger.error({ err: e, channelType, operation, disabled: err.disabled }, 'plugin failed');
+    return err;
+  }
+}
+
+/**
+ * The loaded plugins: registries of channel adapters and AI features, their isolation (a plugin that throws
+ * disables only its own channels) and health.
+ */
+export class PluginHost {
+  readonly clock: Clock;
+  readonly kv: KeyValueStore;
+  readonly disableAfter: number;
+  private readonly runtimes: PluginRuntime[];
+  private readonly byType = new Map<string, { adapter: ChannelAdapter; runtime: PluginRuntime }>();
+  private readonly features = new Map<string, { feature: AiFeature; runtime: PluginRuntime }>();
+
+  constructor(private readonly options: PluginHostOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.kv = options.kv ?? new MemoryKeyValueStore(this.clock);
+    this.disableAfter = Math.max(1, options.disableAfter ?? 1);
+    const loaded = loadPlugins(options.plugins, { baseDir: options.baseDir, builtins: options.builtins });
+    this.runtimes = loaded.map((l) => new PluginRuntime(l, this));
+    for (const r of this.runtimes) {
+      for (const adapter of r.loaded.channels) this.byType.set(adapter.type, { adapter, runtime: r });
+      for (const feature of r.loaded.aiFeatures) this.features.set(feature.name, { feature, runtime: r });
+    }
+  }
+
+  /** @internal builds a plugin or channel context */
+  makeContext(loaded: LoadedPlugin, bindings: Record<string, unknown>, kv: KeyValueStore, secrets: () => string[], baseUrl?: string): PluginContext {
+    const caps = new Set(loaded.manifest.capabilities);
+    const id = loaded.manifest.id;
+    const cfg = (loaded.config ?? {}) as { apiBaseUrl?: unknown; httpTimeoutMs?: unknown };
+    const http: HttpClient = caps.has('http')
+      ? createHttpClient({
+        baseUrl: baseUrl ?? (typeof cfg.apiBaseUrl === 'string' ? cfg.apiBaseUrl : undefined),
+        timeoutMs: typeof cfg.httpTimeoutMs === 'number' ? cfg.httpTimeoutMs : this.options.http?.timeoutMs,
+        userAgent: this.options.http?.userAgent,
+      })
+      : { request: () => denied(id, 'http') };
+    const deniedKv = () => denied(id, 'kv');
+    return {
+      pluginId: id,
+      logger: createPluginLogger(this.options.logger, { plugin: id, ...bindings }, secrets),
+      config: loaded.config,
+      http,
+      kv: caps.has('kv') ? kv : { get: deniedKv, set: deniedKv, setIfAbsent: deniedKv, delete: deniedKv, increment: deniedKv },
+      clock: this.clock,
+      connections: caps.has('connections') ? this.options.connections ?? OFFLINE : { send: () => denied(id, 'connections') },
+    };
+  }
+
+  plugins(): Array<{ id: string; kind: string; version: string; apiVersion: string; source: string; channelTypes: string[]; aiFeatures: string[]; health: Health }> {
+    return this.runtimes.map((r) => ({
+      id: r.id, kind: r.loaded.manifest.kind, version: r.loaded.manifest.version, apiVersion: r.loaded.manifest.apiVersion, source: r.loaded.source,
+      channelTypes: r.loaded.channels.map((c) => c.type), aiFeatures: r.loaded.aiFeatures.map((f) => f.name), health: r.health.get(),
+    }));
+  }
+
+  channelTypes(): string[] { return [...this.byType.keys()].sort(); }
+
+  hasChannelType(type: string): boolean { return this.byType.has(type); }
+
+  private entry(type: string) {
+    const e = this.byType.get(type);
+    if (!e) throw new UnknownChannelTypeError(type, this.channelTypes());
+    return e;
+  }
+
+  adapter(type: string): ChannelAdapter { return this.entry(type).adapter; }
+
+  capabilities(type: string): ChannelCapabilities { return this.entry(type).adapter.capabilities; }
+
+  /** Parses a channel config (createChannel/updateChannel); throws ChannelConfigError listing the problems. */
+  validateChannelConfig(type: string, config: unknown): unknown {
+    const { adapter } = this.entry(type);
+    const r = adapter.configSchema.safeParse(config ?? {});
+    if (!r.success) throw new ChannelConfigError(type, configIssues(r.error));
+    return r.data;
+  }
+
+  /** The config with secrets replaced by REDACTED, safe to return from an API. */
+  redactChannelConfig(type: string, config: unknown): unknown { return redactConfig(this.entry(type).adapter.configSchema, config); }
+
+  /** An update's config where REDACTED secrets keep their stored value. */
+  mergeChannelConfig(type: string, previous: unknown, incoming: unknown): unknown { return mergeRedacted(this.entry(type).adapter.configSchema, previous, incoming); }
+
+  /** A configured channel bound to its adapter (validates the config once; cache it per channel). */
+  bindChannel(instance: ChannelInstance<unknown>): BoundChannel {
+    const { adapter, runtime } = this.entry(instance.type);
+    const config = this.validateChannelConfig(instance.type, instance.config);
+    return new BoundChannel({ ...instance, config }, adapter, runtime, this, this.options.sendTimeoutMs ?? 30_000);
+  }
+
+  /** Plugin-level health of the channel type's plugin. */
+  health(type: string): Health { return this.entry(type).runtime.health.get(); }
+
+  pluginHealth(pluginId: string): Health {
+    const r = this.runtimes.find((x) => x.id === pluginId);
+    if (!r) throw new Error(`unknown plugin ${pluginId}`);
+    return r.health.get();
+  }
+
+  /** Re-enables a disabled plugin (after an operator fixed its config or upgraded it). */
+  enablePlugin(pluginId: string): void { this.runtimes.find((x) => x.id === pluginId)?.health.reset(); }
+
+  aiFeature(name: string): AiFeature | undefined { return this.features.get(name)?.feature; }
+
+  aiFeatureNames(): string[] { return [...this.features.keys()].sort(); }
+
+  /** Starts every plugin's I/O. A plugin whose start fails is disabled (and logged); the others start. */
+  async start(): Promise<void> {
+    for (const r of this.runtimes) {
+      if (r.started || !r.loaded.definition.start) { r.started = true; continue; }
+      try {
+        await r.loaded.definition.start(r.ctx);
+        r.started = true;
+      } catch (e) {
+        r.health.failure(`start: ${describeError(e)}`, true);
+        r.ctx.logger.error({ err: e }, 'plugin failed to start; its channels are disabled');
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const r of [...this.runtimes].reverse()) {
+      if (!r.started) continue;
+      r.started = false;
+      try { await r.loaded.definition.stop?.(); } catch (e) { r.ctx.logger.warn({ err: e }, 'plugin failed to stop cleanly'); }
+    }
+  }
+}
+
+/**
+ * One configured channel bound to its adapter. Every call is isolated: a ChannelError passes through (an
+ * expected failure); anything else is a plugin crash, recorded in health, that disables the plugin.
+ */
+export class BoundChannel {
+  readonly ctx: ChannelContext;
+  private readonly channelHealth: HealthTracker;
+
+  constructor(
+    readonly instance: ChannelInstance<unknown>,
+    private readonly adapter: ChannelAdapter,
+    private readonly runtime: PluginRuntime,
+    host: PluginHost,
+    private readonly sendTimeoutMs: number,
+  ) {
+    this.channelHealth = new HealthTracker(() => host.clock.now());
+    const secrets = () => [...runtime.secrets(), ...secretValues(adapter.configSchema, instance.config)];
+    const cfg = instance.config as { apiBaseUrl?: unknown };
+    const base = host.makeContext(runtime.loaded, { channelType: instance.type, channelId: instance.id, tenantId: instance.tenantId },
+      namespaced(host.kv, `plugin:${runtime.id}:ch:${instance.id}:`), secrets, typeof cfg?.apiBaseUrl === 'string' ? cfg.apiBaseUrl : undefined);
+    this.ctx = { ...base, channel: instance };
+  }
+
+  get id() { return this.instance.id; }
+  get type() { return this.adapter.type; }
+  get capabilities(): ChannelCapabilities { return this.adapter.capabilities; }
+  get config(): unknown { return this.instance.config; }
+
+  /** Plugin crashes and this channel's delivery failures, whichever is worse. */
+  health(): Health { return worst(this.runtime.health.get(), this.channelHealth.get()); }
+
+  private guardDisabled() {
+    const h = this.runtime.health.get();
+    if (h.status === 'DISABLED') throw new ChannelDisabledError(this.runtime.id, this.type, h.lastError);
+  }
+
+  private sync<T>(operation: string, f: () => T, check: (v: T) => string | null): T {
+    this.guardDisabled();
+    let v: T;
+    try {
+      v = f();
+    } catch (e) {
+      if (isChannelError(e)) throw e;
+      throw this.runtime.crash(this.type, operation, e);
+    }
+    const bad = check(v);
+    if (bad) throw this.runtime.crash(this.type, operation, null, bad);
+    return v;
+  }
+
+  verify(request: InboundRequest): void {
+    this.sync('verify', () => this.adapter.verify(request, this.instance.config), () => null);
+  }
+
+  parse(request: InboundRequest): InboundEvent[] {
+    return this.sync('parse', () => this.adapter.parse(request, this.instance.config), (v) => this.checkEvents(v));
+  }
+
+  respond(request: InboundRequest, events: InboundEvent[]): ImmediateResponse {
+    if (!this.adapter.respond) return OK_EMPTY;
+    return this.sync('respond', () => this.adapter.respond!(request, events, this.instance.config), (r) =>
+      r && Number.isInteger(r.status) && r.status >= 100 && r.status <= 599 && typeof r.body === 'string' ? null : 'respond returned no { status, body }');
+  }
+
+  /** verify → parse → respond in one call: what a webhook does before storing the events and answering. */
+  accept(request: InboundRequest): { events: InboundEvent[]; response: ImmediateResponse } {
+    this.verify(request);
+    const events = this.parse(request);
+    return { events, response: this.respond(request, events) };
+  }
+
+  /** The asynchronous follow-up (pull, enrich); without a `receive` the events pass through. */
+  async receive(events: InboundEvent[]): Promise<ReceiveResult> {
+    this.guardDisabled();
+    if (!this.adapter.receive) return { events };
+    let r: ReceiveResult;
+    try {
+      r = await this.adapter.receive(events, this.ctx);
+    } catch (e) {
+      if (isChannelError(e)) { this.recordDelivery(e); throw e; }
+      throw this.runtime.crash(this.type, 'receive', e);
+    }
+    const bad = !r || !Array.isArray(r.events) ? 'receive returned no { events }' : this.checkEvents(r.events) ?? (r.commit !== undefined && typeof r.commit !== 'function' ? 'receive returned a commit that is not a function' : null);
+    if (bad) throw this.runtime.crash(this.type, 'receive', null, bad);
+    return r;
+  }
+
+  /** Sends one message. ChannelErrors keep their code and `retryable`; see withRetry for retries. */
+  async send(message: OutboundMessage): Promise<SendResult> {
+    this.guardDisabled();
+    const caps = this.adapter.capabilities;
+    if (!caps.outbound) throw new ChannelError('BAD_REQUEST', `${this.type} channels cannot send messages`);
+    if (!caps.outboundKinds.includes(message.content.kind)) throw new ChannelError('BAD_REQUEST', `${this.type} channels cannot send ${message.content.kind} messages (they send ${caps.outboundKinds.join(', ')})`);
+    if (message.content.kind === 'text' && [...message.content.text].length > caps.maxTextLength) {
+      throw new ChannelError('BAD_REQUEST', `text longer than ${caps.maxTextLength} characters, the ${this.type} limit`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ChannelError('UNAVAILABLE', `${this.type} send timed out after ${this.sendTimeoutMs} ms`)), this.sendTimeoutMs);
+    });
+    let r: SendResult;
+    try {
+      r = await Promise.race([this.adapter.send(message, this.ctx), timeout]);
+    } catch (e) {
+      if (isChannelError(e)) { this.recordDelivery(e); throw e; }
+      throw this.runtime.crash(this.type, 'send', e);
+    } finally {
+      clearTimeout(timer);
+    }
+    const ok = sendResultSchema.safeParse(r);
+    if (!ok.success) throw this.runtime.crash(this.type, 'send', null, 'send returned no { externalMessageId, status }');
+    this.channelHealth.success();
+    this.runtime.health.success();
+    return ok.data;
+  }
+
+  /** Platform trouble (retryable errors, credentials refused) degrades the channel; per-message refusals do not. */
+  private recordDelivery(e: ChannelError) {
+    if (e.retryable || e.code === 'AUTH') {
+      this.channelHealth.failure(`${e.code}: ${e.message}`, false);
+      this.ctx.logger.warn({ code: e.code, retryable: e.retryable, platformCode: e.platformCode }, 'channel delivery failed');
+    }
+  }
+
+  private checkEvents(v: unknown): string | null {
+    if (!Array.isArray(v)) return 'did not return an array of events';
+    for (const [i, ev] of v.entries()) {
+      const r = inboundEventSchema.safeParse(ev);
+      if (!r.success) return `returned an invalid event #${i}: ${configIssues(r.error).map((x) => `${x.path} ${x.message}`).join('; ')}`;
+      if ((ev as InboundEvent).channelType !== this.type) return `returned an event of channel type ${(ev as InboundEvent).channelType}`;
+    }
+    return null;
+  }
+}

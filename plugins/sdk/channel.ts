@@ -1,0 +1,102 @@
+import type { ChannelContext } from './context.js';
+import type { InboundEvent, MessageKind, OutboundMessage, SendResult } from './messages.js';
+
+/** One webhook delivery (or one WebSocket frame) as the host received it. */
+export interface InboundRequest {
+  method: string;
+  /** The path after the host's mount point, e.g. `/webhooks/<channelId>`. */
+  path: string;
+  /** Decoded query parameters (last value wins). */
+  query: Record<string, string>;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  /** The exact bytes received: signatures cover them. */
+  rawBody: Buffer;
+  receivedAt: Date;
+}
+
+/** What the webhook answers at once (WeChat `success`, an echoed challenge, a URL-verification echostr). */
+export interface ImmediateResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+export interface ChannelCapabilities {
+  inbound: boolean;
+  outbound: boolean;
+  /** Can send and receive images/voice/video/files. */
+  media: boolean;
+  /** Can send platform message templates (subscription/template messages). */
+  templates: boolean;
+  /** Longest text `send` accepts (characters); the host splits or refuses longer ones. */
+  maxTextLength: number;
+  /** The platform's reply window: at most `maxMessages` within `hours` of the customer's last message. */
+  sendWindow: { hours: number; maxMessages: number } | null;
+  /** Content kinds `send` accepts. */
+  outboundKinds: MessageKind[];
+  /** The platform's acknowledgement deadline; the host must answer within it. */
+  ackDeadlineMs: number;
+  /** Larger bodies are refused before verify. */
+  maxBodyBytes: number;
+}
+
+/** The result of `receive`: the events to ingest, and what to do once the host has stored them. */
+export interface ReceiveResult {
+  events: InboundEvent[];
+  /** Called after the host stored `events` (e.g. persist a pull cursor): a crash before it replays the pull, never loses messages. */
+  commit?: () => Promise<void>;
+}
+
+/**
+ * A channel type. One adapter serves every configured channel of its type; the channel's config arrives
+ * with each call (`config`, or `ctx.channel.config`).
+ *
+ * Inbound, per request: `verify` (authenticity; throws ChannelError AUTH/BAD_REQUEST) → `parse` (pure) →
+ * `respond` (the immediate answer) → the host stores the events and acknowledges → later, asynchronously,
+ * `receive` (I/O allowed) → the host ingests the events.
+ */
+export interface ChannelAdapter<ChannelConfig = any, PluginConfig = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Unique across the host: `wechat-oa`, `line`... (lower case, digits, dashes). */
+  readonly type: string;
+  readonly displayName?: string;
+  readonly capabilities: ChannelCapabilities;
+  /** The per-channel config an admin pastes from the platform's console; mark secrets with `secret()`. */
+  readonly configSchema: { safeParse(input: unknown): { success: boolean; data?: unknown; error?: unknown } };
+
+  /** Checks signatures and timestamps (against `request.receivedAt`, never the wall clock). Throws ChannelError. */
+  verify(request: InboundRequest, config: ChannelConfig): void;
+  /**
+   * Pure: same request and config, same events; no I/O, no clock, no randomness. Throws ChannelError
+   * BAD_REQUEST for malformed payloads. A handshake (URL verification, challenge) yields no events.
+   */
+  parse(request: InboundRequest, config: ChannelConfig): InboundEvent[];
+  /** The immediate HTTP answer; default 200 with an empty body. */
+  respond?(request: InboundRequest, events: InboundEvent[], config: ChannelConfig): ImmediateResponse;
+  /** Asynchronous follow-up after acknowledgement: pull announced messages, record reply windows, enrich orders. */
+  receive?(events: InboundEvent[], ctx: ChannelContext<PluginConfig, ChannelConfig>): Promise<ReceiveResult>;
+  /** Delivers one message. Throws ChannelError (with `retryable`) on failure. */
+  send(message: OutboundMessage, ctx: ChannelContext<PluginConfig, ChannelConfig>): Promise<SendResult>;
+}
+
+export const DEFAULT_CAPABILITIES: ChannelCapabilities = {
+  inbound: true,
+  outbound: true,
+  media: false,
+  templates: false,
+  maxTextLength: 2000,
+  sendWindow: null,
+  outboundKinds: ['text'],
+  ackDeadlineMs: 5000,
+  maxBodyBytes: 1024 * 1024,
+};
+
+export const OK_EMPTY: ImmediateResponse = { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' };
+
+export function textResponse(body: string, status = 200): ImmediateResponse {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
+}
+
+export function jsonResponse(value: unknown, status = 200): ImmediateResponse {
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(value) };
+}

@@ -1,0 +1,28 @@
+import type { HostCapability } from './context.js';
+
+/** The SDK version plugins compile against. The host refuses a plugin whose apiVersion has another major. */
+export const SDK_API_VERSION = '1.0.0';
+
+export type PluginKind = 'channel' | 'ai';
+
+export interface PluginManifest {
+  /** Unique plugin id: `channel-wechat-oa`, `acme-line`... */
+  id: string;
+  kind: PluginKind;
+  /** The plugin's own version (semver). */
+  version: string;
+  /** The SDK version it was written against (semver), usually SDK_API_VERSION. */
+  apiVersion: string;
+  /** Host services it uses: `http`, `kv`, `connections`. */
+  capabilities: HostCapability[];
+  description?: string;
+}
+
+export const PLUGIN_ID = /^[a-z0-9][a-z0-9._-]{1,63}$/;
+export const CHANNEL_TYPE = /^[a-z][a-z0-9-]{1,39}$/;
+const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]+)?$/;
+
+export function parseSemver(v: string): { major: number; minor: number; patch: number } | null {
+  const m = SEMVER.exec(v);
+  return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } : null;
+}
