@@ -1,11 +1,13 @@
 import { join, resolve } from 'node:path';
 import { createTokenVerifier, signToken } from '../subgraphs/_shared/auth.js';
+import { createMemoryCache } from '../subgraphs/_shared/cache.js';
 import { DEMO_TENANT } from '../subgraphs/_shared/demo-data.js';
 import { createInProcessEventBus } from '../subgraphs/_shared/events.js';
 import type { Logger } from '../subgraphs/_shared/logger.js';
 import { createMemoryPubSub } from '../subgraphs/_shared/pubsub.js';
 import { runSubgraph, type RunningSubgraph } from '../subgraphs/_shared/run-subgraph.js';
 import { ALL_SUBGRAPHS } from '../subgraphs/registry.js';
+import { conversationsWithIngest } from '../subgraphs/conversations/ingest/ingest.module.js';
 import { startGateway, type RunningGateway } from '../gateway/gateway.server.js';
 import type { EmbeddedConfig } from './config.js';
 
@@ -23,10 +25,14 @@ export interface EmbeddedApp {
 export async function startEmbedded(config: EmbeddedConfig, log: Logger): Promise<EmbeddedApp> {
   const pubsub = createMemoryPubSub();
   const events = createInProcessEventBus(log);
+  const cache = createMemoryCache();
   const verifier = createTokenVerifier({ secret: config.JWT_SECRET });
   const dataDir = resolve(config.DATA_DIR);
   const subgraphs: RunningSubgraph[] = [];
-  for (const module of ALL_SUBGRAPHS) {
+  for (const m of ALL_SUBGRAPHS) {
+    // Ingest resolves senders through the customers subgraph started just before, on its loopback URL.
+    const customersUrl = subgraphs.find((s) => s.name === 'customers')?.url;
+    const module = m.name === 'conversations' ? conversationsWithIngest({ customersUrl, jwtSecret: config.JWT_SECRET, publicBaseUrl: `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}` }) : m;
     subgraphs.push(
       await runSubgraph({
         module,
@@ -34,6 +40,7 @@ export async function startEmbedded(config: EmbeddedConfig, log: Logger): Promis
         migrate: true,
         pubsub,
         events,
+        cache,
         verifier,
         log: log.child({ subgraph: module.name }),
         port: 0,
@@ -61,6 +68,7 @@ export async function startEmbedded(config: EmbeddedConfig, log: Logger): Promis
       for (const s of subgraphs.reverse()) await s.stop();
       await events.close();
       await pubsub.close();
+      await cache.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { TokenVerifier } from './auth.js';
 import { buildFederatedSchema, type BuiltSubgraph } from './build-subgraph.js';
+import type { KeyValueCache } from './cache.js';
 import { openDataSource } from './data-source.js';
 import type { EventBus } from './events.js';
 import type { Logger } from './logger.js';
@@ -13,6 +14,10 @@ export interface RunSubgraphOptions {
   migrate: boolean;
   pubsub: PubSub;
   events: EventBus;
+  /** Shared cache for the subgraph's services (see SubgraphDeps.cache). */
+  cache?: KeyValueCache;
+  /** See SubgraphDeps.redis. */
+  redis?: { url: string; prefix: string };
   verifier: TokenVerifier;
   log: Logger;
   port: number;
@@ -38,7 +43,7 @@ export async function runSubgraph(o: RunSubgraphOptions): Promise<RunningSubgrap
     { url: o.databaseUrl, subgraph: m.name, entities: m.entities, migrations: m.migrations, log },
     o.migrate,
   );
-  const deps = { dataSource, pubsub: o.pubsub, events: o.events, log };
+  const deps = { dataSource, pubsub: o.pubsub, events: o.events, log, cache: o.cache, redis: o.redis };
   const services = m.createServices(deps);
   if (o.seedDemo && m.seedDemo) await m.seedDemo(services);
   const workers: Worker[] = m.startWorkers ? await m.startWorkers(services, deps) : [];
@@ -52,6 +57,7 @@ export async function runSubgraph(o: RunSubgraphOptions): Promise<RunningSubgrap
     port: o.port,
     host: o.host,
     readiness: { database: async () => void (await dataSource.query('SELECT 1')), ...o.readiness },
+    routes: m.routes ? (app) => m.routes!(app, services, deps) : undefined,
   });
   return {
     name: m.name,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import Redis from 'ioredis';
 import { createTokenVerifier } from './auth.js';
+import { createMemoryCache, createRedisCache } from './cache.js';
 import { parseEnv, subgraphEnvSchema } from './env.js';
 import { createInProcessEventBus, createRedisEventBus } from './events.js';
 import { createLogger } from './logger.js';
@@ -19,6 +20,7 @@ export async function mainSubgraph(module: SubgraphModule, env: NodeJS.ProcessEn
   const redisUrl = config.REDIS_URL;
   const pubsub = redisUrl ? createRedisPubSub(redisUrl) : createMemoryPubSub();
   const events = redisUrl ? createRedisEventBus(redisUrl, log) : createInProcessEventBus(log);
+  const cache = redisUrl ? createRedisCache(redisUrl) : createMemoryCache();
   const probe = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true }) : undefined;
   const running = await runSubgraph({
     module,
@@ -26,6 +28,8 @@ export async function mainSubgraph(module: SubgraphModule, env: NodeJS.ProcessEn
     migrate: config.MIGRATE_ON_BOOT,
     pubsub,
     events,
+    cache,
+    redis: redisUrl ? { url: redisUrl, prefix: 'huiliu:' } : undefined,
     verifier: createTokenVerifier({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL }),
     log,
     port: config.PORT,
@@ -37,6 +41,7 @@ export async function mainSubgraph(module: SubgraphModule, env: NodeJS.ProcessEn
     log.debug('server, workers and database closed');
     await pubsub.close();
     await events.close();
+    await cache.close();
     probe?.disconnect();
     log.debug('redis closed');
   });

@@ -1,6 +1,8 @@
+import type { Express } from 'express';
 import type { DataSource } from 'typeorm';
 import type { Viewer } from './auth.js';
 import type { SubgraphDefinition } from './build-subgraph.js';
+import type { KeyValueCache } from './cache.js';
 import type { EventBus } from './events.js';
 import type { Logger } from './logger.js';
 import type { PubSub } from './pubsub.js';
@@ -11,6 +13,13 @@ export interface SubgraphDeps {
   pubsub: PubSub;
   events: EventBus;
   log: Logger;
+  /** Shared cache (Redis when distributed, in memory when embedded); optional so older roots keep working. */
+  cache?: KeyValueCache;
+  /**
+   * Redis for a subgraph's own atomic structures (agent presence, routing locks): absent when embedded, where the
+   * subgraph uses in-memory equivalents. Every key starts with `prefix`.
+   */
+  redis?: { url: string; prefix: string };
 }
 
 /** Background work a subgraph runs beside its server (event consumers, schedulers). */
@@ -32,4 +41,9 @@ export interface SubgraphModule<S = any, L = any> {
   /** Idempotent: seeds the demo tenant's rows that this subgraph owns. */
   seedDemo?(services: S): Promise<void>;
   startWorkers?(services: S, deps: SubgraphDeps): Promise<Worker[]>;
+  /**
+   * Extra HTTP routes on the subgraph's port (channel webhooks), mounted before any body parser so a route
+   * sees the raw bytes (signatures cover them).
+   */
+  routes?(app: Express, services: S, deps: SubgraphDeps): void;
 }

@@ -27,6 +27,8 @@ export interface SubgraphServerOptions<S, L> {
   host?: string;
   /** Named checks for /readyz: database, redis, ... */
   readiness: Record<string, ReadinessCheck>;
+  /** Extra routes (SubgraphModule.routes), mounted before the GraphQL JSON body parser. */
+  routes?: (app: express.Express) => void;
 }
 
 export interface RunningServer {
@@ -89,6 +91,7 @@ export async function startSubgraphServer<S, L>(o: SubgraphServerOptions<S, L>):
   });
   await apollo.start();
 
+  o.routes?.(app);
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', subgraph: built.name }));
   app.get('/readyz', async (_req, res) => {
     const checks: Record<string, string> = {};

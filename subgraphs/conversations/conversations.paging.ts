@@ -21,6 +21,8 @@ export interface ChildPageQuery {
   /** Timestamp column the pages are ordered by (ties broken by id), e.g. created_at. */
   orderColumn: string;
   direction: 'ASC' | 'DESC';
+  /** A fixed extra condition on the rows (alias r), e.g. 'r.internal = 0'. Never user input. */
+  filter?: string;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function firstChildren<T extends ObjectLiteral & { id: string }>(
         .from(repo.target, 'r')
         .where('r.tenant_id = :tenantId', { tenantId: q.tenantId })
         .andWhere(`r.${p} IN (:...parents)`, { parents: [...parents] });
+      if (q.filter) sub.andWhere(q.filter);
       if (after) sub.andWhere(`(r.${o} ${cmp} :afterAt OR (r.${o} = :afterAt AND r.id ${cmp} :afterId))`, { afterAt: after.at, afterId: after.id });
       return sub;
     }, 'w')

@@ -91,3 +91,23 @@ export async function repeatUntil(act: () => Promise<unknown>, done: () => boole
   }
   return times;
 }
+
+// Lifecycle, read state, timeline and handoff (issue 5).
+export const ESCALATE = `mutation($input: EscalateConversationInput!) { escalateConversation(input: $input) { conversation { id status group { id } } } }`;
+export const PENDING = `mutation($input: SetConversationPendingInput!) { setConversationPending(input: $input) { conversation { id status } } }`;
+export const CLOSE = `mutation($input: CloseConversationInput!) { closeConversation(input: $input) { conversation { id status closedAt } } }`;
+export const REOPEN = `mutation($input: ReopenConversationInput!) { reopenConversation(input: $input) { conversation { id status } } }`;
+export const RECEIVE = `mutation($input: ReceiveCustomerMessageInput!) { receiveCustomerMessage(input: $input) { message { id text channelType attachments { kind mediaRef name size mime } } conversation { id status channelType } } }`;
+export const BOT_SAYS = `mutation($input: AddBotMessageInput!) { addBotMessage(input: $input) { message { id senderType text } conversation { id status } } }`;
+export const MARK_READ = `mutation($input: MarkConversationReadInput!) { markConversationRead(input: $input) { lastReadAt conversation { id unreadCount } } }`;
+export const SETTINGS = `mutation($input: UpdateConversationSettingsInput!) { updateConversationSettings(input: $input) { settings { reopenWindowHours customized } } }`;
+export const TIMELINE = `query($r: [_Any!]!, $first: Int, $after: String, $channels: [String!], $newestFirst: Boolean) { _entities(representations: $r) { ... on Customer { id
+  timeline(first: $first, after: $after, channels: $channels, newestFirst: $newestFirst) {
+    nodes { __typename ... on Message { id text senderType internal channelType createdAt conversation { id } } ... on ConversationEvent { id type fromStatus toStatus actorType actorId channelType at data conversation { id } } }
+    pageInfo { hasNextPage endCursor } } } } }`;
+
+/** Customer.timeline of one customer, as the gateway asks for it. */
+export async function timelineOf(url: string, token: string, customerId: string, vars: Record<string, unknown> = {}): Promise<{ nodes: any[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }> {
+  const d = await gqlOk(url, TIMELINE, { r: [{ __typename: 'Customer', id: customerId }], ...vars }, token);
+  return d._entities[0].timeline;
+}

@@ -8,29 +8,71 @@ import { createConversationsLoaders, type ConversationsLoaders } from './convers
 import { seedConversationsDemo } from './conversations.seed.js';
 import { createConversationsServices, type ConversationsServices } from './conversations.services.js';
 import { CustomerConversationsResolver } from './customer/customer.resolver.js';
+import { ConversationsCustomerMerge1764900000000 } from '../../migrations/conversations/1764900000000-customer-merge.js';
+import { customerMergeEntities } from './customer-merge/customer-merge.entity.js';
+import { startConversationsCustomerMergeWorker } from './customer-merge/customer-merge.worker.js';
 import { MessageResolver } from './message/message.resolver.js';
+import { ActivityResolver } from './activity/activity.resolver.js';
+import { ConversationLifecycleResolver } from './conversation/conversation.lifecycle.resolver.js';
+import { ConversationEventResolver } from './event/event.resolver.js';
+import { HandoffSummaryResolver } from './handoff/handoff.resolver.js';
+import { ConversationSettingsResolver } from './settings/settings.resolver.js';
+import { CustomerTimelineResolver } from './timeline/timeline.resolver.js';
+import { startContextMergeWorker } from './context/context.worker.js';
+import { startTicketRepliesWorker } from './ticket-replies/ticket-replies.worker.js';
+import { ConversationsRouting1765160000000 } from '../../migrations/conversations/1765160000000-routing.js';
+import { AgentPresenceResolver, PresenceResolver } from './presence/presence.resolver.js';
+import { QueuePositionResolver, QueueResolver } from './queue/queue.resolver.js';
+import { startRoutingWorkersOf } from './routing/routing.composition.js';
+import { routingEntities } from './routing/routing.entity.js';
+import { createRoutingLoaders, type RoutingLoaders } from './routing/routing.loaders.js';
+import {
+  AgentRoutingResolver, ConversationRoutingFieldsResolver, ConversationRoutingResolver, RoutingCandidateResolver, RoutingOfferResolver, RoutingResolver,
+  RoutingTraceResolver,
+} from './routing/routing.resolver.js';
+
+import { ConversationsIngest1765400000000 } from '../../migrations/conversations/1765400000000-ingest.js';
+import { MessageDeliveryEntity } from './delivery/delivery.entity.js';
+import { createDeliveryLoaders, type DeliveryLoaders } from './delivery/delivery.loaders.js';
+import { MessageDeliveryResolver } from './delivery/delivery.resolver.js';
+import { startIngestWorker } from './ingest/ingest.composition.js';
+import { IngestResolver } from './ingest/ingest.resolver.js';
+import { InboundPayloadEntity } from './ingest/payload.entity.js';
+import { mountWebhooks } from './ingest/webhook.route.js';
 
 const loaders = (ctx: unknown) => (ctx as ConversationsContext).loaders;
 
-export const conversationsSubgraph: SubgraphModule<ConversationsServices, ConversationsLoaders> = {
+export const conversationsSubgraph: SubgraphModule<ConversationsServices, ConversationsLoaders & RoutingLoaders & DeliveryLoaders> = {
   name: 'conversations',
   defaultPort: 4002,
   definition: {
     name: 'conversations',
-    resolvers: [ConversationResolver, MessageResolver, AgentResolver, AgentGroupResolver, ChannelResolver, CustomerConversationsResolver],
+    resolvers: [
+      ConversationResolver, MessageResolver, AgentResolver, AgentGroupResolver, ChannelResolver, CustomerConversationsResolver,
+      ConversationLifecycleResolver, ConversationEventResolver, HandoffSummaryResolver, CustomerTimelineResolver, ConversationSettingsResolver, ActivityResolver,
+      RoutingResolver, RoutingOfferResolver, ConversationRoutingResolver, ConversationRoutingFieldsResolver, RoutingTraceResolver, RoutingCandidateResolver,
+      AgentRoutingResolver, PresenceResolver, AgentPresenceResolver, QueueResolver, QueuePositionResolver,
+      IngestResolver, MessageDeliveryResolver,
+    ],
     references: {
       Conversation: (ref, ctx) => loaders(ctx).conversationById.load(ref.id),
       Message: (ref, ctx) => loaders(ctx).messageById.load(ref.id),
       Agent: (ref, ctx) => loaders(ctx).agentById.load(ref.id),
       AgentGroup: (ref, ctx) => loaders(ctx).groupById.load(ref.id),
       Channel: (ref, ctx) => loaders(ctx).channelById.load(ref.id),
+      ConversationEvent: (ref, ctx) => loaders(ctx).eventById.load(ref.id),
+      HandoffSummary: (ref, ctx) => loaders(ctx).handoffById.load(ref.id),
+      RoutingOffer: (ref, ctx) => (ctx as { loaders: RoutingLoaders }).loaders.routingOfferById.load(ref.id),
       // Customer is owned by the customers subgraph: the key is all this subgraph knows.
       Customer: (ref) => ({ id: ref.id }),
     },
   },
-  entities: conversationsEntities,
-  migrations: conversationsMigrations,
+  entities: [...conversationsEntities, ...customerMergeEntities, ...routingEntities, InboundPayloadEntity, MessageDeliveryEntity],
+  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000],
   createServices: createConversationsServices,
-  createLoaders: createConversationsLoaders,
+  createLoaders: (s, viewer) => ({ ...createConversationsLoaders(s, viewer), ...createRoutingLoaders(s, viewer), ...createDeliveryLoaders(s, viewer) }),
   seedDemo: seedConversationsDemo,
+  startWorkers: async (s, deps) => [await startConversationsCustomerMergeWorker(deps), await startTicketRepliesWorker(s, deps), ...(await startRoutingWorkersOf(s, deps)), await startContextMergeWorker(s.context, deps), await startIngestWorker(s, deps)],
+  // POST/GET /webhooks/:channelId (the gateway forwards them unchanged): raw bytes, before any body parser.
+  routes: (app, s, deps) => mountWebhooks(app, { channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, log: deps.log }),
 };

@@ -3,7 +3,10 @@ import type { Viewer } from '../_shared/auth.js';
 import { byIdLoader, emptyLoader, groupLoader } from '../_shared/loaders.js';
 import type { ArticleEntity, ArticleVersionEntity } from './article/article.entity.js';
 import type { CategoryEntity } from './category/category.entity.js';
+import type { FaqEntity, FaqQuestionEntity } from './faq/faq.entity.js';
 import type { KnowledgeServices } from './knowledge.services.js';
+import type { KnowledgeSourceEntity } from './source/source.entity.js';
+import type { ReplyTemplateEntity } from './template/template.entity.js';
 
 export interface KnowledgeLoaders {
   articleById: DataLoader<string, ArticleEntity | null>;
@@ -11,13 +14,22 @@ export interface KnowledgeLoaders {
   versionsByArticle: DataLoader<string, ArticleVersionEntity[]>;
   /** Keyed by versionKey(articleId, version). */
   versionAt: DataLoader<string, ArticleVersionEntity | null>;
+  faqById: DataLoader<string, FaqEntity | null>;
+  questionsByFaq: DataLoader<string, FaqQuestionEntity[]>;
+  templateById: DataLoader<string, ReplyTemplateEntity | null>;
+  sourceById: DataLoader<string, KnowledgeSourceEntity | null>;
 }
 
 export const versionKey = (articleId: string, version: number) => `${articleId}@${version}`;
 
 /** Tenant-scoped by construction: the viewer's tenant is baked into every loader of the request. */
 export function createKnowledgeLoaders(s: KnowledgeServices, viewer: Viewer | null): KnowledgeLoaders {
-  if (!viewer) return { articleById: emptyLoader(null), categoryById: emptyLoader(null), versionsByArticle: emptyLoader([]), versionAt: emptyLoader(null) };
+  if (!viewer) {
+    return {
+      articleById: emptyLoader(null), categoryById: emptyLoader(null), versionsByArticle: emptyLoader([]), versionAt: emptyLoader(null),
+      faqById: emptyLoader(null), questionsByFaq: emptyLoader([]), templateById: emptyLoader(null), sourceById: emptyLoader(null),
+    };
+  }
   const t = viewer.tenant;
   return {
     articleById: byIdLoader((ids) => s.articles.byIds(t, ids)),
@@ -32,5 +44,9 @@ export function createKnowledgeLoaders(s: KnowledgeServices, viewer: Viewer | nu
       const map = new Map(rows.map((r) => [versionKey(r.articleId, r.version), r]));
       return keys.map((k) => map.get(k) ?? null);
     }),
+    faqById: byIdLoader((ids) => s.faqs.byIds(t, ids)),
+    questionsByFaq: groupLoader((ids) => s.faqs.questionsOf(t, ids), (r) => r.faqId),
+    templateById: byIdLoader((ids) => s.templates.byIds(t, ids)),
+    sourceById: byIdLoader((ids) => s.sources.byIds(t, ids)),
   };
 }

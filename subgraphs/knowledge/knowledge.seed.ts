@@ -56,6 +56,35 @@ export const DEMO_ARTICLES = [
   },
 ].map((a) => ({ ...a, id: stableId(`demo:kb:article:${a.key}`), categoryId: stableId(`demo:kb:category:${a.category}`) }));
 
+export const DEMO_FAQS = [
+  {
+    key: 'bugs', category: 'storage',
+    questions: ['大米里有米虫怎么办？', '米生虫了还能吃吗', '收到的米里面有虫子'],
+    answer: '少量米虫不影响食用：把大米摊开放在阴凉通风处，米虫会自行爬走，再淘洗干净即可，切勿暴晒。若收到货时就有米虫，请在签收后15天内拍照联系客服，按质量问题为您补发或退款。',
+  },
+  {
+    key: 'shelf-life', category: 'storage',
+    questions: ['大米的保质期是多久？', '真空包装的米能放多久'],
+    answer: '真空包装大米未开封保质期12个月，编织袋装6个月，均需放在阴凉干燥处；开袋后建议1-2个月内吃完。',
+  },
+  {
+    key: 'sf', category: 'delivery',
+    questions: ['可以发顺丰吗？', '能指定顺丰快递吗'],
+    answer: '可以。下单时选择“顺丰配送”，5kg以内加收8元；已下单未发货的，联系客服补差价后改发顺丰。',
+  },
+  {
+    key: '7day', category: 'aftersales',
+    questions: ['支持七天无理由退货吗？', '买了不想要能退吗'],
+    answer: '支持。签收后7天内，未拆封、真空包装完好的商品可申请无理由退货，退货运费由买家承担，仓库签收后1-3个工作日退款。',
+  },
+].map((f) => ({ ...f, id: stableId(`demo:kb:faq:${f.key}`), categoryId: stableId(`demo:kb:category:${f.category}`) }));
+
+export const DEMO_TEMPLATES = [
+  { key: 'shipped', name: '发货通知', body: '{{customer.name | 亲}}您好，您的订单 {{order.tid}} 已由{{order.courier | 快递}}发出，运单号 {{order.trackingNo}}，请留意查收。' },
+  { key: 'quality', name: '质量问题致歉', body: '{{customer.name | 亲}}，非常抱歉给您带来不好的体验！请把订单 {{order.tid}} 的问题照片发给我们，核实后为您补发或全额退款，无需寄回。' },
+  { key: 'refund', name: '退款进度', body: '{{customer.name | 亲}}您好，订单 {{order.tid}} 的退款 {{refund.amount}} 元已原路退回，预计 {{refund.eta | 1-3个工作日}} 到账。' },
+].map((t) => ({ ...t, id: stableId(`demo:kb:template:${t.key}`) }));
+
 /** The demo tenant's knowledge base, published; seeding twice changes nothing. */
 export async function seedKnowledgeDemo(s: KnowledgeServices): Promise<void> {
   const t = DEMO_TENANT.id;
@@ -66,4 +95,11 @@ export async function seedKnowledgeDemo(s: KnowledgeServices): Promise<void> {
     const existing = articles.get(a.id) ?? (await s.articles.create(t, { id: a.id, title: a.title, body: a.body, categoryId: a.categoryId }, DEMO_AGENTS[0].id));
     if (existing.status !== 'PUBLISHED') await s.articles.publish(t, a.id);
   }
+  const faqs = new Map((await s.faqs.byIds(t, DEMO_FAQS.map((f) => f.id))).map((f) => [f.id, f]));
+  for (const f of DEMO_FAQS) {
+    const existing = faqs.get(f.id) ?? (await s.faqs.create(t, { id: f.id, questions: f.questions, answer: f.answer, categoryId: f.categoryId }, DEMO_AGENTS[0].id));
+    if (existing.status !== 'PUBLISHED') await s.faqs.publish(t, f.id, DEMO_AGENTS[0].id);
+  }
+  const templates = new Set((await s.templates.byIds(t, DEMO_TEMPLATES.map((x) => x.id))).map((x) => x.id));
+  for (const x of DEMO_TEMPLATES) if (!templates.has(x.id)) await s.templates.create(t, { id: x.id, name: x.name, body: x.body }, DEMO_AGENTS[0].id);
 }

@@ -19,10 +19,14 @@ describe('distributed topology', () => {
   let gwB: Started;
 
   beforeAll(async () => {
-    sg = await startSubgraphs(
-      [{ name: 'customers' }, { name: 'conversations', label: 'conversations-a' }, { name: 'conversations', label: 'conversations-b' }, { name: 'tickets' }, { name: 'knowledge' }, { name: 'analytics' }],
+    const customers = await startSubgraphs([{ name: 'customers' }], 'huiliu_e2e');
+    // conversations resolves webhook senders through the customers subgraph (identity graph)
+    const rest = await startSubgraphs(
+      [{ name: 'conversations', label: 'conversations-a' }, { name: 'conversations', label: 'conversations-b' }, { name: 'tickets' }, { name: 'knowledge' }, { name: 'analytics' }],
       'huiliu_e2e',
+      { CUSTOMERS_URL: customers.customers.url },
     );
+    sg = { ...customers, ...rest };
     procs.push(...Object.values(sg));
     const urls = { customers: sg.customers.url, tickets: sg.tickets.url, knowledge: sg.knowledge.url, analytics: sg.analytics.url };
     gwA = await startGatewayProcess('gateway-a', { ...urls, conversations: sg['conversations-a'].url });
@@ -148,6 +152,23 @@ describe('distributed topology', () => {
       expect(d.conversation.messages.nodes.map((m: { text: string }) => m.text)).toEqual([`你好${b.marker}`]);
       expect(d.ticket).toEqual({ status: 'NEW', comments: [] });
       expect(d.article).toEqual({ version: 1, body: `正文 ${b.marker}` });
+    });
+
+    it("leaves tenant B's knowledge base exactly as it was", async () => {
+      const d = await gqlOk(
+        gwB.url,
+        `query($f: ID!, $t: ID!, $s: ID!) { faq(id: $f) { status answer questions } replyTemplate(id: $t) { body } knowledgeSource(id: $s) { name }
+           knowledgeSynonyms { id } article: articles(first: 5) { nodes { status } } }`,
+        { f: b.faqId, t: b.templateId, s: b.sourceId },
+        tokenB,
+      );
+      expect(d.faq).toEqual({ status: 'PUBLISHED', answer: `答案${b.marker}`, questions: [`问题${b.marker}`, `另一种问法${b.marker}`] });
+      expect(d.replyTemplate).toEqual({ body: `{{customer.name}} ${b.marker}` });
+      expect(d.knowledgeSource).toEqual({ name: `来源${b.marker}` });
+      expect(d.knowledgeSynonyms.map((g: { id: string }) => g.id)).toContain(b.synonymGroupId);
+      expect(d.article.nodes).toEqual([{ status: 'PUBLISHED' }]);
+      const hits = (await gqlOk(gwB.url, 'query($q: String!) { searchKnowledge(query: $q) { id } }', { q: `问题${b.marker}` }, tokenB)).searchKnowledge;
+      expect(hits.map((h: { id: string }) => h.id)).toContain(b.faqId);
     });
 
     it("resolves no entity reference of tenant B in any subgraph", async () => {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createTokenVerifier } from '../../subgraphs/_shared/auth.js';
+import { createRedisCache, type KeyValueCache } from '../../subgraphs/_shared/cache.js';
 import { createRedisEventBus, type EventBus } from '../../subgraphs/_shared/events.js';
 import { createLogger } from '../../subgraphs/_shared/logger.js';
 import { createRedisPubSub, type PubSub } from '../../subgraphs/_shared/pubsub.js';
@@ -10,6 +11,7 @@ import { mysqlUrl, TEST_REDIS_URL, TEST_SECRET } from './env.js';
 export interface TestSubgraph extends RunningSubgraph {
   pubsub: PubSub;
   events: EventBus;
+  cache: KeyValueCache;
   close(): Promise<void>;
 }
 
@@ -21,12 +23,15 @@ export async function startTestSubgraph(module: SubgraphModule, opts: { db?: str
   const log = createLogger(`test-${module.name}`, process.env.TEST_LOG_LEVEL ?? 'silent');
   const pubsub = createRedisPubSub(TEST_REDIS_URL, `test:${opts.stream ?? module.name}:`);
   const events = createRedisEventBus(TEST_REDIS_URL, log, { stream: `test:${opts.stream ?? module.name}:events`, blockMs: 200 });
+  const cache = createRedisCache(TEST_REDIS_URL, `test:${opts.stream ?? module.name}:cache:`);
   const running = await runSubgraph({
     module,
     databaseUrl: opts.databaseUrl ?? mysqlUrl(opts.db ?? module.name),
     migrate: true,
     pubsub,
     events,
+    cache,
+    redis: { url: TEST_REDIS_URL, prefix: `test:${opts.stream ?? module.name}:` },
     verifier: createTokenVerifier({ secret: TEST_SECRET }),
     log,
     port: 0,
@@ -36,10 +41,12 @@ export async function startTestSubgraph(module: SubgraphModule, opts: { db?: str
     ...running,
     pubsub,
     events,
+    cache,
     async close() {
       await running.stop();
       await pubsub.close();
       await events.close();
+      await cache.close();
     },
   };
 }

@@ -20,6 +20,10 @@ export class ChannelEntity {
   @Column({ name: 'enabled', type: 'boolean', default: true })
   enabled: boolean;
 
+  /** The channel's settings with the platform's own names (validated by its plugin); secrets included, never returned. */
+  @Column({ name: 'config', type: 'json', nullable: true })
+  config: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 }

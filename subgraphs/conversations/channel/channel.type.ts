@@ -1,17 +1,31 @@
-import { IsBoolean, IsOptional, Length, Matches } from 'class-validator';
-import { Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { IsBoolean, IsOptional, IsUrl, IsUUID, Length, Matches } from 'class-validator';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export const CHANNEL_TYPE = /^[a-z][a-z0-9-]{1,39}$/;
 export const CHANNEL_TYPE_MESSAGE = 'must be a channel type like wechat-oa';
+
+export enum ChannelHealthStatus { UP = 'UP', DEGRADED = 'DEGRADED', DISABLED = 'DISABLED' }
+registerEnumType(ChannelHealthStatus, { name: 'ChannelHealthStatus' });
+
+@ObjectType({ description: "A channel's health as this replica sees it: plugin crashes and delivery failures." })
+export class ChannelHealth {
+  @Field(() => ChannelHealthStatus) status: ChannelHealthStatus;
+  @Field(() => String, { nullable: true }) lastError: string | null;
+  @Field(() => Date, { nullable: true }) lastErrorAt: Date | null;
+  @Field(() => Int) failures: number;
+  @Field(() => Int) consecutiveFailures: number;
+}
 
 @ObjectType({ description: 'A place customers reach the brand: a WeChat OA, a Taobao shop, the app...' })
 @Directive('@key(fields: "id")')
 export class Channel {
   @Field(() => ID) id: string;
-  @Field({ description: 'wechat-oa, wechat-mini, wecom-kf, douyin, taobao, weibo, app, web, phone, store' }) type: string;
+  @Field({ description: 'wechat-oa, wechat-mini, wecom-kf, douyin, taobao, weibo, app, web, phone, store, partner-api' }) type: string;
   @Field() name: string;
   @Field() enabled: boolean;
   @Field() createdAt: Date;
+  // config (redacted, admins), webhookUrl and health are field resolvers
 }
 
 @InputType()
@@ -19,9 +33,40 @@ export class CreateChannelInput {
   @Field() @Matches(CHANNEL_TYPE, { message: CHANNEL_TYPE_MESSAGE }) type: string;
   @Field() @Length(1, 200) name: string;
   @Field({ nullable: true }) @IsOptional() @IsBoolean() enabled?: boolean;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: "The platform's settings with its own names (wechat-oa: appId, appSecret, token, encodingAESKey), checked by the channel's plugin." })
+  @IsOptional() config?: Record<string, unknown> | null;
+}
+
+@InputType()
+export class UpdateChannelInput {
+  @Field(() => ID) @IsUUID() id: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) name?: string | null;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() enabled?: boolean | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The whole config; a secret given as "[redacted]" keeps its stored value.' })
+  @IsOptional() config?: Record<string, unknown> | null;
+}
+
+@InputType()
+export class DisableChannelInput {
+  @Field(() => ID) @IsUUID() id: string;
+}
+
+@InputType()
+export class RegisterPartnerChannelInput {
+  @Field() @Length(1, 200) name: string;
+  @Field({ description: 'Where Huiliu POSTs outbound messages, signed like the webhook.' })
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }) @Length(1, 1000) callbackUrl: string;
 }
 
 @ObjectType()
 export class ChannelPayload {
   @Field(() => Channel) channel: Channel;
+  @Field({ description: 'Where the platform posts its messages (set it in the platform console).' }) webhookUrl: string;
+}
+
+@ObjectType()
+export class RegisterPartnerChannelPayload {
+  @Field(() => Channel) channel: Channel;
+  @Field() webhookUrl: string;
+  @Field({ description: 'Signs both directions (HMAC-SHA256 of timestamp + "." + body). Shown once: store it now.' }) secret: string;
 }

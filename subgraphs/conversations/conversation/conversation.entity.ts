@@ -45,6 +45,13 @@ export class ConversationEntity {
   @Column({ name: 'first_response_at', type: 'datetime', precision: 3, nullable: true })
   firstResponseAt: Date | null;
 
+  /** When it was last resolved: the reopen window counts from here. */
+  @Column({ name: 'resolved_at', type: 'datetime', precision: 3, nullable: true })
+  resolvedAt: Date | null;
+
+  @Column({ name: 'closed_at', type: 'datetime', precision: 3, nullable: true })
+  closedAt: Date | null;
+
   @Column({ name: 'last_message_at', type: 'datetime', precision: 3 })
   lastMessageAt: Date;
 

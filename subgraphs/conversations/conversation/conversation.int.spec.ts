@@ -63,14 +63,17 @@ describe.each([
     await new Promise((r) => setTimeout(r, 300)); // nothing more is coming
     await bus.stop();
     const of = (type: string) => bus.seen.filter((e) => e.type === type).map((e) => e.data);
-    expect(of('conversation.opened')).toEqual([{ conversationId: c.id, customerId, channelType: 'wechat-oa' }]);
+    // Every transition carries its lifecycle-log row (eventId), from/to and who did it.
+    const by = { actorType: 'AGENT', actorId: agent.id, eventId: expect.any(String), conversationId: c.id, customerId };
+    expect(of('conversation.opened')).toEqual([{ ...by, channelType: 'wechat-oa', from: null, to: 'QUEUED' }]);
     const [first] = of('conversation.first_response') as Array<{ conversationId: string; seconds: number }>;
     expect(of('conversation.first_response')).toHaveLength(1);
     expect(first.conversationId).toBe(c.id);
     expect(first.seconds).toBeGreaterThanOrEqual(0);
     expect(first.seconds).toBeLessThan(60);
-    expect(of('conversation.assigned')).toEqual([{ conversationId: c.id, agentId: agent.id }]);
-    expect(of('conversation.resolved')).toEqual([{ conversationId: c.id }]);
+    expect(of('conversation.assigned')).toEqual([{ ...by, agentId: agent.id, from: 'QUEUED', to: 'ASSIGNED' }]);
+    expect(of('conversation.resolved')).toEqual([{ ...by, from: 'ASSIGNED', to: 'RESOLVED' }]);
+    expect(of('conversation.reopened')).toEqual([{ ...by, actorType: 'CUSTOMER', actorId: customerId, from: 'RESOLVED', to: 'ASSIGNED' }]);
     expect(of('message.received')).toHaveLength(2);
     expect(of('message.sent')).toHaveLength(2); // the internal note is not sent to the customer
   });

@@ -10,6 +10,7 @@ import { Customer } from '../customer/customer.type.js';
 import { subscribeGuarded } from '../live/live.guard.js';
 import { MessageSenderType } from '../message/message.entity.js';
 import { MessagePage, MessagePayload } from '../message/message.type.js';
+import { actorOf } from './conversation.actor.js';
 import type { ConversationEntity } from './conversation.entity.js';
 import {
   AddCustomerMessageInput, AssignConversationInput, Conversation, ConversationPage, ConversationPayload, ConversationStatus,
@@ -62,7 +63,7 @@ export class ConversationResolver {
     return c.channelId ? ctx.loaders.channelById.load(c.channelId) : null;
   }
 
-  @FieldResolver(() => MessagePage, { description: 'Oldest first, internal notes included.' })
+  @FieldResolver(() => MessagePage, { description: 'Oldest first; internal notes only for staff.' })
   messages(
     @Root() c: ConversationEntity,
     @Ctx() ctx: Ctx,
@@ -73,36 +74,48 @@ export class ConversationResolver {
   }
 
   @Authorized(...STAFF)
-  @Mutation(() => ConversationPayload, { description: 'Opens a conversation in the queue (QUEUED), with the customer\'s first message when `text` is given.' })
+  @Mutation(() => ConversationPayload, { description: 'Opens a conversation in the queue (QUEUED), or with the bot (BOT) when startWithBot, with the customer\'s first message when `text` is given.' })
   async createConversation(@Arg('input') input: CreateConversationInput, @Ctx() ctx: Ctx): Promise<ConversationPayload> {
-    return { conversation: await ctx.services.conversations.open(requireViewer(ctx).tenant, input) };
+    const viewer = requireViewer(ctx);
+    // Routing (issue 6): the routing input waits for the conversation.opened event; bot-first channels start in BOT.
+    const { id, startWithBot } = await ctx.services.routing.beforeOpen(viewer.tenant, input);
+    return { conversation: await ctx.services.conversations.open(viewer.tenant, { ...input, id, startWithBot }, actorOf(viewer)) };
   }
 
   @Authorized(...STAFF)
   @Mutation(() => MessagePayload, { description: 'A reply (or, with internal, a note) from the agent in the token.' })
-  sendMessage(@Arg('input') input: SendMessageInput, @Ctx() ctx: Ctx): Promise<MessagePayload> {
+  async sendMessage(@Arg('input') input: SendMessageInput, @Ctx() ctx: Ctx): Promise<MessagePayload> {
     const viewer = requireViewer(ctx);
-    return ctx.services.conversations.addMessage(viewer.tenant, input.conversationId, {
-      senderType: MessageSenderType.AGENT, senderId: viewer.sub, text: input.text, internal: input.internal ?? false,
+    const r = await ctx.services.conversations.addMessage(viewer.tenant, input.conversationId, {
+      senderType: MessageSenderType.AGENT, senderId: viewer.sub, text: input.text, internal: input.internal ?? false, attachments: input.attachments,
     });
+    // Delivery hook (issue 4): out through the channel's plugin; the status is on message.delivery.
+    await ctx.services.delivery.enqueue(viewer.tenant, r.message, r.conversation);
+    return r;
   }
 
   @Authorized(...CUSTOMER_VOICE)
-  @Mutation(() => MessagePayload, { description: "A message from the conversation's customer (channel services, tests)." })
+  @Mutation(() => MessagePayload, {
+    description: "A message from the conversation's customer (channel services, tests). It resumes a PENDING conversation and reopens a RESOLVED one within the tenant's reopen window; past the window, or when CLOSED, it goes to a new conversation (returned).",
+  })
   addCustomerMessage(@Arg('input') input: AddCustomerMessageInput, @Ctx() ctx: Ctx): Promise<MessagePayload> {
-    return ctx.services.conversations.addMessage(requireViewer(ctx).tenant, input.conversationId, { senderType: MessageSenderType.CUSTOMER, text: input.text });
+    return ctx.services.conversations.addMessage(requireViewer(ctx).tenant, input.conversationId, { senderType: MessageSenderType.CUSTOMER, text: input.text, attachments: input.attachments });
   }
 
   @Authorized(...STAFF)
-  @Mutation(() => ConversationPayload, { description: 'ASSIGNED to an agent of the tenant (NOT_FOUND otherwise).' })
+  @Mutation(() => ConversationPayload, {
+    description: 'ASSIGNED to an agent of the tenant (NOT_FOUND otherwise); a transfer when another agent had it. A handoff summary reaches the agent (myConversations) before the assignment does when they take over from a colleague, the bot or another channel.',
+  })
   async assignConversation(@Arg('input') input: AssignConversationInput, @Ctx() ctx: Ctx): Promise<ConversationPayload> {
-    return { conversation: await ctx.services.conversations.assign(requireViewer(ctx).tenant, input.conversationId, input.agentId) };
+    const viewer = requireViewer(ctx);
+    return { conversation: await ctx.services.conversations.assign(viewer.tenant, input.conversationId, input.agentId, actorOf(viewer)) };
   }
 
   @Authorized(...STAFF)
   @Mutation(() => ConversationPayload)
   async resolveConversation(@Arg('input') input: ResolveConversationInput, @Ctx() ctx: Ctx): Promise<ConversationPayload> {
-    return { conversation: await ctx.services.conversations.resolve(requireViewer(ctx).tenant, input.conversationId) };
+    const viewer = requireViewer(ctx);
+    return { conversation: await ctx.services.conversations.resolve(viewer.tenant, input.conversationId, actorOf(viewer)) };
   }
 
   @Subscription(() => Conversation, {

@@ -1,15 +1,25 @@
-import { In, IsNull, type DataSource, type EntityManager, type Repository } from 'typeorm';
-import { badInput, conflict, notFound } from '../../_shared/errors.js';
+import { In, IsNull, Not, type DataSource, type EntityManager, type Repository } from 'typeorm';
+import { isRetryableTransactionError } from '../../_shared/db-errors.js';
+import { badInput, conflict, forbidden, notFound } from '../../_shared/errors.js';
 import type { EventBus } from '../../_shared/events.js';
 import { newId } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import { clampFirst, decodeCursor, toPage } from '../../_shared/pagination.js';
 import type { PubSub } from '../../_shared/pubsub.js';
+import { ActivityKind, type ActivityService } from '../activity/activity.service.js';
 import type { AgentService } from '../agent/agent.service.js';
 import type { ChannelService } from '../channel/channel.service.js';
+import type { ConversationContextService } from '../context/context.service.js';
 import { firstChildren } from '../conversations.paging.js';
+import { ConversationEventType as E, SYSTEM_ACTOR, type Actor, ActorType, type ConversationEventEntity } from '../event/event.entity.js';
+import type { ConversationEventService } from '../event/event.service.js';
+import type { HandoffSummaryEntity } from '../handoff/handoff.entity.js';
+import { HandoffTrigger } from '../handoff/handoff.entity.js';
+import type { HandoffService } from '../handoff/handoff.service.js';
 import { liveRows, TOPICS } from '../live/live.stream.js';
-import { MessageEntity, MessageSenderType, type JsonObject } from '../message/message.entity.js';
+import { MessageEntity, MessageSenderType, type Attachment, type JsonObject } from '../message/message.entity.js';
+import type { ReadService } from '../read/read.service.js';
+import type { ConversationSettingsService } from '../settings/settings.service.js';
 import { ConversationEntity, ConversationStatus as S } from './conversation.entity.js';
 
 export interface NewConversation {
@@ -22,7 +32,13 @@ export interface NewConversation {
   /** The customer's first message. */
   text?: string | null;
   messageId?: string;
+  /** A first message richer than `text` (attachments, another sender). */
+  firstMessage?: Omit<NewMessage, 'at'> | null;
   at?: Date;
+  /** Start with the bot (BOT) instead of the human queue (QUEUED). */
+  startWithBot?: boolean | null;
+  /** The conversation this one follows (a customer writing again after it was closed). */
+  previousConversationId?: string | null;
 }
 
 export interface NewMessage {
@@ -32,6 +48,7 @@ export interface NewMessage {
   kind?: string;
   text: string;
   payload?: JsonObject | null;
+  attachments?: Attachment[] | null;
   internal?: boolean;
   at?: Date;
 }
@@ -44,12 +61,38 @@ export interface ConversationFilter {
   customerId?: string | null;
 }
 
-/** A customer message on a waiting or resolved conversation hands it back to the agents. */
-const REOPEN_ON_CUSTOMER = new Set([S.PENDING, S.RESOLVED]);
+/** What the rest of the subgraph contributes to the aggregate's writes (passed down by createServices). */
+export interface ConversationCollaborators {
+  lifecycle: ConversationEventService;
+  activity: ActivityService;
+  settings: ConversationSettingsService;
+  context: ConversationContextService;
+  handoffs: HandoffService;
+  reads: ReadService;
+}
 
-/** Conversations and their messages (the aggregate's writes). Every method is scoped by tenant. */
+/** One lifecycle step a rule decided on; null means "nothing to do" (the operation is idempotent). */
+interface Step {
+  type: E;
+  to: S;
+  patch?: Partial<Pick<ConversationEntity, 'assigneeId' | 'groupId' | 'resolvedAt' | 'closedAt'>>;
+  data?: JsonObject;
+}
+
+const HOUR_MS = 3600_000;
+
+/**
+ * Conversations and their messages (the aggregate's writes). Every method is scoped by tenant.
+ *
+ * Lifecycle: BOT → QUEUED → ASSIGNED → RESOLVED → CLOSED, plus PENDING (waiting on the customer). A customer
+ * message resumes a PENDING conversation, reopens a RESOLVED one within the tenant's reopen window, and
+ * otherwise (past the window, or CLOSED) goes to a new conversation. Each transition is a row in
+ * conversation_events (same transaction) and a domain event `conversation.<type>` after the commit.
+ */
 export class ConversationService {
   private readonly repo: Repository<ConversationEntity>;
+  /** SQLite (one connection, serialised transactions) has no row locks and needs none. */
+  private readonly rowLocks: boolean;
 
   constructor(
     private readonly ds: DataSource,
@@ -58,8 +101,10 @@ export class ConversationService {
     private readonly agents: AgentService,
     private readonly channels: ChannelService,
     private readonly log: Logger,
+    private readonly x: ConversationCollaborators,
   ) {
     this.repo = ds.getRepository(ConversationEntity);
+    this.rowLocks = ds.options.type !== 'better-sqlite3';
   }
 
   async byIds(tenantId: string, ids: readonly string[]): Promise<ConversationEntity[]> {
@@ -91,8 +136,12 @@ export class ConversationService {
     return firstChildren(this.repo, { tenantId, parentColumn: 'customer_id', orderColumn: 'last_message_at', direction: 'DESC' }, customerIds, limit, after);
   }
 
-  /** Opens a conversation in the queue, with the customer's first message when there is one. */
-  async open(tenantId: string, input: NewConversation): Promise<ConversationEntity> {
+  /** Opens a conversation in the queue (or with the bot), with the customer's first message when there is one. */
+  async open(tenantId: string, input: NewConversation, actor: Actor = SYSTEM_ACTOR): Promise<ConversationEntity> {
+    return (await this.openWithMessage(tenantId, input, actor)).conversation;
+  }
+
+  private async openWithMessage(tenantId: string, input: NewConversation, actor: Actor): Promise<{ conversation: ConversationEntity; message: MessageEntity | null }> {
     if (input.channelId) {
       const [channel] = await this.channels.byIds(tenantId, [input.channelId]);
       if (!channel) throw notFound('channel', input.channelId);
@@ -100,78 +149,202 @@ export class ConversationService {
     }
     if (input.groupId && !(await this.agents.groupsByIds(tenantId, [input.groupId])).length) throw notFound('agent group', input.groupId);
     const now = input.at ?? new Date();
+    const first = input.firstMessage ?? (input.text ? { id: input.messageId, senderType: MessageSenderType.CUSTOMER, text: input.text } : null);
+    // The OPENED event comes first in the timeline, then the message that opened it.
+    const messageAt = first ? new Date(now.getTime() + 1) : null;
+    const status = input.startWithBot ? S.BOT : S.QUEUED;
     const c = this.repo.create({
       id: input.id ?? newId(), tenantId, customerId: input.customerId, channelId: input.channelId ?? null, channelType: input.channelType,
-      subject: input.subject, status: S.QUEUED, assigneeId: null, groupId: input.groupId ?? null, firstResponseAt: null,
-      lastMessageAt: now, createdAt: now, updatedAt: now,
+      subject: input.subject, status, assigneeId: null, groupId: input.groupId ?? null, firstResponseAt: null, resolvedAt: null, closedAt: null,
+      lastMessageAt: messageAt ?? now, createdAt: now, updatedAt: now,
     });
-    const message = await this.ds.transaction(async (m) => {
+    const { event, message } = await this.tx(async (m) => {
       await m.insert(ConversationEntity, c);
-      return input.text ? this.insertMessage(m, c, { id: input.messageId, senderType: MessageSenderType.CUSTOMER, text: input.text, at: now }) : null;
+      const data = input.previousConversationId ? { previousConversationId: input.previousConversationId } : null;
+      const event = await this.x.lifecycle.record(m, c, { type: E.OPENED, from: null, to: status, actor, data, at: now });
+      return { event, message: first ? await this.insertMessage(m, c, { ...first, at: messageAt! }) : null };
     });
-    await this.events.publish({ type: 'conversation.opened', tenantId, occurredAt: now.toISOString(), data: { conversationId: c.id, customerId: c.customerId, channelType: c.channelType } });
+    await this.events.publish({ type: 'conversation.opened', tenantId, occurredAt: now.toISOString(), data: { ...this.eventData(c, event), channelType: c.channelType } });
+    await this.x.activity.publish(ActivityKind.EVENT, c, event.id);
     if (message) await this.announceMessage(c, message);
     await this.live(TOPICS.conversationUpdated, c);
-    return c;
+    if (message) await this.x.context.invalidate(tenantId, c.customerId);
+    if (await this.x.handoffs.cameFromAnotherChannel(c)) {
+      // No agent yet: the summary waits on the conversation and is written again for whoever is assigned.
+      const summary = await this.x.handoffs.summarize(c);
+      if (summary) await this.announceHandoff(c, await this.x.handoffs.store(c, HandoffTrigger.CHANNEL_SWITCH, null, summary));
+    }
+    return { conversation: c, message };
   }
 
   /**
-   * Appends a message and moves the conversation on: last activity, reopening on a customer message, and the
-   * first response (first agent message the customer sees), which is counted exactly once.
+   * A message from the customer on a channel, when the channel knows the customer but not the conversation:
+   * it goes to the customer's latest open (not CLOSED) conversation on that channel, which may reopen it, or
+   * to a new one.
+   */
+  async receive(
+    tenantId: string,
+    input: { customerId: string; channelType: string; channelId?: string | null; subject?: string | null; message: Omit<NewMessage, 'senderType'> },
+  ): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
+    const latest = await this.repo.findOne({
+      where: { tenantId, customerId: input.customerId, channelType: input.channelType, ...(input.channelId ? { channelId: input.channelId } : {}), status: Not(S.CLOSED) },
+      order: { lastMessageAt: 'DESC', id: 'DESC' },
+    });
+    const message = { ...input.message, senderType: MessageSenderType.CUSTOMER };
+    if (latest) return this.addMessage(tenantId, latest.id, message);
+    const subject = input.subject ?? (input.message.text.trim().slice(0, 60) || `[${input.message.attachments?.[0]?.kind ?? 'message'}]`);
+    const opened = await this.openWithMessage(
+      tenantId,
+      { customerId: input.customerId, channelType: input.channelType, channelId: input.channelId, subject, firstMessage: message, at: input.message.at },
+      { type: ActorType.CUSTOMER, id: input.customerId },
+    );
+    return { message: opened.message!, conversation: opened.conversation };
+  }
+
+  /**
+   * Appends a message and moves the conversation on: last activity, resuming/reopening on a customer message
+   * (or a new conversation when it is too late to reopen), and the first response (first agent message the
+   * customer sees), which is counted exactly once.
    */
   async addMessage(tenantId: string, conversationId: string, input: NewMessage): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
     let firstResponse: number | undefined;
-    const { message, conversation } = await this.ds.transaction(async (m) => {
-      const c = await m.findOneBy(ConversationEntity, { tenantId, id: conversationId });
-      if (!c) throw notFound('conversation', conversationId);
-      if (c.status === S.CLOSED) throw conflict(`conversation ${c.id} is closed`);
+    const isCustomer = input.senderType === MessageSenderType.CUSTOMER;
+    const customerActor = (c: ConversationEntity): Actor => ({ type: ActorType.CUSTOMER, id: c.customerId });
+    const r = await this.tx(async (m) => {
+      const c = await this.lock(m, tenantId, conversationId);
       // Strictly increasing within a conversation, so (created_at, id) order is the order of arrival.
-      const at = new Date(Math.max((input.at ?? new Date()).getTime(), c.lastMessageAt.getTime() + 1));
+      let at = new Date(Math.max((input.at ?? new Date()).getTime(), c.lastMessageAt.getTime() + 1));
+      let step: Step | null = null;
+      if (c.status === S.CLOSED) {
+        if (!isCustomer) throw conflict(`conversation ${c.id} is closed`);
+        return { kind: 'follow' as const, follow: c, closed: null };
+      }
+      if (isCustomer && c.status === S.RESOLVED) {
+        const { reopenWindowHours } = await this.x.settings.get(tenantId, m);
+        const since = (c.resolvedAt ?? c.updatedAt).getTime();
+        if (at.getTime() - since > reopenWindowHours * HOUR_MS) {
+          // Too late to reopen: this one is closed for good and the message starts a new conversation.
+          const closed = await this.applyStep(m, c, SYSTEM_ACTOR, { type: E.CLOSED, to: S.CLOSED, patch: { closedAt: at }, data: { reason: 'reopen_window_passed' } }, at);
+          return { kind: 'follow' as const, follow: c, closed };
+        }
+        step = { type: E.REOPENED, to: c.assigneeId ? S.ASSIGNED : S.QUEUED };
+      } else if (isCustomer && c.status === S.PENDING) {
+        step = { type: E.RESUMED, to: c.assigneeId ? S.ASSIGNED : S.QUEUED };
+      }
+      const event = step ? await this.applyStep(m, c, customerActor(c), step, at) : null;
+      if (event) at = new Date(at.getTime() + 1); // the event that the message caused comes first
       const msg = await this.insertMessage(m, c, { ...input, at });
       c.lastMessageAt = at;
       c.updatedAt = at;
-      if (input.senderType === MessageSenderType.CUSTOMER && REOPEN_ON_CUSTOMER.has(c.status)) c.status = c.assigneeId ? S.ASSIGNED : S.QUEUED;
-      await m.update(ConversationEntity, { tenantId, id: c.id }, { lastMessageAt: at, updatedAt: at, status: c.status });
+      await m.update(ConversationEntity, { tenantId, id: c.id }, { lastMessageAt: at, updatedAt: at });
       if (input.senderType === MessageSenderType.AGENT && !msg.internal && !c.firstResponseAt) {
-        const r = await m.update(ConversationEntity, { tenantId, id: c.id, firstResponseAt: IsNull() }, { firstResponseAt: at });
-        if (r.affected) {
+        const u = await m.update(ConversationEntity, { tenantId, id: c.id, firstResponseAt: IsNull() }, { firstResponseAt: at });
+        if (u.affected) {
           c.firstResponseAt = at;
           firstResponse = (at.getTime() - c.createdAt.getTime()) / 1000;
         }
       }
-      return { message: msg, conversation: c };
+      return { kind: 'added' as const, message: msg, conversation: c, event };
     });
+    if (r.kind === 'follow') {
+      if (r.closed) await this.announceTransition(r.follow, r.closed);
+      const c = r.follow;
+      const next = await this.openWithMessage(
+        tenantId,
+        { customerId: c.customerId, channelType: c.channelType, channelId: c.channelId, groupId: c.groupId, subject: c.subject, firstMessage: input, at: input.at, previousConversationId: c.id },
+        customerActor(c),
+      );
+      return { message: next.message!, conversation: next.conversation };
+    }
+    const { message, conversation, event } = r;
+    if (event) await this.announceTransition(conversation, event);
     await this.announceMessage(conversation, message);
     if (firstResponse !== undefined) {
       await this.events.publish({ type: 'conversation.first_response', tenantId, occurredAt: conversation.firstResponseAt!.toISOString(), data: { conversationId, seconds: firstResponse } });
     }
     await this.live(TOPICS.conversationUpdated, conversation);
+    if (!message.internal) await this.x.context.invalidate(tenantId, conversation.customerId);
+    // Replying means having read what came before.
+    if (message.senderType === MessageSenderType.AGENT && message.senderId) await this.x.reads.markRead(tenantId, conversation.id, message.senderId, message.createdAt);
     return { message, conversation };
   }
 
-  /** The agent must be one of the tenant's: NOT_FOUND otherwise. */
-  async assign(tenantId: string, conversationId: string, agentId: string): Promise<ConversationEntity> {
+  /**
+   * ASSIGNED to an agent of the tenant (NOT_FOUND otherwise); TRANSFERRED when another agent had it. When the
+   * agent takes over from a colleague, from the bot or from another channel, a handoff summary is written for
+   * them and pushed BEFORE the assignment itself, so it is on their screen before they can reply.
+   */
+  async assign(tenantId: string, conversationId: string, agentId: string, actor: Actor = SYSTEM_ACTOR): Promise<ConversationEntity> {
     await this.agents.get(tenantId, agentId);
-    const c = await this.get(tenantId, conversationId);
-    if (c.status === S.CLOSED) throw conflict(`conversation ${c.id} is closed`);
-    if (c.status === S.ASSIGNED && c.assigneeId === agentId) return c;
-    Object.assign(c, { assigneeId: agentId, status: S.ASSIGNED, updatedAt: new Date() });
-    await this.repo.update({ tenantId, id: c.id }, { assigneeId: c.assigneeId, status: c.status, updatedAt: c.updatedAt });
-    await this.events.publish({ type: 'conversation.assigned', tenantId, data: { conversationId: c.id, agentId } });
-    await this.live(TOPICS.conversationUpdated, c);
-    return c;
+    const before = await this.get(tenantId, conversationId);
+    if (before.status === S.CLOSED) throw conflict(`conversation ${before.id} is closed`);
+    if (before.status === S.ASSIGNED && before.assigneeId === agentId) return before;
+    // Summarised outside the transaction: a slow LLM provider must not hold the row lock.
+    const trigger = await this.x.handoffs.triggerForAssignment(before, agentId);
+    const summary = trigger ? await this.x.handoffs.summarize(before) : null;
+    const r = await this.tx(async (m) => {
+      const c = await this.lock(m, tenantId, conversationId);
+      if (c.status === S.CLOSED) throw conflict(`conversation ${c.id} is closed`);
+      if (c.status === S.ASSIGNED && c.assigneeId === agentId) return { c, event: null, handoff: null, previous: null };
+      const previous = c.assigneeId;
+      const type = previous && previous !== agentId ? E.TRANSFERRED : E.ASSIGNED;
+      const data = previous && previous !== agentId ? { agentId, previousAgentId: previous } : { agentId };
+      const event = await this.applyStep(m, c, actor, { type, to: S.ASSIGNED, patch: { assigneeId: agentId }, data }, new Date());
+      const handoff = summary && trigger ? await this.x.handoffs.store(c, trigger, agentId, summary, m) : null;
+      return { c, event, handoff, previous };
+    });
+    if (r.handoff) await this.announceHandoff(r.c, r.handoff);
+    if (r.event) await this.announceTransition(r.c, r.event, [agentId, r.previous]);
+    return r.c;
+  }
+
+  /** The bot hands the customer to the human queue (BOT → QUEUED), optionally to a skill group. */
+  async escalate(tenantId: string, conversationId: string, input: { groupId?: string | null; reason?: string | null }, actor: Actor = SYSTEM_ACTOR): Promise<ConversationEntity> {
+    if (input.groupId && !(await this.agents.groupsByIds(tenantId, [input.groupId])).length) throw notFound('agent group', input.groupId);
+    return this.transition(tenantId, conversationId, actor, (c) => {
+      if (c.status === S.QUEUED) return null;
+      if (c.status !== S.BOT) throw conflict(`only a conversation with the bot can be escalated (it is ${c.status})`);
+      return { type: E.ESCALATED, to: S.QUEUED, patch: input.groupId ? { groupId: input.groupId } : {}, data: { ...(input.groupId ? { groupId: input.groupId } : {}), ...(input.reason ? { reason: input.reason } : {}) } };
+    });
+  }
+
+  /** Waiting on the customer: their next message brings it back. */
+  async setPending(tenantId: string, conversationId: string, actor: Actor = SYSTEM_ACTOR): Promise<ConversationEntity> {
+    return this.transition(tenantId, conversationId, actor, (c) => {
+      if (c.status === S.PENDING) return null;
+      if (c.status !== S.ASSIGNED && c.status !== S.QUEUED) throw conflict(`a ${c.status} conversation cannot wait on the customer`);
+      return { type: E.PENDING, to: S.PENDING };
+    });
   }
 
   /** Idempotent: resolving a resolved conversation changes nothing and publishes nothing. */
-  async resolve(tenantId: string, conversationId: string): Promise<ConversationEntity> {
-    const c = await this.get(tenantId, conversationId);
-    if (c.status === S.RESOLVED) return c;
-    if (c.status === S.CLOSED) throw conflict(`conversation ${c.id} is closed`);
-    Object.assign(c, { status: S.RESOLVED, updatedAt: new Date() });
-    await this.repo.update({ tenantId, id: c.id }, { status: c.status, updatedAt: c.updatedAt });
-    await this.events.publish({ type: 'conversation.resolved', tenantId, data: { conversationId: c.id } });
-    await this.live(TOPICS.conversationUpdated, c);
-    return c;
+  async resolve(tenantId: string, conversationId: string, actor: Actor = SYSTEM_ACTOR): Promise<ConversationEntity> {
+    return this.transition(tenantId, conversationId, actor, (c, at) => {
+      if (c.status === S.RESOLVED) return null;
+      if (c.status === S.CLOSED) throw conflict(`conversation ${c.id} is closed`);
+      return { type: E.RESOLVED, to: S.RESOLVED, patch: { resolvedAt: at } };
+    });
+  }
+
+  /**
+   * CLOSED for good: a later customer message opens a new conversation. A RESOLVED conversation may be closed by
+   * anyone allowed to write; closing an unresolved one takes `force` (supervisors and admins).
+   */
+  async close(tenantId: string, conversationId: string, input: { force: boolean; reason?: string | null }, actor: Actor = SYSTEM_ACTOR): Promise<ConversationEntity> {
+    return this.transition(tenantId, conversationId, actor, (c, at) => {
+      if (c.status === S.CLOSED) return null;
+      if (c.status !== S.RESOLVED && !input.force) throw forbidden('only a supervisor or an admin may close a conversation that is not resolved');
+      return { type: E.CLOSED, to: S.CLOSED, patch: { closedAt: at }, data: input.reason ? { reason: input.reason } : undefined };
+    });
+  }
+
+  /** Staff reopen a RESOLVED conversation (any time; the window only limits automatic reopening). */
+  async reopen(tenantId: string, conversationId: string, actor: Actor = SYSTEM_ACTOR): Promise<ConversationEntity> {
+    return this.transition(tenantId, conversationId, actor, (c) => {
+      if (c.status === S.CLOSED) throw conflict(`conversation ${c.id} is closed; the customer's next message opens a new one`);
+      if (c.status !== S.RESOLVED) return null;
+      return { type: E.REOPENED, to: c.assigneeId ? S.ASSIGNED : S.QUEUED };
+    });
   }
 
   /** Every update of the tenant's conversations, reloaded. */
@@ -179,10 +352,69 @@ export class ConversationService {
     return liveRows(this.pubsub, TOPICS.conversationUpdated, tenantId, () => true, async (e) => (await this.byIds(tenantId, [e.id]))[0] ?? null);
   }
 
+  /** Locks the conversation, lets `decide` pick a step (or none), applies and records it; announces after commit. */
+  private async transition(tenantId: string, conversationId: string, actor: Actor, decide: (c: ConversationEntity, at: Date) => Step | null): Promise<ConversationEntity> {
+    const r = await this.tx(async (m) => {
+      const c = await this.lock(m, tenantId, conversationId);
+      const at = new Date();
+      const step = decide(c, at);
+      return { c, event: step ? await this.applyStep(m, c, actor, step, at) : null };
+    });
+    if (r.event) await this.announceTransition(r.c, r.event);
+    return r.c;
+  }
+
+  private async applyStep(m: EntityManager, c: ConversationEntity, actor: Actor, step: Step, at: Date): Promise<ConversationEventEntity> {
+    const from = c.status;
+    Object.assign(c, { status: step.to, updatedAt: at, ...step.patch });
+    await m.update(ConversationEntity, { tenantId: c.tenantId, id: c.id }, { status: step.to, updatedAt: at, ...step.patch });
+    return this.x.lifecycle.record(m, c, { type: step.type, from, to: step.to, actor, data: step.data ?? null, at });
+  }
+
+  private async lock(m: EntityManager, tenantId: string, id: string): Promise<ConversationEntity> {
+    const c = await m.findOne(ConversationEntity, { where: { tenantId, id }, ...(this.rowLocks ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!c) throw notFound('conversation', id);
+    return c;
+  }
+
+  /** A transaction, run again when it lost a lock race (deadlock, lock wait timeout). */
+  private async tx<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ds.transaction(work);
+      } catch (e) {
+        if (attempt >= 3 || !isRetryableTransactionError(e)) throw e;
+      }
+    }
+  }
+
+  private eventData(c: ConversationEntity, e: ConversationEventEntity): Record<string, unknown> {
+    return { conversationId: c.id, customerId: c.customerId, eventId: e.id, from: e.fromStatus, to: e.toStatus, actorType: e.actorType, actorId: e.actorId, ...(e.data ?? {}) };
+  }
+
+  /** conversation.<type> on the bus, the event live, and the conversation's update. */
+  private async announceTransition(c: ConversationEntity, e: ConversationEventEntity, agentIds: Array<string | null | undefined> = [c.assigneeId]): Promise<void> {
+    await this.events.publish({ type: `conversation.${e.type.toLowerCase()}`, tenantId: c.tenantId, occurredAt: e.at.toISOString(), data: this.eventData(c, e) });
+    await this.x.activity.publish(ActivityKind.EVENT, c, e.id, agentIds);
+    await this.live(TOPICS.conversationUpdated, c);
+    // A resolution settles the customer's open asks in the context's summary.
+    if (e.type === E.RESOLVED || e.type === E.CLOSED) await this.x.context.invalidate(c.tenantId, c.customerId);
+  }
+
+  private async announceHandoff(c: ConversationEntity, h: HandoffSummaryEntity): Promise<void> {
+    await this.events.publish({
+      type: 'conversation.handoff_summarized', tenantId: c.tenantId, occurredAt: h.createdAt.toISOString(),
+      data: { conversationId: c.id, customerId: c.customerId, summaryId: h.id, trigger: h.trigger, agentId: h.agentId, provider: h.provider },
+    });
+    await this.x.activity.publish(ActivityKind.HANDOFF, c, h.id, [h.agentId]);
+  }
+
   private async insertMessage(m: EntityManager, c: ConversationEntity, input: NewMessage & { at: Date }): Promise<MessageEntity> {
+    const attachments = input.attachments?.length ? input.attachments : null;
     const msg = m.create(MessageEntity, {
-      id: input.id ?? newId(), tenantId: c.tenantId, conversationId: c.id, senderType: input.senderType, senderId: input.senderId ?? null,
-      kind: input.kind ?? 'text', text: input.text, payload: input.payload ?? null, internal: input.internal ?? false, createdAt: input.at,
+      id: input.id ?? newId(), tenantId: c.tenantId, conversationId: c.id, customerId: c.customerId, channelType: c.channelType,
+      senderType: input.senderType, senderId: input.senderId ?? null, kind: input.kind ?? (attachments && !input.text ? attachments[0].kind : 'text'),
+      text: input.text, payload: input.payload ?? null, attachments, internal: input.internal ?? false, createdAt: input.at,
     });
     await m.insert(MessageEntity, msg);
     return msg;
@@ -191,8 +423,11 @@ export class ConversationService {
   /** message.received (from the customer) or message.sent (to the customer; internal notes are not sent). */
   private async announceMessage(c: ConversationEntity, msg: MessageEntity): Promise<void> {
     const type = msg.senderType === MessageSenderType.CUSTOMER ? 'message.received' : msg.internal ? undefined : 'message.sent';
-    if (type) await this.events.publish({ type, tenantId: c.tenantId, occurredAt: msg.createdAt.toISOString(), data: { conversationId: c.id, messageId: msg.id } });
+    // message.received also carries who wrote what, so consumers (ticket rules) need not read this subgraph's rows.
+    const received = type === 'message.received' ? { customerId: c.customerId, text: msg.text } : {};
+    if (type) await this.events.publish({ type, tenantId: c.tenantId, occurredAt: msg.createdAt.toISOString(), data: { conversationId: c.id, messageId: msg.id, ...received } });
     await this.live(TOPICS.messageAdded, c, msg.id);
+    await this.x.activity.publish(ActivityKind.MESSAGE, c, msg.id);
   }
 
   /** Live updates are best effort: a pub/sub hiccup must not fail a write that is already committed. */

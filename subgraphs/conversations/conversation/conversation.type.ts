@@ -1,6 +1,8 @@
-import { IsBoolean, IsOptional, IsUUID, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsOptional, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
 import { Directive, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from '../../_shared/pagination.js';
+import { AttachmentInput } from '../message/message.type.js';
+import { RoutingHintsInput } from '../routing/routing.input.js';
 import { CHANNEL_TYPE, CHANNEL_TYPE_MESSAGE } from '../channel/channel.type.js';
 import { ConversationStatus } from './conversation.entity.js';
 
@@ -21,7 +23,9 @@ export class Conversation {
   @Field() lastMessageAt: Date;
   @Field(() => Date, { nullable: true, description: "The first agent reply that the customer saw (internal notes don't count)." })
   firstResponseAt: Date | null;
-  // customer, assignee, group, channel and messages are field resolvers (batched)
+  @Field(() => Date, { nullable: true, description: 'When it was last resolved; the reopen window counts from here.' }) resolvedAt: Date | null;
+  @Field(() => Date, { nullable: true }) closedAt: Date | null;
+  // customer, assignee, group, channel, messages, events, handoffSummary and unreadCount are field resolvers (batched)
 }
 
 @ObjectType()
@@ -38,6 +42,9 @@ export class CreateConversationInput {
   @Field(() => ID, { nullable: true }) @IsOptional() @IsUUID() groupId?: string;
   @Field() @Length(1, 200) subject: string;
   @Field({ nullable: true, description: "The customer's first message." }) @IsOptional() @Length(1, MAX_TEXT) text?: string;
+  @Field({ nullable: true, description: 'Start with the bot (BOT) instead of the human queue (QUEUED).' }) @IsOptional() @IsBoolean() startWithBot?: boolean;
+  @Field(() => RoutingHintsInput, { nullable: true, description: "Routing input: the customer's tags, VIP and risk level, business type, intent (see routeConversation)." })
+  @IsOptional() @ValidateNested() routing?: RoutingHintsInput;
 }
 
 @InputType()
@@ -45,12 +52,16 @@ export class SendMessageInput {
   @Field(() => ID) @IsUUID() conversationId: string;
   @Field() @Length(1, MAX_TEXT) text: string;
   @Field({ nullable: true, description: 'An internal note: staff only, never sent to the customer.' }) @IsOptional() @IsBoolean() internal?: boolean;
+  @Field(() => [AttachmentInput], { nullable: true, description: 'Media metadata with the channel media reference.' })
+  @IsOptional() @ArrayMaxSize(20) @ValidateNested({ each: true }) attachments?: AttachmentInput[];
 }
 
 @InputType()
 export class AddCustomerMessageInput {
   @Field(() => ID) @IsUUID() conversationId: string;
   @Field() @Length(1, MAX_TEXT) text: string;
+  @Field(() => [AttachmentInput], { nullable: true, description: 'Media metadata with the channel media reference.' })
+  @IsOptional() @ArrayMaxSize(20) @ValidateNested({ each: true }) attachments?: AttachmentInput[];
 }
 
 @InputType()

@@ -4,12 +4,18 @@ import type { PubSub } from '../../_shared/pubsub.js';
 export const TOPICS = {
   messageAdded: 'message.added',
   conversationUpdated: 'conversation.updated',
+  /** Messages, lifecycle events and handoff summaries, for conversationEvents/customerEvents/myConversations. */
+  activity: 'conversation.activity',
 } as const;
 
 export interface LiveEvent {
   id: string;
   tenantId: string;
   conversationId: string;
+  /** On activity: what `id` is (MESSAGE, EVENT, HANDOFF), whose it is and which agents it concerns. */
+  kind?: string;
+  customerId?: string;
+  agentIds?: string[];
 }
 
 /**

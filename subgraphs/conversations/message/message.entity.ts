@@ -10,8 +10,21 @@ export enum MessageSenderType {
 /** A JSON object as stored in a json column (kept shallow for typeorm's deep-partial types). */
 export type JsonObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** A file, image, voice or video sent with a message: metadata and the channel's own media reference. */
+export interface Attachment {
+  /** image, voice, video, file, sticker, ... */
+  kind: string;
+  /** The channel's reference: a WeChat media_id, a CDN URL, a Taobao picture path... */
+  mediaRef: string;
+  name?: string | null;
+  size?: number | null;
+  mime?: string | null;
+}
+
 @Entity('messages')
 @Index('idx_messages_conversation_created', ['conversationId', 'createdAt'])
+// The customer timeline: one range scan in time order across all of a customer's conversations.
+@Index('idx_messages_tenant_customer_created', ['tenantId', 'customerId', 'createdAt', 'id'])
 export class MessageEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -21,6 +34,13 @@ export class MessageEntity {
 
   @Column({ name: 'conversation_id', type: 'varchar', length: 36 })
   conversationId: string;
+
+  /** Copied from the conversation (which never changes customer or channel) for the customer timeline. */
+  @Column({ name: 'customer_id', type: 'varchar', length: 36 })
+  customerId: string;
+
+  @Column({ name: 'channel_type', type: 'varchar', length: 40 })
+  channelType: string;
 
   @Column({ name: 'sender_type', type: 'varchar', length: 20 })
   senderType: MessageSenderType;
@@ -39,6 +59,9 @@ export class MessageEntity {
   /** Kind-specific data (media URL, coordinates, order number...). */
   @Column({ name: 'payload', type: 'json', nullable: true })
   payload: JsonObject | null;
+
+  @Column({ name: 'attachments', type: 'json', nullable: true })
+  attachments: Attachment[] | null;
 
   /** An internal note: visible to staff only, never sent to the channel. */
   @Column({ name: 'internal', type: 'boolean', default: false })

@@ -6,13 +6,18 @@ import { clearLoaders } from '../conversations.loaders.js';
 import { Conversation } from '../conversation/conversation.type.js';
 import { subscribeGuarded } from '../live/live.guard.js';
 import type { MessageEntity } from './message.entity.js';
-import { Message } from './message.type.js';
+import { Attachment, Message } from './message.type.js';
 
 @Resolver(() => Message)
 export class MessageResolver {
   @FieldResolver(() => Conversation)
   conversation(@Root() m: MessageEntity, @Ctx() ctx: ConversationsContext) {
     return ctx.loaders.conversationById.load(m.conversationId);
+  }
+
+  @FieldResolver(() => [Attachment], { description: 'Media sent with the message (empty for plain text).' })
+  attachments(@Root() m: MessageEntity): Attachment[] {
+    return m.attachments ?? [];
   }
 
   @Subscription(() => Message, {

@@ -13,14 +13,17 @@ export class MessageService {
     this.repo = ds.getRepository(MessageEntity);
   }
 
-  async byIds(tenantId: string, ids: readonly string[]): Promise<MessageEntity[]> {
+  /** Internal notes only when `includeInternal` (staff): nobody else ever reads them. */
+  async byIds(tenantId: string, ids: readonly string[], includeInternal = true): Promise<MessageEntity[]> {
     if (!ids.length) return [];
-    return this.repo.findBy({ tenantId, id: In([...ids]) });
+    return this.repo.findBy({ tenantId, id: In([...ids]), ...(includeInternal ? {} : { internal: false }) });
   }
 
   /** The first `limit` messages of each conversation (oldest first), after a cursor: one round of queries. */
-  firstOf(tenantId: string, conversationIds: readonly string[], limit: number, after?: { at: Date; id: string }): Promise<MessageEntity[]> {
-    return firstChildren(this.repo, { tenantId, parentColumn: 'conversation_id', orderColumn: 'created_at', direction: 'ASC' }, conversationIds, limit, after);
+  firstOf(tenantId: string, conversationIds: readonly string[], limit: number, after?: { at: Date; id: string }, includeInternal = true): Promise<MessageEntity[]> {
+    // Without notes, the page is cut from the customer-visible messages only (so it stays full).
+    const filter = includeInternal ? undefined : 'r.internal = 0';
+    return firstChildren(this.repo, { tenantId, parentColumn: 'conversation_id', orderColumn: 'created_at', direction: 'ASC', filter }, conversationIds, limit, after);
   }
 
   /** New messages of one conversation of the tenant, reloaded; NOT_FOUND for a conversation of another tenant. */

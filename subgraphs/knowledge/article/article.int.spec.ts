@@ -103,6 +103,47 @@ describe('knowledge subgraph on MariaDB', () => {
     expect((await gqlOk(sg.url, byId, { id: draft.id }, token)).article.status).toBe('DRAFT');
   });
 
+  it('records tags, validity and a change note in every version; rollback restores them; archive hides', async () => {
+    const tenant = newTenant();
+    const token = await tokenFor(tenant, ['supervisor'], 'editor-3');
+    const FIELDS = `id version status tags validFrom validTo valid stale staleSince versions { version tags validFrom validTo changeNote authorId }`;
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const to = new Date(Date.now() + 86_400_000).toISOString();
+    const c = await gqlOk(sg.url, `mutation($input: CreateArticleInput!) { createArticle(input: $input) { article { ${FIELDS} } } }`,
+      { input: { title: '双十一活动', body: '满199减20', tags: ['活动', '活动', ' 满减 '], validFrom: from, validTo: to, changeNote: '初稿' } }, token);
+    const a = c.createArticle.article;
+    expect(a).toMatchObject({ version: 1, tags: ['活动', '满减'], validFrom: from, validTo: to, valid: true, stale: false, staleSince: null });
+    expect(a.versions).toEqual([{ version: 1, tags: ['活动', '满减'], validFrom: from, validTo: to, changeNote: '初稿', authorId: 'editor-3' }]);
+
+    const edit = (input: Record<string, unknown>) => gql(sg.url, `mutation($input: UpdateArticleInput!) { updateArticle(input: $input) { article { ${FIELDS} body } } }`, { input: { articleId: a.id, ...input } }, token);
+    const v2 = (await edit({ tags: ['活动'] })).data!.updateArticle.article;
+    expect(v2).toMatchObject({ version: 2, tags: ['活动'], body: '满199减20' });
+    expect(v2.versions[0]).toMatchObject({ version: 2, changeNote: '修改了标签' });
+    const v3 = (await edit({ validTo: null, changeNote: '长期有效' })).data!.updateArticle.article;
+    expect(v3).toMatchObject({ version: 3, validFrom: from, validTo: null, valid: true });
+    expect(v3.versions[0]).toMatchObject({ changeNote: '长期有效', validTo: null });
+    expect((await edit({ validTo: null })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'articleId' }); // nothing changes
+    expect((await edit({ validTo: new Date(Date.now() - 2 * 86_400_000).toISOString() })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'validTo' });
+    const expired = (await edit({ validFrom: null, validTo: new Date(Date.now() - 1000).toISOString() })).data!.updateArticle.article;
+    expect(expired).toMatchObject({ version: 4, valid: false });
+    expect(expired.versions[0].changeNote).toBe('修改了有效期');
+
+    const rolled = (await gqlOk(sg.url, `mutation($input: RollbackArticleInput!) { rollbackArticle(input: $input) { article { ${FIELDS} } } }`, { input: { articleId: a.id, version: 1 } }, token)).rollbackArticle.article;
+    expect(rolled).toMatchObject({ version: 5, tags: ['活动', '满减'], validFrom: from, validTo: to, valid: true });
+    expect(rolled.versions[0]).toMatchObject({ version: 5, changeNote: '回滚到第 1 版', authorId: 'editor-3' });
+
+    const archive = `mutation($input: ArchiveArticleInput!) { archiveArticle(input: $input) { article { id status } } }`;
+    expect((await gqlOk(sg.url, archive, { input: { articleId: a.id } }, token)).archiveArticle.article.status).toBe('ARCHIVED');
+    expect((await gqlOk(sg.url, archive, { input: { articleId: a.id } }, token)).archiveArticle.article.status).toBe('ARCHIVED');
+    const changes = await eventsOf(tenant, 'article.changed', 6);
+    expect(changes.map((e) => e.data.change)).toEqual(['created', 'updated', 'updated', 'updated', 'rolled_back', 'archived']);
+    expect((await gqlOk(sg.url, publish, { input: { articleId: a.id } }, token)).publishArticle.article.status).toBe('PUBLISHED');
+    expect(idsOf(await gqlOk(sg.url, `{ articles(stale: false) { nodes { id } } }`, {}, token))).toEqual([a.id]);
+    expect(idsOf(await gqlOk(sg.url, `{ articles(stale: true) { nodes { id } } }`, {}, token))).toEqual([]);
+    const agent = await tokenFor(tenant, ['agent']);
+    expect((await gql(sg.url, archive, { input: { articleId: a.id } }, agent)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('pages through articles newest first and filters by status and category', async () => {
     const token = await tokenFor(newTenant(), ['admin']);
     const cat = (await gqlOk(sg.url, createCategory, { input: { name: '物流配送' } }, token)).createCategory.category;

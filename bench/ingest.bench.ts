@@ -1,0 +1,161 @@
+import 'reflect-metadata';
+import { createServer, Agent, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import mysql from 'mysql2/promise';
+import { wechatPush, wechatXml } from '../plugins/wechat-common/wechat.testing.js';
+import Redis from 'ioredis';
+import { gqlOk } from '../test/helpers/graphql-client.js';
+import { TEST_MYSQL_URL, TEST_REDIS_URL, newTenant, tokenFor } from '../test/helpers/env.js';
+import { startSubgraphs, type Started } from '../test/helpers/topology.js';
+
+/**
+ * npm run bench:ingest — WeChat safe-mode messages POSTed to /webhooks/:channelId of a conversations
+ * subgraph process (distributed mode: MariaDB + Redis, customers subgraph as another process), 10 % of the
+ * deliveries repeated (WeChat's retries). Measures acknowledged messages/s, acknowledgement p99, and the
+ * time from sending until the message is persisted and its message.added event is published (watched on
+ * Redis). In the same run, the two limits: a bare Node http server answering the same requests, and
+ * single-row INSERTs into MariaDB from 8 clients. Everything shares this machine.
+ */
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
+const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SENDERS = Number(process.env.BENCH_SENDERS ?? 500);
+const REPEAT = 0.1;
+const DB = process.env.BENCH_DB ?? `huiliu_bench_ingest`;
+const CFG = { appId: 'wx4ab900c96f6b0360', appSecret: 'app-secret-0123456789', token: 'QDG6eK', encodingAESKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', mode: 'safe' };
+
+interface Req { path: string; body: Buffer; msgId: string }
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Sends every request with `concurrency` keep-alive connections; returns per-request ack latencies (ms). */
+async function drive(port: number, reqs: Req[], concurrency: number, onAck?: (r: Req, at: number) => void) {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const lat: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const one = (r: Req) => new Promise<void>((resolve) => {
+    const t0 = performance.now();
+    const q = request({ host: '127.0.0.1', port, method: 'POST', path: r.path, agent, headers: { 'content-type': 'text/xml', 'content-length': r.body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        const t = performance.now();
+        if (res.statusCode === 200) { lat.push(t - t0); onAck?.(r, t); } else failed++;
+        resolve();
+      });
+    });
+    q.on('error', () => { failed++; resolve(); });
+    q.end(r.body);
+  });
+  const start = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => { while (next < reqs.length) await one(reqs[next++]); }));
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  return { rate: lat.length / seconds, p50: pct(lat, 50), p99: pct(lat, 99), failed, seconds };
+}
+
+async function bareHttp(reqs: Req[]) {
+  const server: Server = createServer((req, res) => { req.resume(); req.on('end', () => res.end('success')); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const r = await drive((server.address() as AddressInfo).port, reqs, CONCURRENCY);
+  await new Promise((r2) => server.close(r2));
+  return r;
+}
+
+async function mariadbInserts(seconds = 4, clients = 8) {
+  const admin = await mysql.createConnection({ uri: TEST_MYSQL_URL });
+  await admin.query(`CREATE DATABASE IF NOT EXISTS \`${DB}_raw\``);
+  await admin.query(`CREATE TABLE IF NOT EXISTS \`${DB}_raw\`.rows_ (id varchar(36) primary key, tenant_id varchar(64), body json, created_at datetime(3))`);
+  await admin.end();
+  const conns = await Promise.all(Array.from({ length: clients }, () => mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${DB}_raw` })));
+  let n = 0;
+  const end = Date.now() + seconds * 1000;
+  const start = performance.now();
+  await Promise.all(conns.map(async (c) => {
+    while (Date.now() < end) {
+      await c.query('INSERT INTO rows_ (id, tenant_id, body, created_at) VALUES (UUID(), ?, ?, NOW(3))', ['bench', JSON.stringify({ text: '你好', n })]);
+      n++;
+    }
+  }));
+  const rate = n / ((performance.now() - start) / 1000);
+  await Promise.all(conns.map((c) => c.end()));
+  return { rate };
+}
+
+async function main() {
+  const db = await mysql.createConnection({ uri: TEST_MYSQL_URL });
+  for (const d of [DB, `${DB}_customers`]) await db.query(`DROP DATABASE IF EXISTS \`${d}\``);
+  await db.end();
+  const procs: Started[] = [];
+  try {
+    const c = await startSubgraphs([{ name: 'customers' }], `${DB}_customers`, { LOG_LEVEL: 'warn' });
+    procs.push(...Object.values(c));
+    const s = await startSubgraphs([{ name: 'conversations' }], DB, { LOG_LEVEL: 'warn', CUSTOMERS_URL: c.customers.url });
+    procs.push(...Object.values(s));
+    const conv = s.conversations;
+    const tenant = newTenant('bench');
+    const admin = await tokenFor(tenant, ['admin']);
+    const channelId = (await gqlOk(conv.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`, { i: { type: 'wechat-oa', name: 'bench', config: CFG } }, admin)).createChannel.channel.id as string;
+
+    // Encrypted requests, built up front (@wecom/crypto), fresh timestamps.
+    const ts = Math.floor(Date.now() / 1000);
+    const unique: Req[] = [];
+    for (let i = 0; i < MESSAGES; i++) {
+      const msgId = String(7_000_000_000_000_000_000n + BigInt(i));
+      const body = wechatXml({ ToUserName: 'gh_bench', FromUserName: `oBench${i % SENDERS}`, CreateTime: ts, MsgType: 'text', Content: `消息 ${i}`, MsgId: msgId });
+      const r = wechatPush({ token: CFG.token, appId: CFG.appId, encodingAESKey: CFG.encodingAESKey, mode: 'safe', body, timestamp: String(ts), nonce: String(i) });
+      unique.push({ path: `/webhooks/${channelId}?${new URLSearchParams(r.query)}`, body: r.rawBody, msgId });
+    }
+    const all: Req[] = [...unique];
+    for (let i = 0; i < Math.round(MESSAGES * REPEAT); i++) all.splice(Math.floor(Math.random() * all.length), 0, unique[Math.floor(Math.random() * unique.length)]);
+
+    // Watch message.added on Redis: the moment each message is persisted and published.
+    const sub = new Redis(TEST_REDIS_URL);
+    const published = new Map<string, number>();
+    await sub.subscribe('huiliu:message.added');
+    sub.on('message', (_ch, raw) => {
+      try { const e = JSON.parse(raw) as { id: string; tenantId: string }; if (e.tenantId === tenant) published.set(e.id, performance.now()); } catch { /* not ours */ }
+    });
+    const sentAt = new Map<string, number>();
+    const wrapped = all.map((r) => ({ ...r }));
+    const firstAck = new Map<string, number>();
+    // Ack-to-published is measured from the first acknowledgement of each message.
+    const ingest = await drive(conv.port, wrapped, CONCURRENCY, (r, at) => { if (!firstAck.has(r.msgId)) firstAck.set(r.msgId, at); });
+    void sentAt;
+    const deadline = Date.now() + 120_000;
+    while (published.size < MESSAGES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const drainSeconds = (Math.max(...published.values()) - Math.min(...firstAck.values())) / 1000;
+    const check = await mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${DB}` });
+    const [rows] = await check.query(`SELECT id, JSON_UNQUOTE(JSON_EXTRACT(payload, '$.externalMessageId')) AS ext FROM messages WHERE tenant_id = ?`, [tenant]) as unknown as [Array<{ id: string; ext: string }>];
+    const extOf = new Map(rows.map((r) => [r.id, r.ext]));
+    const toPublished = [...published.entries()].filter(([id]) => firstAck.has(extOf.get(id) ?? '')).map(([id, t]) => t - firstAck.get(extOf.get(id)!)!);
+    sub.disconnect();
+
+    const [[m]] = await check.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS d FROM messages WHERE tenant_id = ?`, [tenant]) as unknown as [[{ n: number; d: number }]];
+    const [[p]] = await check.query(`SELECT COUNT(*) AS n, SUM(status = 'PROCESSED') AS ok FROM inbound_payloads WHERE tenant_id = ?`, [tenant]) as unknown as [[{ n: number; ok: number }]];
+    await check.end();
+
+    const bare = await bareHttp(all);
+    const inserts = await mariadbInserts();
+    const out = {
+      messages: MESSAGES, deliveries: all.length, repeated: all.length - MESSAGES, concurrency: CONCURRENCY, senders: SENDERS,
+      ingest: { ackPerSecond: r1(ingest.rate), ackP50Ms: r1(ingest.p50), ackP99Ms: r1(ingest.p99), failedAcks: ingest.failed },
+      processing: {
+        persistedAndPublished: toPublished.length, endToEndPerSecond: r1(toPublished.length / drainSeconds),
+        ackToPublishedP50Ms: r1(pct(toPublished, 50)), ackToPublishedP99Ms: r1(pct(toPublished, 99)),
+      },
+      stored: { messages: Number(m.n), distinct: Number(m.d), payloads: Number(p.n), processed: Number(p.ok), lost: MESSAGES - Number(m.d), duplicated: Number(m.n) - Number(m.d) },
+      bareHttp: { perSecond: r1(bare.rate), p99Ms: r1(bare.p99) },
+      mariadbInserts8Clients: { perSecond: r1(inserts.rate) },
+      ratios: { ackVsBareHttp: Math.round((ingest.rate / bare.rate) * 1000) / 1000, ackVsInserts: Math.round((ingest.rate / inserts.rate) * 1000) / 1000, endToEndVsInserts: Math.round((toPublished.length / drainSeconds / inserts.rate) * 1000) / 1000 },
+    };
+    console.log(JSON.stringify(out, null, 2));
+  } finally {
+    for (const p of procs.reverse()) await p.proc.stop();
+  }
+}
+
+main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,37 @@
+import { createMemoryCache } from './cache.js';
+
+describe('in-memory cache (embedded mode)', () => {
+  it('expires entries after their TTL and reports the TTL like Redis', async () => {
+    let now = 1_000_000;
+    const c = createMemoryCache({ now: () => now });
+    await c.set('k', 'v', 30 * 24 * 3600);
+    expect(await c.get('k')).toBe('v');
+    expect(await c.ttl('k')).toBe(30 * 24 * 3600);
+    now += 29 * 24 * 3600_000;
+    expect(await c.mget(['k', 'missing'])).toEqual(['v', null]);
+    expect(await c.ttl('k')).toBe(24 * 3600);
+    now += 24 * 3600_000;
+    expect(await c.get('k')).toBeNull();
+    expect(await c.ttl('k')).toBe(-2);
+  });
+
+  it('sets guarded values only while the guard is unchanged', async () => {
+    const c = createMemoryCache();
+    expect(await c.setIfGuard('ctx', 'a', 60, 'gen', null)).toBe(true);
+    expect(await c.incr('gen', 60)).toBe(1);
+    expect(await c.setIfGuard('ctx', 'stale', 60, 'gen', null)).toBe(false);
+    expect(await c.get('ctx')).toBe('a');
+    expect(await c.setIfGuard('ctx', 'b', 60, 'gen', '1')).toBe(true);
+    expect(await c.incr('gen', 60)).toBe(2);
+    await c.del('ctx');
+    expect(await c.get('ctx')).toBeNull();
+  });
+
+  it('drops the oldest entries beyond its bound', async () => {
+    const c = createMemoryCache({ maxEntries: 2 });
+    await c.set('a', '1', 60);
+    await c.set('b', '2', 60);
+    await c.set('c', '3', 60);
+    expect(await c.mget(['a', 'b', 'c'])).toEqual([null, '2', '3']);
+  });
+});

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { parseEnv } from '../_shared/env.js';
+import { summarizerConfigSchema, type SummarizerConfig } from '../../plugins/ai-summarizer/index.js';
+import { parsePluginList } from '../../plugins/host/index.js';
+import { DEV_JWT_SECRET } from '../_shared/env.js';
+import type { IngestConfig } from './ingest/ingest.config.js';
+
+/** The conversations deployable's own settings; the shared ones (port, database, Redis, JWT) are read by runMain. */
+export interface ConversationsConfig {
+  /** Default reopen window for tenants that did not set theirs (conversationSettings). */
+  reopenWindowHours: number;
+  /** Which summarizer writes handoff summaries: the built-in extractive one unless an LLM is configured. */
+  summarizer: SummarizerConfig;
+  /** Channel plugins, webhooks and delivery (defaults: DEFAULT_INGEST_CONFIG). */
+  ingest?: Partial<IngestConfig>;
+}
+
+export const DEFAULT_CONVERSATIONS_CONFIG: ConversationsConfig = { reopenWindowHours: 72, summarizer: { provider: 'builtin' } };
+
+const schema = z
+  .object({
+    REOPEN_WINDOW_HOURS: z.coerce.number().int().min(0).max(24 * 90).default(72),
+    SUMMARIZER_PROVIDER: z.enum(['builtin', 'openai']).default('builtin'),
+    SUMMARIZER_LLM_BASE_URL: z.string().url().optional(),
+    SUMMARIZER_LLM_API_KEY: z.string().min(1).optional(),
+    SUMMARIZER_LLM_MODEL: z.string().min(1).optional(),
+    SUMMARIZER_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+    /** The customers subgraph's GraphQL URL (identity resolution for inbound messages). */
+    CUSTOMERS_URL: z.string().url().optional(),
+    JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
+    /** Channel plugin list: JSON array or comma-separated (docs/plugins.md §3); default every built-in. */
+    CHANNEL_PLUGINS: z.string().optional(),
+    /** The public base of webhook URLs (the gateway). */
+    PUBLIC_BASE_URL: z.string().url().default('http://localhost:4000'),
+    INGEST_SWEEP_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+    INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+    INGEST_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+    INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  })
+  .superRefine((v, ctx) => {
+    if (v.SUMMARIZER_PROVIDER !== 'openai') return;
+    if (!v.SUMMARIZER_LLM_BASE_URL) ctx.addIssue({ code: 'custom', path: ['SUMMARIZER_LLM_BASE_URL'], message: 'is required when SUMMARIZER_PROVIDER=openai' });
+    if (!v.SUMMARIZER_LLM_MODEL) ctx.addIssue({ code: 'custom', path: ['SUMMARIZER_LLM_MODEL'], message: 'is required when SUMMARIZER_PROVIDER=openai' });
+  });
+
+export function loadConversationsConfig(env: NodeJS.ProcessEnv): ConversationsConfig {
+  const v = parseEnv(schema, env);
+  const summarizer =
+    v.SUMMARIZER_PROVIDER === 'openai'
+      ? summarizerConfigSchema.parse({ provider: 'openai', baseUrl: v.SUMMARIZER_LLM_BASE_URL, apiKey: v.SUMMARIZER_LLM_API_KEY, model: v.SUMMARIZER_LLM_MODEL, timeoutMs: v.SUMMARIZER_LLM_TIMEOUT_MS })
+      : summarizerConfigSchema.parse({ provider: 'builtin' });
+  const ingest: Partial<IngestConfig> = {
+    plugins: v.CHANNEL_PLUGINS ? parsePluginList(v.CHANNEL_PLUGINS) : undefined, customersUrl: v.CUSTOMERS_URL, jwtSecret: v.JWT_SECRET,
+    publicBaseUrl: v.PUBLIC_BASE_URL, sweepIntervalMs: v.INGEST_SWEEP_MS, maxAttempts: v.INGEST_MAX_ATTEMPTS, retryBaseMs: v.INGEST_RETRY_BASE_MS, concurrency: v.INGEST_CONCURRENCY,
+  };
+  return { reopenWindowHours: v.REOPEN_WINDOW_HOURS, summarizer, ingest };
+}

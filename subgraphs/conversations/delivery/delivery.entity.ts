@@ -1,0 +1,53 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export enum DeliveryStatus {
+  PENDING = 'PENDING',
+  SENDING = 'SENDING',
+  SENT = 'SENT',
+  FAILED = 'FAILED',
+}
+
+/** The delivery of one outbound message (agent or bot) through its channel's plugin; id = the message id. */
+@Entity('message_deliveries')
+@Index('idx_message_deliveries_due', ['status', 'nextAttemptAt'])
+export class MessageDeliveryEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 64 })
+  tenantId: string;
+
+  @Column({ name: 'conversation_id', type: 'varchar', length: 36 })
+  conversationId: string;
+
+  @Column({ name: 'channel_id', type: 'varchar', length: 36 })
+  channelId: string;
+
+  @Column({ name: 'status', type: 'varchar', length: 16 })
+  status: DeliveryStatus;
+
+  @Column({ name: 'attempts', type: 'int' })
+  attempts: number;
+
+  /** The ChannelError code (WINDOW_CLOSED, INVALID_RECIPIENT, UNAVAILABLE...) of the last failure. */
+  @Column({ name: 'error_code', type: 'varchar', length: 40, nullable: true })
+  errorCode: string | null;
+
+  @Column({ name: 'error', type: 'text', nullable: true })
+  error: string | null;
+
+  @Column({ name: 'external_message_id', type: 'varchar', length: 191, nullable: true })
+  externalMessageId: string | null;
+
+  @Column({ name: 'next_attempt_at', type: 'datetime', precision: 3, nullable: true })
+  nextAttemptAt: Date | null;
+
+  @Column({ name: 'locked_until', type: 'datetime', precision: 3, nullable: true })
+  lockedUntil: Date | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}

@@ -1,0 +1,131 @@
+import { Brackets, In, type DataSource, type Repository } from 'typeorm';
+import { backoffDelay } from '../../../plugins/host/index.js';
+import { ChannelError, isChannelError, type MessageContent, type OutboundMessage } from '../../../plugins/sdk/index.js';
+import type { Logger } from '../../_shared/logger.js';
+import type { ChannelService } from '../channel/channel.service.js';
+import type { ConversationEntity } from '../conversation/conversation.entity.js';
+import type { ChannelBindings } from '../ingest/channel-bindings.js';
+import type { IngestConfig } from '../ingest/ingest.config.js';
+import { MessageEntity, MessageSenderType } from '../message/message.entity.js';
+import { DeliveryStatus as D, MessageDeliveryEntity } from './delivery.entity.js';
+
+const LOCK_MS = 60_000;
+/** How long sendMessage waits for the first attempt before answering with PENDING. */
+const FIRST_ATTEMPT_WAIT_MS = 5000;
+
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 1000);
+
+/** A message row as the unified content a plugin sends: the first attachment (with the text as caption) or the text. */
+export function outboundContent(m: MessageEntity): MessageContent {
+  const a = m.attachments?.[0];
+  if (a && ['image', 'voice', 'video', 'file'].includes(a.kind)) {
+    const ref = /^https?:\/\//.test(a.mediaRef) ? { url: a.mediaRef } : { mediaId: a.mediaRef };
+    if (a.kind === 'image') return { kind: 'image', ...ref, ...(m.text ? { caption: m.text } : {}) };
+    if (a.kind === 'voice') return { kind: 'voice', ...ref };
+    if (a.kind === 'video') return { kind: 'video', ...ref };
+    return { kind: 'file', ...ref, ...(a.name ? { name: a.name } : {}), ...(a.size != null ? { size: a.size } : {}) };
+  }
+  return { kind: 'text', text: m.text };
+}
+
+/**
+ * Outbound delivery: an agent's or the bot's message goes out through its conversation's channel plugin. The
+ * status is a row per message (PENDING → SENDING → SENT | FAILED with the ChannelError code); retryable
+ * failures wait with exponential backoff (a persistent outbox: the sweeper retries, across restarts too).
+ */
+export class DeliveryService {
+  private readonly repo: Repository<MessageDeliveryEntity>;
+  private readonly messages: Repository<MessageEntity>;
+
+  constructor(ds: DataSource, private readonly channels: ChannelService, private readonly bindings: ChannelBindings, private readonly config: IngestConfig, private readonly log: Logger) {
+    this.repo = ds.getRepository(MessageDeliveryEntity);
+    this.messages = ds.getRepository(MessageEntity);
+  }
+
+  async byIds(tenantId: string, ids: readonly string[]): Promise<MessageDeliveryEntity[]> {
+    if (!ids.length) return [];
+    return this.repo.findBy({ tenantId, id: In([...ids]) });
+  }
+
+  /**
+   * Called for a new message (sendMessage, bot replies): records a PENDING delivery when the message goes to a
+   * channel that sends, then makes the first attempt (waited for briefly, so the caller usually sees SENT or the
+   * refusal, e.g. WINDOW_CLOSED). Internal notes, customer messages and channels without a plugin get none.
+   */
+  async enqueue(tenantId: string, message: MessageEntity, conversation: ConversationEntity): Promise<MessageDeliveryEntity | null> {
+    if (message.internal || message.senderType === MessageSenderType.CUSTOMER || !conversation.channelId) return null;
+    const [channel] = await this.channels.byIds(tenantId, [conversation.channelId]);
+    if (!channel) return null;
+    let bound;
+    try { bound = this.bindings.bind(channel); } catch { bound = null; }
+    if (!bound || !bound.capabilities.outbound) return null;
+    const now = new Date();
+    await this.repo.createQueryBuilder().insert().into(MessageDeliveryEntity).values({
+      id: message.id, tenantId, conversationId: conversation.id, channelId: channel.id, status: D.PENDING, attempts: 0, errorCode: null, error: null,
+      externalMessageId: null, nextAttemptAt: null, lockedUntil: null, createdAt: now, updatedAt: now,
+    }).orIgnore().execute();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.attempt(message.id).catch((err) => this.log.error({ err, messageId: message.id }, 'delivery attempt crashed')), new Promise((r) => (timer = setTimeout(r, FIRST_ATTEMPT_WAIT_MS)))]);
+    clearTimeout(timer);
+    return this.repo.findOneBy({ tenantId, id: message.id });
+  }
+
+  /** Claims a due delivery and sends it once; a retryable failure is rescheduled with backoff. */
+  async attempt(id: string): Promise<D | 'skipped'> {
+    const now = new Date();
+    const claimed = await this.repo.createQueryBuilder().update(MessageDeliveryEntity)
+      .set({ status: D.SENDING, lockedUntil: new Date(now.getTime() + LOCK_MS), attempts: () => 'attempts + 1', updatedAt: now })
+      .where('id = :id', { id })
+      .andWhere(new Brackets((w) => w
+        .where('(status = :pending AND (next_attempt_at IS NULL OR next_attempt_at <= :now))', { pending: D.PENDING, now })
+        .orWhere('(status = :sending AND locked_until < :now)', { sending: D.SENDING, now })))
+      .execute();
+    if (!claimed.affected) return 'skipped';
+    const d = (await this.repo.findOneBy({ id }))!;
+    try {
+      const out = await this.outbound(d);
+      const [channel] = await this.channels.byIds(d.tenantId, [d.channelId]);
+      const bound = channel ? this.bindings.bind(channel) : null;
+      if (!channel || !bound) throw new ChannelError('BAD_REQUEST', 'the channel is gone or no longer configured');
+      if (!channel.enabled) throw new ChannelError('UNAVAILABLE', 'the channel is disabled', { retryable: false });
+      const r = await bound.send(out);
+      await this.repo.update({ id }, { status: D.SENT, externalMessageId: r.externalMessageId.slice(0, 191), errorCode: null, error: null, lockedUntil: null, nextAttemptAt: null, updatedAt: new Date() });
+      return D.SENT;
+    } catch (err) {
+      const code = isChannelError(err) ? err.code : (err as { code?: string }).code ?? 'SEND_FAILED';
+      const retry = isChannelError(err) && err.retryable && d.attempts < this.config.maxAttempts;
+      const next = retry ? new Date(Date.now() + backoffDelay(d.attempts, { baseMs: this.config.retryBaseMs, maxMs: 5 * 60_000 }, err)) : null;
+      const message = code === 'WINDOW_CLOSED' ? `reply window closed: ${describe(err)}` : describe(err);
+      await this.repo.update({ id }, { status: retry ? D.PENDING : D.FAILED, errorCode: String(code).slice(0, 40), error: message, nextAttemptAt: next, lockedUntil: null, updatedAt: new Date() });
+      this.log.warn({ messageId: id, channelId: d.channelId, tenantId: d.tenantId, code, attempts: d.attempts, retryAt: next?.toISOString() ?? null }, 'delivery failed');
+      return retry ? D.PENDING : D.FAILED;
+    }
+  }
+
+  /** The recipient and reply context come from the customer's latest message on the channel (their identity there). */
+  private async outbound(d: MessageDeliveryEntity): Promise<OutboundMessage> {
+    const m = await this.messages.findOneBy({ tenantId: d.tenantId, id: d.id });
+    if (!m) throw new ChannelError('BAD_REQUEST', 'the message is gone');
+    const last = await this.messages.findOne({ where: { tenantId: d.tenantId, conversationId: d.conversationId, senderType: MessageSenderType.CUSTOMER }, order: { createdAt: 'DESC' } });
+    const sender = (last?.payload as { sender?: OutboundMessage['recipient'] } | null)?.sender;
+    if (!sender?.externalId) throw new ChannelError('INVALID_RECIPIENT', 'the conversation has no customer identity on this channel');
+    const context = (last?.payload as { context?: Record<string, string> } | null)?.context;
+    const type = m.senderType === MessageSenderType.BOT ? 'bot' : m.senderType === MessageSenderType.AGENT ? 'agent' : 'system';
+    return { id: m.id, recipient: sender, content: outboundContent(m), ...(context ? { context } : {}), sender: { type, ...(m.senderId ? { id: m.senderId } : {}) } };
+  }
+
+  async due(limit = 200): Promise<string[]> {
+    const now = new Date();
+    const rows = await this.repo.createQueryBuilder('d').select('d.id', 'id')
+      .where('(d.status = :pending AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= :now))', { pending: D.PENDING, now })
+      .orWhere('(d.status = :sending AND d.locked_until < :now)', { sending: D.SENDING, now })
+      .orderBy('d.created_at', 'ASC').limit(limit).getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  async sweep(): Promise<number> {
+    const ids = await this.due();
+    for (const id of ids) await this.attempt(id).catch((err) => this.log.error({ err, messageId: id }, 'delivery attempt crashed'));
+    return ids.length;
+  }
+}

@@ -1,0 +1,16 @@
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DeliveryStatus } from './delivery.entity.js';
+
+export { DeliveryStatus };
+registerEnumType(DeliveryStatus, { name: 'DeliveryStatus' });
+
+@ObjectType({ description: "An outbound message's delivery through its channel." })
+export class MessageDelivery {
+  @Field(() => DeliveryStatus) status: DeliveryStatus;
+  @Field(() => Int) attempts: number;
+  @Field(() => String, { nullable: true, description: 'WINDOW_CLOSED, INVALID_RECIPIENT, RATE_LIMITED, UNAVAILABLE, AUTH, BAD_REQUEST...' }) errorCode: string | null;
+  @Field(() => String, { nullable: true }) error: string | null;
+  @Field(() => String, { nullable: true, description: "The platform's id for the sent message." }) externalMessageId: string | null;
+  @Field(() => Date, { nullable: true }) nextAttemptAt: Date | null;
+  @Field() updatedAt: Date;
+}

@@ -1,0 +1,219 @@
+import { startFakeServer, type FakeServer } from '../../../plugins/sdk/testing/index.js';
+import { wechatPush, wechatXml } from '../../../plugins/wechat-common/wechat.testing.js';
+import { gql, gqlOk } from '../../../test/helpers/graphql-client.js';
+import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
+import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
+import { subscribe, wsClient } from '../../../test/helpers/ws-client.js';
+import { customersSubgraph } from '../../customers/index.js';
+import type { IngestConfig } from './ingest.config.js';
+import { conversationsWithIngest } from './ingest.module.js';
+
+jest.setTimeout(60_000);
+
+const CFG = { appId: 'wx4ab900c96f6b0360', appSecret: 'app-secret-0123456789', token: 'QDG6eK', encodingAESKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', mode: 'safe' };
+const CREATE = `mutation($i: CreateChannelInput!) { createChannel(input: $i) { webhookUrl channel { id type config health { status } } } }`;
+const PAYLOADS = `query($s: InboundPayloadStatus) { inboundPayloads(status: $s) { id status attempts error errorCode messageId dedupeKey nextAttemptAt } }`;
+const CONVS = `query { conversations(first: 20) { nodes { id channelType customer { id } messages { nodes { id kind text senderType payload attachments { kind mediaRef } delivery { status errorCode error externalMessageId attempts } } } } } }`;
+const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status errorCode error attempts externalMessageId } } } }`;
+
+const until = async <T>(f: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v && !(Array.isArray(v) && !v.length)) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+let msgSeq = 1_000_000_000_000_000_000n; // 64-bit MsgIds, kept exact as strings
+function push(o: { openId?: string; msgId?: string; text?: string; xml?: string; timestamp?: number; signatureOverride?: string }) {
+  const ts = String(o.timestamp ?? Math.floor(Date.now() / 1000));
+  const body = o.xml ?? wechatXml({ ToUserName: 'gh_test', FromUserName: o.openId ?? 'oUser1', CreateTime: Number(ts), MsgType: 'text', Content: o.text ?? '你好', MsgId: o.msgId ?? String(msgSeq++) });
+  const req = wechatPush({ token: CFG.token, appId: CFG.appId, encodingAESKey: CFG.encodingAESKey, mode: 'safe', body, timestamp: ts, nonce: String(Math.floor(Math.random() * 1e9)) });
+  if (o.signatureOverride) req.query.msg_signature = o.signatureOverride;
+  return req;
+}
+
+async function post(base: string, channelId: string, req: { query: Record<string, string>; rawBody: Buffer; headers: Record<string, string> }, method = 'POST') {
+  const res = await fetch(`${base}/webhooks/${channelId}?${new URLSearchParams(req.query)}`, { method, headers: { 'content-type': req.headers['content-type'] ?? 'text/xml' }, body: method === 'GET' ? undefined : new Uint8Array(req.rawBody) });
+  return { status: res.status, body: await res.text() };
+}
+
+describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis, customers subgraph)', () => {
+  let fake: FakeServer;
+  let customers: TestSubgraph;
+  let conv: TestSubgraph;
+  let base: string;
+  let tenant: string;
+  let admin: string;
+  let channelId: string;
+  let sendCalls = 0;
+  let failNextSends = 0;
+  const ingest = (over: Partial<IngestConfig> = {}) => conversationsWithIngest({
+    customersUrl: customers.url, jwtSecret: TEST_SECRET, sweepIntervalMs: 100, retryBaseMs: 50, publicBaseUrl: 'https://cs.example.com',
+    plugins: ['builtins', { plugin: 'channel-wechat-oa', config: { apiBaseUrl: fake.url } }], ...over,
+  });
+  const start = (over: Partial<IngestConfig> = {}) => startTestSubgraph(ingest(over), { db: 'ingest', stream: 'ingest' });
+  const baseOf = (s: TestSubgraph) => s.url.replace(/\/graphql$/, '');
+
+  beforeAll(async () => {
+    fake = await startFakeServer({
+      'GET /cgi-bin/token': () => ({ json: { access_token: 'ACCESS_TOKEN_1', expires_in: 7200 } }),
+      'POST /cgi-bin/message/custom/send': () => {
+        sendCalls++;
+        if (failNextSends > 0) { failNextSends--; return { json: { errcode: -1, errmsg: 'system error' } }; }
+        return { json: { errcode: 0, errmsg: 'ok' } };
+      },
+    });
+    customers = await startTestSubgraph(customersSubgraph, { db: 'ingest_customers', stream: 'ingest-customers' });
+    conv = await start();
+    base = baseOf(conv);
+    tenant = newTenant('ing');
+    admin = await tokenFor(tenant, ['admin']);
+    const r = await gqlOk(conv.url, CREATE, { i: { type: 'wechat-oa', name: 'Brand OA', config: CFG } }, admin);
+    channelId = r.createChannel.channel.id;
+    expect(r.createChannel.webhookUrl).toBe(`https://cs.example.com/webhooks/${channelId}`);
+    // secrets never come back
+    expect(r.createChannel.channel.config).toEqual({ appId: CFG.appId, appSecret: '[redacted]', token: '[redacted]', encodingAESKey: '[redacted]', mode: 'safe' });
+    expect(r.createChannel.channel.health.status).toBe('UP');
+  });
+
+  afterAll(async () => {
+    await conv?.close();
+    await customers?.close();
+    await fake?.close();
+  });
+
+  test('an invalid config is refused by the plugin, naming the field but not the value', async () => {
+    const r = await gql(conv.url, CREATE, { i: { type: 'wechat-oa', name: 'bad', config: { ...CFG, encodingAESKey: 'short-secret-value' } } }, admin);
+    expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0].message).toContain('encodingAESKey');
+    expect(r.errors?.[0].message).not.toContain('short-secret-value');
+  });
+
+  test('GET URL verification echoes echostr; a safe-mode message becomes one message, visible in GraphQL and live, exactly once on redelivery', async () => {
+    const ts = String(Math.floor(Date.now() / 1000));
+    const verify = push({});
+    const { wechatSignature } = await import('../../../plugins/wechat-common/wechat.crypto.js');
+    const g = await fetch(`${base}/webhooks/${channelId}?${new URLSearchParams({ signature: wechatSignature(CFG.token, ts, '42'), timestamp: ts, nonce: '42', echostr: 'echo-123' })}`);
+    expect(g.status).toBe(200);
+    expect(await g.text()).toBe('echo-123');
+    void verify;
+
+    const first = push({ openId: 'oAlice', text: '我的订单到哪了？', msgId: '9223372036854775807' });
+    const acks = await Promise.all([1, 2, 3, 4].map(() => post(base, channelId, first))); // WeChat retries three times
+    for (const a of acks) expect(a).toEqual({ status: 200, body: 'success' });
+    const processed = await until(async () => (await gqlOk(conv.url, PAYLOADS, { s: 'PROCESSED' }, admin)).inboundPayloads.filter((p: { dedupeKey: string }) => p.dedupeKey.includes('9223372036854775807')));
+    expect(processed).toHaveLength(1);
+    const convs = (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes;
+    expect(convs).toHaveLength(1);
+    const [c] = convs;
+    expect(c.channelType).toBe('wechat-oa');
+    expect(c.messages.nodes).toHaveLength(1);
+    const m = c.messages.nodes[0];
+    expect(m).toMatchObject({ id: processed[0].messageId, kind: 'text', text: '我的订单到哪了？', senderType: 'CUSTOMER', delivery: null });
+    expect(m.payload).toMatchObject({ externalMessageId: '9223372036854775807', inboundPayloadId: processed[0].id, sender: { externalId: 'oAlice' } });
+
+    // the subscription sees the next one
+    const client = wsClient(conv.url, admin);
+    const sub = subscribe(client, `subscription($c: ID!) { messageAdded(conversationId: $c) { id text kind attachments { kind mediaRef } } }`, { c: c.id });
+    await new Promise((r) => setTimeout(r, 300));
+    const img = push({ openId: 'oAlice', xml: wechatXml({ ToUserName: 'gh_test', FromUserName: 'oAlice', CreateTime: Math.floor(Date.now() / 1000), MsgType: 'image', PicUrl: 'https://mmbiz.example/p.jpg', MediaId: 'MEDIA_1', MsgId: '7001' }) });
+    expect((await post(base, channelId, img)).status).toBe(200);
+    const live = await sub.first;
+    expect(live.messageAdded).toMatchObject({ kind: 'image', attachments: [{ kind: 'image', mediaRef: 'https://mmbiz.example/p.jpg' }] });
+    sub.dispose();
+    await client.dispose();
+  });
+
+  test('bad input gets its status and is never stored', async () => {
+    const before = (await gqlOk(conv.url, PAYLOADS, {}, admin)).inboundPayloads.length;
+    expect((await post(base, channelId, push({ signatureOverride: 'f'.repeat(40) }))).status).toBe(401);
+    expect((await post(base, channelId, push({ timestamp: Math.floor(Date.now() / 1000) - 3600 }))).status).toBe(401);
+    const ts = String(Math.floor(Date.now() / 1000));
+    const { wechatSignature } = await import('../../../plugins/wechat-common/wechat.crypto.js');
+    const q = { timestamp: ts, nonce: '1', signature: wechatSignature(CFG.token, ts, '1'), encrypt_type: 'aes', msg_signature: 'x' };
+    expect((await post(base, channelId, { query: q, rawBody: Buffer.from('<xml><Encrypt>not closed'), headers: {} })).status).toBeGreaterThanOrEqual(400);
+    expect((await post(base, '00000000-0000-4000-8000-000000000000', push({}))).status).toBe(404);
+    expect((await post(base, 'not-a-uuid', push({}))).status).toBe(404);
+    const big = push({});
+    expect((await post(base, channelId, { ...big, rawBody: Buffer.alloc(300 * 1024, 'a') })).status).toBe(413);
+    const other = (await gqlOk(conv.url, CREATE, { i: { type: 'wechat-oa', name: 'Off', config: CFG } }, admin)).createChannel.channel.id;
+    await gqlOk(conv.url, `mutation($i: DisableChannelInput!) { disableChannel(input: $i) { channel { enabled health { status } } } }`, { i: { id: other } }, admin);
+    expect((await post(base, other, push({}))).status).toBe(403);
+    expect((await gqlOk(conv.url, PAYLOADS, {}, admin)).inboundPayloads.length).toBe(before);
+    // still serving
+    expect((await post(base, channelId, push({ openId: 'oAlice', text: 'still here' }))).status).toBe(200);
+  });
+
+  test('an agent reply goes out through the plugin with its status; retryable errors retry; WINDOW_CLOSED is explained', async () => {
+    const c = (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes[0];
+    const agent = await tokenFor(tenant, ['agent'], 'agent-1');
+    const calls = sendCalls;
+    const sent = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: '正在为您查询' } }, agent)).sendMessage.message;
+    expect(sent.delivery).toMatchObject({ status: 'SENT', errorCode: null, attempts: 1 });
+    const req = fake.calls('POST /cgi-bin/message/custom/send').at(-1)!;
+    expect(req.json).toMatchObject({ touser: 'oAlice', msgtype: 'text', text: { content: '正在为您查询' } });
+    expect(sendCalls).toBe(calls + 1);
+
+    failNextSends = 1; // "system busy" once: retryable, retried by the sweeper with backoff
+    const retried = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: 'second' } }, agent)).sendMessage.message;
+    expect(retried.delivery).toMatchObject({ status: 'PENDING', errorCode: 'UNAVAILABLE' });
+    await until(async () => (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes[0].messages.nodes.find((m: { id: string; delivery?: { status: string } }) => m.id === retried.id && m.delivery?.status === 'SENT'));
+
+    const note = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: 'internal', internal: true } }, agent)).sendMessage.message;
+    expect(note.delivery).toBeNull();
+
+    // 5 messages within 48 h of the customer's last message: the 6th is refused before calling WeChat
+    let last;
+    for (let i = 0; i < 4; i++) last = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: `more ${i}` } }, agent)).sendMessage.message;
+    expect(last.delivery).toMatchObject({ status: 'FAILED', errorCode: 'WINDOW_CLOSED' });
+    expect(last.delivery.error).toMatch(/reply window closed/);
+  });
+
+  test('a payload that fails is kept with its error and retried; stored-but-unprocessed payloads survive a crash', async () => {
+    await conv.close();
+    // 1. customers unreachable, one attempt only: FAILED, kept, waiting for a replay
+    const broken = await start({ customersUrl: 'http://127.0.0.1:9/graphql', maxAttempts: 1, sweepIntervalMs: 0 });
+    const failing = push({ openId: 'oBob', text: 'will fail first' });
+    expect((await post(baseOf(broken), channelId, failing)).status).toBe(200);
+    const failed = await until(async () => (await gqlOk(broken.url, PAYLOADS, { s: 'FAILED' }, admin)).inboundPayloads[0]);
+    expect(failed).toMatchObject({ attempts: 1, nextAttemptAt: null });
+    expect(failed.error).toMatch(/fetch failed|ECONNREFUSED|resolveIdentity/);
+    // 2. acknowledged, then the process dies before processing
+    const crash = await startTestSubgraph(ingest({ processInline: false, sweepIntervalMs: 0 }), { db: 'ingest', stream: 'ingest' });
+    await broken.close();
+    const orphan = push({ openId: 'oCarol', text: 'acked then crashed' });
+    expect((await post(baseOf(crash), channelId, orphan)).status).toBe(200);
+    expect((await gqlOk(crash.url, PAYLOADS, { s: 'PENDING' }, admin)).inboundPayloads).toHaveLength(1);
+    await crash.close();
+    // 3. a healthy process: the sweeper picks up the orphan; the failed one is replayed by an admin
+    conv = await start();
+    const done = await until(async () => (await gqlOk(conv.url, PAYLOADS, { s: 'PENDING' }, admin)).inboundPayloads.length === 0 && (await gqlOk(conv.url, PAYLOADS, { s: 'PROCESSED' }, admin)).inboundPayloads);
+    expect(done.length).toBeGreaterThan(0);
+    const replayed = (await gqlOk(conv.url, `mutation($i: ReplayInboundPayloadInput!) { replayInboundPayload(input: $i) { payload { status attempts messageId error } } }`, { i: { id: failed.id } }, admin)).replayInboundPayload.payload;
+    expect(replayed).toMatchObject({ status: 'PROCESSED', attempts: 2, error: null });
+    const texts = (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
+    expect(texts).toEqual(expect.arrayContaining(['will fail first', 'acked then crashed']));
+    expect(texts.filter((t: string) => t === 'will fail first')).toHaveLength(1);
+  });
+
+  test('inboundPayloads and channel admin are for admins; partners register their own channel and get the secret once', async () => {
+    const agent = await tokenFor(tenant, ['agent']);
+    expect((await gql(conv.url, PAYLOADS, {}, agent)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const partner = await tokenFor(tenant, ['partner'], 'acme');
+    const r = await gqlOk(conv.url, `mutation($i: RegisterPartnerChannelInput!) { registerPartnerChannel(input: $i) { secret webhookUrl channel { id type } } }`, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner);
+    expect(r.registerPartnerChannel.channel.type).toBe('partner-api');
+    expect(r.registerPartnerChannel.secret.length).toBeGreaterThanOrEqual(32);
+    const { signPayload } = await import('../../../plugins/sdk/index.js');
+    const body = JSON.stringify({ messages: [{ id: 'pm-1', contact: { identifier: 'user-42', name: 'Ana' }, text: 'hello from partner', sentAt: Date.now() }] });
+    const ts = Math.floor(Date.now() / 1000);
+    const headers = { 'x-huiliu-timestamp': String(ts), 'x-huiliu-signature': signPayload(r.registerPartnerChannel.secret, ts, body) };
+    const res = await fetch(`${baseOf(conv)}/webhooks/${r.registerPartnerChannel.channel.id}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    expect(res.status).toBe(200);
+    await until(async () => (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes.find((c: { channelType: string }) => c.channelType === 'partner-api'));
+    const cfg = (await gqlOk(conv.url, `query { channels { id config } }`, {}, admin)).channels.find((c: { id: string }) => c.id === r.registerPartnerChannel.channel.id).config;
+    expect(cfg.secret).toBe('[redacted]');
+  });
+});

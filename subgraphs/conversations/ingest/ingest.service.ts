@@ -1,0 +1,291 @@
+import { createHash } from 'node:crypto';
+import { Brackets, type DataSource, type Repository } from 'typeorm';
+import { backoffDelay, ChannelDisabledError, PluginCrashError, type BoundChannel } from '../../../plugins/host/index.js';
+import type { ImmediateResponse, InboundEvent, InboundRequest, MessageContent } from '../../../plugins/sdk/index.js';
+import { contentToText, isChannelError } from '../../../plugins/sdk/index.js';
+import { isUniqueViolation } from '../../_shared/db-errors.js';
+import { notFound } from '../../_shared/errors.js';
+import type { EventBus } from '../../_shared/events.js';
+import { newId, stableId } from '../../_shared/ids.js';
+import type { Logger } from '../../_shared/logger.js';
+import type { ChannelEntity } from '../channel/channel.entity.js';
+import type { ChannelService } from '../channel/channel.service.js';
+import { ConversationStatus } from '../conversation/conversation.entity.js';
+import type { ConversationService } from '../conversation/conversation.service.js';
+import { MessageSenderType, type Attachment } from '../message/message.entity.js';
+import type { MessageService } from '../message/message.service.js';
+import type { ChannelBindings } from './channel-bindings.js';
+import type { IdentityResolver } from './identity.client.js';
+import type { IngestConfig } from './ingest.config.js';
+import { InboundPayloadEntity, InboundPayloadStatus as P, type StoredRequest } from './payload.entity.js';
+
+const LOCK_MS = 60_000;
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
+
+/** The message id an inbound event becomes: derived from channel + dedupe key, so a reprocessed event finds its message. */
+export const inboundMessageId = (channelId: string, dedupeKey: string) => stableId(`inbound:${channelId}:${dedupeKey}`);
+
+export function storedRequest(r: InboundRequest): StoredRequest {
+  return { method: r.method, path: r.path, query: r.query, headers: r.headers, bodyBase64: r.rawBody.toString('base64'), receivedAt: r.receivedAt.toISOString() };
+}
+
+function inboundRequest(s: StoredRequest): InboundRequest {
+  return { method: s.method, path: s.path, query: s.query, headers: s.headers, rawBody: Buffer.from(s.bodyBase64, 'base64'), receivedAt: new Date(s.receivedAt) };
+}
+
+function reviveEvent(e: Record<string, unknown>): InboundEvent {
+  return { ...(e as unknown as InboundEvent), sentAt: new Date(e.sentAt as string), receivedAt: new Date(e.receivedAt as string) };
+}
+
+/** The app id that scopes the sender's id (WeChat AppID, WeCom corp id, Douyin client key, Taobao app key). */
+function appIdOf(config: Record<string, unknown> | null): string | undefined {
+  for (const k of ['appId', 'corpId', 'clientKey', 'appKey']) if (typeof config?.[k] === 'string' && config[k]) return (config[k] as string).slice(0, 64);
+  return undefined;
+}
+
+const MEDIA = new Set(['image', 'voice', 'video', 'file']);
+
+/** The unified content as a message row: kind, text (a readable rendering), kind-specific payload, media as attachments. */
+export function messageFields(c: MessageContent): { kind: string; text: string; attachments: Attachment[] | null; content: Record<string, unknown> } {
+  const { kind, ...rest } = c as MessageContent & Record<string, unknown>;
+  let attachments: Attachment[] | null = null;
+  if (MEDIA.has(kind)) {
+    const m = c as { url?: string; mediaId?: string; name?: string; size?: number; mimeType?: string };
+    const ref = m.url ?? m.mediaId;
+    if (ref) attachments = [{ kind, mediaRef: ref.slice(0, 1000), name: m.name ?? null, size: m.size ?? null, mime: m.mimeType ?? null }];
+  }
+  // Media without a caption keep an empty text (the attachment says it all), like messages sent with files.
+  const text = MEDIA.has(kind) && attachments && !(rest as { caption?: string; recognition?: string }).caption && !(rest as { recognition?: string }).recognition ? '' : contentToText(c);
+  return { kind, text, attachments, content: rest };
+}
+
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 1000);
+
+/**
+ * Inbound messages from channel webhooks: verified and stored (deduplicated) before the webhook answers, then
+ * processed asynchronously into conversations. A payload that fails is kept with its error and retried with
+ * backoff; a sweeper finds payloads that were stored but never processed (a crash after acknowledging).
+ */
+export class IngestService {
+  private readonly repo: Repository<InboundPayloadEntity>;
+  private readonly queue: string[] = [];
+  private active = 0;
+  /** Per sender: one event at a time, so two messages of a new customer do not open two conversations. */
+  private readonly senderChains = new Map<string, Promise<unknown>>();
+  private stopped = false;
+  private readonly idle = new Set<() => void>();
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly channels: ChannelService,
+    private readonly bindings: ChannelBindings,
+    private readonly conversations: ConversationService,
+    private readonly messages: MessageService,
+    private readonly identities: IdentityResolver,
+    private readonly events: EventBus,
+    private readonly log: Logger,
+    readonly config: IngestConfig,
+  ) {
+    this.repo = ds.getRepository(InboundPayloadEntity);
+  }
+
+  /**
+   * Verified and parsed events of one request → stored once per (channel, dedupe key), then the plugin's answer.
+   * A verified request the plugin crashed on is stored raw (FAILED) for a replay once the plugin is fixed.
+   */
+  async store(channel: ChannelEntity, request: InboundRequest, events: InboundEvent[], failure?: unknown): Promise<string[]> {
+    const req = storedRequest(request);
+    const rows: InboundPayloadEntity[] = [];
+    if (failure) {
+      rows.push(this.row(channel, req, `raw:${createHash('sha256').update(request.rawBody).digest('hex')}`, null, null, request.receivedAt, {
+        status: P.FAILED, errorCode: (failure as { code?: string }).code ?? 'PLUGIN_FAILED', error: describe(failure),
+      }));
+    }
+    for (const e of events) {
+      if (e.ephemeral) continue; // typing and the like: live only, never stored
+      rows.push(this.row(channel, req, e.dedupeKey, e.externalMessageId ?? null, e as unknown as Record<string, unknown>, request.receivedAt));
+    }
+    if (!rows.length) return [];
+    // INSERT IGNORE (MariaDB) / INSERT OR IGNORE (SQLite): a redelivery leaves the first row as it is.
+    await this.repo.createQueryBuilder().insert().into(InboundPayloadEntity).values(rows).orIgnore().execute();
+    return rows.filter((r) => r.status === P.PENDING).map((r) => r.id);
+  }
+
+  private row(channel: ChannelEntity, request: StoredRequest, dedupeKey: string, externalMessageId: string | null, event: Record<string, unknown> | null, at: Date, over: Partial<InboundPayloadEntity> = {}): InboundPayloadEntity {
+    return this.repo.create({
+      id: newId(), tenantId: channel.tenantId, channelId: channel.id, channelType: channel.type, dedupeKey, externalMessageId: externalMessageId?.slice(0, 191) ?? null,
+      status: P.PENDING, event, request, attempts: 0, errorCode: null, error: null, messageId: null, receivedAt: at, nextAttemptAt: null, lockedUntil: null, processedAt: null, ...over,
+    });
+  }
+
+  /** Queues stored payloads for processing in this process (bounded concurrency). */
+  enqueue(ids: string[]): void {
+    if (this.stopped) return;
+    this.queue.push(...ids);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.active < this.config.concurrency && this.queue.length) {
+      const id = this.queue.shift()!;
+      this.active++;
+      void this.process(id)
+        .catch((err) => this.log.error({ err, payloadId: id }, 'inbound payload processing crashed'))
+        .finally(() => {
+          this.active--;
+          this.pump();
+          if (!this.active && !this.queue.length) for (const f of this.idle) f();
+        });
+    }
+  }
+
+  /** Resolves when nothing is queued or running (tests, shutdown). */
+  drain(): Promise<void> {
+    if (!this.active && !this.queue.length) return Promise.resolve();
+    return new Promise((resolve) => {
+      const f = () => { this.idle.delete(f); resolve(); };
+      this.idle.add(f);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.length = 0;
+    await this.drain();
+  }
+
+  /** Claims a due payload (atomically, so replicas and the sweeper never process one twice at once) and processes it. */
+  async process(id: string): Promise<'processed' | 'failed' | 'skipped'> {
+    const now = new Date();
+    const claimed = await this.repo.createQueryBuilder().update(InboundPayloadEntity)
+      .set({ status: P.PROCESSING, lockedUntil: new Date(now.getTime() + LOCK_MS), attempts: () => 'attempts + 1' })
+      .where('id = :id', { id })
+      .andWhere(new Brackets((w) => w
+        .where('status = :pending', { pending: P.PENDING })
+        .orWhere('(status = :failed AND next_attempt_at IS NOT NULL AND next_attempt_at <= :now)', { failed: P.FAILED, now })
+        .orWhere('(status = :processing AND locked_until < :now)', { processing: P.PROCESSING, now })))
+      .execute();
+    if (!claimed.affected) return 'skipped';
+    const row = (await this.repo.findOneBy({ id }))!;
+    const senderKey = `${row.channelId}:${(row.event as { sender?: { externalId?: string } } | null)?.sender?.externalId ?? row.id}`;
+    return this.serialized(senderKey, () => this.run(row));
+  }
+
+  private async serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const prev = this.senderChains.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(work);
+    this.senderChains.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.senderChains.get(key) === next) this.senderChains.delete(key);
+    }
+  }
+
+  private async run(row: InboundPayloadEntity): Promise<'processed' | 'failed'> {
+    try {
+      const channel = await this.channels.forWebhook(row.channelId);
+      if (!channel) throw new Error(`channel ${row.channelId} no longer exists`);
+      const bound = this.bindings.bind(channel);
+      if (!bound) throw new Error(`channel ${channel.id} has no usable config or no plugin for ${channel.type}`);
+      const parsed = row.event ? [reviveEvent(row.event)] : bound.parse(inboundRequest(row.request));
+      const { events, commit } = await bound.receive(parsed);
+      let messageId: string | null = null;
+      for (const e of events) {
+        if (e.ephemeral) continue;
+        messageId = (await this.ingestEvent(channel, bound, row, e)) ?? messageId;
+      }
+      await commit?.();
+      await this.repo.update({ id: row.id }, { status: P.PROCESSED, messageId, processedAt: new Date(), lockedUntil: null, nextAttemptAt: null, error: null, errorCode: null });
+      return 'processed';
+    } catch (err) {
+      const attempts = row.attempts;
+      const giveUp = attempts >= this.config.maxAttempts || err instanceof PluginCrashError || err instanceof ChannelDisabledError;
+      const next = giveUp ? null : new Date(Date.now() + backoffDelay(attempts, { baseMs: this.config.retryBaseMs, maxMs: MAX_RETRY_DELAY_MS, jitter: 'none' }, err));
+      const code = isChannelError(err) ? err.code : (err as { code?: unknown }).code && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code.slice(0, 40) : 'PROCESSING_FAILED';
+      await this.repo.update({ id: row.id }, { status: P.FAILED, error: describe(err), errorCode: code, nextAttemptAt: next, lockedUntil: null });
+      this.log.warn({ payloadId: row.id, channelId: row.channelId, tenantId: row.tenantId, attempts, code, retryAt: next?.toISOString() ?? null, err: describe(err) }, 'inbound payload failed');
+      await this.events.publish({ type: 'inbound.failed', tenantId: row.tenantId, data: { payloadId: row.id, channelId: row.channelId, attempts, code, willRetry: !!next } }).catch(() => undefined);
+      return 'failed';
+    }
+  }
+
+  /** One event → identity → conversation → message. Exactly once: the message id derives from the dedupe key. */
+  private async ingestEvent(channel: ChannelEntity, bound: BoundChannel, row: InboundPayloadEntity, e: InboundEvent): Promise<string | null> {
+    const tenantId = channel.tenantId;
+    const id = inboundMessageId(channel.id, e.dedupeKey);
+    if ((await this.messages.byIds(tenantId, [id])).length) return id;
+    const identity = await this.identities.resolve(tenantId, {
+      channelType: bound.type, externalId: e.sender.externalId.slice(0, 191), appId: appIdOf(channel.config), unionId: e.sender.unionId,
+      phone: e.sender.phone && e.sender.phone.length >= 3 && e.sender.phone.length <= 32 ? e.sender.phone : undefined, name: e.sender.displayName?.slice(0, 200),
+    });
+    const f = messageFields(e.content);
+    const payload = {
+      ...f.content, inboundPayloadId: row.id, externalMessageId: e.externalMessageId ?? null, sender: e.sender,
+      ...(e.context ? { context: e.context } : {}), ...(e.thread ? { thread: e.thread } : {}), ...(e.raw ? { raw: e.raw } : {}),
+    };
+    const message = { id, kind: f.kind, text: f.text, payload, attachments: f.attachments, at: e.sentAt };
+    try {
+      if (e.origin === 'customer') {
+        await this.conversations.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, subject: e.thread?.subject ?? null, message });
+      } else {
+        // Staff writing from another tool (WeCom client, a phone agent): into the customer's open conversation.
+        const senderType = e.origin === 'agent' ? MessageSenderType.AGENT : MessageSenderType.SYSTEM;
+        const open = (await this.conversations.list(tenantId, { customerId: identity.customerId, first: 20 })).nodes
+          .find((c) => c.channelId === channel.id && c.status !== ConversationStatus.CLOSED);
+        if (open) await this.conversations.addMessage(tenantId, open.id, { ...message, senderType });
+        else await this.conversations.open(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, subject: f.text.slice(0, 60) || `[${f.kind}]`, firstMessage: { ...message, senderType }, at: e.sentAt });
+      }
+    } catch (err) {
+      if (isUniqueViolation(err)) return id; // a concurrent or earlier attempt stored it
+      throw err;
+    }
+    return id;
+  }
+
+  /** Payloads stored but not processed (crash after acknowledging), due retries, and expired claims. */
+  async due(limit = 200): Promise<string[]> {
+    const now = new Date();
+    const rows = await this.repo.createQueryBuilder('p').select('p.id', 'id')
+      .where('p.status = :pending', { pending: P.PENDING })
+      .orWhere('(p.status = :failed AND p.next_attempt_at IS NOT NULL AND p.next_attempt_at <= :now)', { failed: P.FAILED, now })
+      .orWhere('(p.status = :processing AND p.locked_until < :now)', { processing: P.PROCESSING, now })
+      .orderBy('p.received_at', 'ASC').limit(limit).getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  /** One sweep: queues whatever is due that is not already queued here. */
+  async sweep(): Promise<number> {
+    const ids = (await this.due()).filter((id) => !this.queue.includes(id));
+    this.enqueue(ids);
+    return ids.length;
+  }
+
+  // ---- admin (tenant-scoped) ----
+
+  list(tenantId: string, f: { status?: P | null; channelId?: string | null; first?: number | null }): Promise<InboundPayloadEntity[]> {
+    const first = Math.min(Math.max(f.first ?? 50, 1), 200);
+    return this.repo.find({
+      where: { tenantId, ...(f.status ? { status: f.status } : {}), ...(f.channelId ? { channelId: f.channelId } : {}) },
+      order: { receivedAt: 'DESC', id: 'DESC' }, take: first,
+    });
+  }
+
+  async get(tenantId: string, id: string): Promise<InboundPayloadEntity> {
+    const p = await this.repo.findOneBy({ tenantId, id });
+    if (!p) throw notFound('inbound payload', id);
+    return p;
+  }
+
+  /** Processes a FAILED payload again now (attempts keep counting); a PROCESSED one is left alone. */
+  async replay(tenantId: string, id: string): Promise<InboundPayloadEntity> {
+    const p = await this.get(tenantId, id);
+    if (p.status === P.FAILED) {
+      await this.repo.update({ tenantId, id, status: P.FAILED }, { status: P.PENDING, nextAttemptAt: null });
+      await this.process(id);
+    }
+    return this.get(tenantId, id);
+  }
+}
+
+export type { ImmediateResponse };

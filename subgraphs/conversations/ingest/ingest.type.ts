@@ -1,0 +1,33 @@
+import { IsUUID } from 'class-validator';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { InboundPayloadStatus } from './payload.entity.js';
+
+export { InboundPayloadStatus };
+registerEnumType(InboundPayloadStatus, { name: 'InboundPayloadStatus' });
+
+@ObjectType({ description: 'One inbound message as stored before its webhook was answered; failed ones keep their error and can be replayed.' })
+export class InboundPayload {
+  @Field(() => ID) id: string;
+  @Field(() => ID) channelId: string;
+  @Field() channelType: string;
+  @Field({ description: "The platform's dedupe key (MsgId, Msg-Id...): redeliveries collapse on it." }) dedupeKey: string;
+  @Field(() => String, { nullable: true }) externalMessageId: string | null;
+  @Field(() => InboundPayloadStatus) status: InboundPayloadStatus;
+  @Field(() => Int) attempts: number;
+  @Field(() => String, { nullable: true }) errorCode: string | null;
+  @Field(() => String, { nullable: true }) error: string | null;
+  @Field(() => ID, { nullable: true, description: 'The message it became.' }) messageId: string | null;
+  @Field() receivedAt: Date;
+  @Field(() => Date, { nullable: true, description: 'When it is retried next (null when it waits for a replay).' }) nextAttemptAt: Date | null;
+  @Field(() => Date, { nullable: true }) processedAt: Date | null;
+}
+
+@InputType()
+export class ReplayInboundPayloadInput {
+  @Field(() => ID) @IsUUID() id: string;
+}
+
+@ObjectType()
+export class ReplayInboundPayloadPayload {
+  @Field(() => InboundPayload) payload: InboundPayload;
+}

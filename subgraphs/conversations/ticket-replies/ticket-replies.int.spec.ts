@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { gqlOk } from '../../../test/helpers/graphql-client.js';
+import { newTenant, tokenFor } from '../../../test/helpers/env.js';
+import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
+import { createLogger } from '../../_shared/logger.js';
+import { ticketsSubgraph } from '../../tickets/index.js';
+import { CUSTOMER_SAYS, eventually, openConversation } from '../conversations.testing.js';
+import type { ConversationsServices } from '../conversations.services.js';
+import { conversationsSubgraph } from '../index.js';
+import { appendTicketReply } from './ticket-replies.worker.js';
+
+const MESSAGES = `query($id: ID!) { conversation(id: $id) { messages(first: 50) { nodes { id senderType senderId text internal payload attachments { kind mediaRef name size mime } } } } }`;
+const CREATE_TICKET = `mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticket { id } } }`;
+const COMMENT = `mutation($input: AddTicketCommentInput!) { addTicketComment(input: $input) { comment { id } } }`;
+const TICKETS = `query($type: String) { tickets(type: $type) { nodes { id type source summary customer { id } conversation { id } } } }`;
+
+/** The conversations and tickets subgraphs on one event stream, as deployed: each consumes the other's events. */
+describe('tickets ↔ conversations through domain events', () => {
+  const stream = `ticket-replies-${randomUUID().slice(0, 8)}`;
+  let conversations: TestSubgraph;
+  let tickets: TestSubgraph;
+  beforeAll(async () => {
+    conversations = await startTestSubgraph(conversationsSubgraph, { db: 'conversations_ticket_replies', stream });
+    tickets = await startTestSubgraph(ticketsSubgraph, { db: 'tickets_ticket_replies', stream });
+  });
+  afterAll(async () => {
+    await tickets?.close();
+    await conversations?.close();
+  });
+
+  const messagesOf = async (token: string, id: string) => (await gqlOk(conversations.url, MESSAGES, { id }, token)).conversation.messages.nodes;
+
+  it("sends a ticket's public comments to the customer in its conversation, as the agent, once; internal notes stay on the ticket", async () => {
+    const tenant = newTenant();
+    const agentId = randomUUID();
+    const agent = await tokenFor(tenant, ['agent'], agentId);
+    const conv = await openConversation(conversations.url, agent, { text: '米袋破了' });
+    const ticket = (await gqlOk(tickets.url, CREATE_TICKET, { input: { customerId: conv.customer.id, conversationId: conv.id, subject: '米袋破损', type: 'quality' } }, agent)).createTicket.ticket;
+    await gqlOk(tickets.url, COMMENT, { input: { ticketId: ticket.id, body: '内部：仓库 B 包装问题', public: false } }, agent);
+    const attachment = { name: '补发单.jpg', size: 2048, mediaRef: 'media://oss/r1', contentType: 'image/jpeg' };
+    const reply = (await gqlOk(tickets.url, COMMENT, { input: { ticketId: ticket.id, body: '已为您补发一袋，顺丰 SF123', public: true, attachments: [attachment] } }, agent)).addTicketComment.comment;
+    const sent = await eventually(async () => (await messagesOf(agent, conv.id)).find((m: { text: string }) => m.text === '已为您补发一袋，顺丰 SF123'));
+    expect(sent).toMatchObject({
+      senderType: 'AGENT', senderId: agentId, internal: false, payload: { ticketId: ticket.id, commentId: reply.id },
+      attachments: [{ kind: 'image', mediaRef: 'media://oss/r1', name: '补发单.jpg', size: 2048, mime: 'image/jpeg' }],
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const texts = (await messagesOf(agent, conv.id)).map((m: { text: string }) => m.text);
+    expect(texts).toEqual(['米袋破了', '已为您补发一袋，顺丰 SF123']);
+
+    // A redelivered event finds the message it wrote; a closed or foreign conversation is reported, not retried forever.
+    const s = conversations.services as ConversationsServices;
+    const log = createLogger('test', 'silent');
+    const event = { id: randomUUID(), type: 'ticket.commented', tenantId: tenant, occurredAt: new Date().toISOString(), data: { ticketId: ticket.id, commentId: reply.id, conversationId: conv.id, public: true, authorId: agentId, body: '已为您补发一袋，顺丰 SF123' } };
+    expect(await appendTicketReply(s, log, event)).toBe('duplicate');
+    expect(await appendTicketReply(s, log, { ...event, tenantId: newTenant(), data: { ...event.data, commentId: randomUUID() } })).toBe('undeliverable');
+    expect(await appendTicketReply(s, log, { ...event, data: { ...event.data, public: false } })).toBe('ignored');
+    expect((await messagesOf(agent, conv.id))).toHaveLength(2);
+  });
+
+  it('opens a complaint ticket from a customer message with a complaint word (message.received carries customer and text)', async () => {
+    const tenant = newTenant();
+    const agent = await tokenFor(tenant, ['agent']);
+    const conv = await openConversation(conversations.url, agent, { text: '你好' });
+    await gqlOk(conversations.url, CUSTOMER_SAYS, { input: { conversationId: conv.id, text: '收到的米发霉了，我要投诉！' } }, agent);
+    const [t] = await eventually(async () => {
+      const nodes = (await gqlOk(tickets.url, TICKETS, { type: 'complaint' }, agent)).tickets.nodes;
+      return nodes.length > 0 && nodes;
+    });
+    expect(t).toMatchObject({ source: 'RULE', summary: '收到的米发霉了，我要投诉！', customer: { id: conv.customer.id }, conversation: { id: conv.id } });
+  });
+});

@@ -1,0 +1,66 @@
+import { isUniqueViolation } from '../../_shared/db-errors.js';
+import { DomainError } from '../../_shared/errors.js';
+import type { DomainEvent } from '../../_shared/events.js';
+import { stableId } from '../../_shared/ids.js';
+import type { Logger } from '../../_shared/logger.js';
+import type { SubgraphDeps, Worker } from '../../_shared/subgraph-module.js';
+import type { ConversationsServices } from '../conversations.services.js';
+import { MessageSenderType, type Attachment } from '../message/message.entity.js';
+
+/** This subgraph's consumer group for ticket replies: each event reaches one conversations replica. */
+export const TICKET_REPLIES_GROUP = 'conversations-ticket-replies';
+
+export type TicketReplyOutcome = 'appended' | 'duplicate' | 'ignored' | 'undeliverable';
+
+interface TicketCommented {
+  ticketId: string;
+  commentId: string;
+  conversationId: string | null;
+  public: boolean;
+  authorId: string;
+  body?: string;
+  attachments?: Array<{ name: string; size: number; mediaRef: string; contentType?: string | null }>;
+}
+
+/**
+ * A public comment on a ticket (tickets subgraph, `ticket.commented`) is a reply to the customer: it is appended
+ * to the ticket's conversation as an AGENT message, from which the channel sends it like any agent reply.
+ * Exactly once per comment: the message id derives from the comment id, so a redelivered event finds it.
+ */
+export async function appendTicketReply(s: ConversationsServices, log: Logger, e: DomainEvent): Promise<TicketReplyOutcome> {
+  if (e?.type !== 'ticket.commented') return 'ignored';
+  const d = e.data as unknown as TicketCommented;
+  if (!d.public || !d.conversationId || typeof d.body !== 'string' || !d.body || typeof d.commentId !== 'string') return 'ignored';
+  const id = stableId(`ticket-comment:${e.tenantId}:${d.commentId}`);
+  if ((await s.messages.byIds(e.tenantId, [id])).length) return 'duplicate';
+  const attachments: Attachment[] = (d.attachments ?? []).map((a) => ({
+    kind: a.contentType?.startsWith('image/') ? 'image' : a.contentType?.startsWith('video/') ? 'video' : 'file',
+    mediaRef: a.mediaRef, name: a.name, size: a.size, mime: a.contentType ?? null,
+  }));
+  try {
+    await s.conversations.addMessage(e.tenantId, d.conversationId, {
+      id,
+      senderType: MessageSenderType.AGENT,
+      senderId: typeof d.authorId === 'string' ? d.authorId.slice(0, 191) : null,
+      text: d.body,
+      attachments: attachments.length ? attachments : null,
+      payload: { ticketId: d.ticketId, commentId: d.commentId },
+    });
+    return 'appended';
+  } catch (err) {
+    if (isUniqueViolation(err)) return 'duplicate'; // a concurrent delivery wrote it first
+    if (err instanceof DomainError && (err.code === 'NOT_FOUND' || err.code === 'CONFLICT')) {
+      // The conversation is gone or closed: retrying cannot help. Ids only in the log.
+      log.warn({ tenantId: e.tenantId, conversationId: d.conversationId, ticketId: d.ticketId, reason: err.code }, 'ticket reply not delivered to the conversation');
+      return 'undeliverable';
+    }
+    throw err; // left pending on the bus, redelivered
+  }
+}
+
+export async function startTicketRepliesWorker(s: ConversationsServices, deps: SubgraphDeps): Promise<Worker> {
+  const log = deps.log.child({ component: 'ticket-replies' });
+  return deps.events.consume(TICKET_REPLIES_GROUP, async (event) => {
+    await appendTicketReply(s, log, event);
+  });
+}

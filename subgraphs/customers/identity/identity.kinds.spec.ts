@@ -1,0 +1,33 @@
+import { appIdFor, kindOfChannel, placeholderName } from './identity.kinds.js';
+
+describe('identity kinds', () => {
+  it.each([
+    ['wechat-oa', 'wechat-openid'],
+    ['wechat-mini', 'wechat-openid'],
+    ['wechat-unionid', 'wechat-unionid'],
+    ['wecom-kf', 'wecom-external'],
+    ['douyin', 'douyin-openid'],
+    ['doudian', 'douyin-openid'],
+    ['taobao', 'taobao-buyer'],
+    ['tmall', 'taobao-buyer'],
+    ['weibo', 'weibo'],
+    ['app', 'app-user'],
+    ['web', 'web-visitor'],
+    ['phone', 'phone'],
+    ['store', 'store'],
+    ['partner-acme', 'partner-acme'],
+  ])('%s ids are %s identities', (channel, kind) => expect(kindOfChannel(channel)).toBe(kind));
+
+  it('namespaces app-scoped ids by app id only', () => {
+    expect(appIdFor('wechat-openid', 'wx123')).toBe('wx123');
+    expect(appIdFor('wechat-openid', null)).toBe('');
+    expect(appIdFor('taobao-buyer', '2100001')).toBe('2100001');
+    expect(appIdFor('wechat-unionid', 'wx123')).toBe('');
+    expect(appIdFor('app-user', 'x')).toBe('');
+  });
+
+  it('names a customer nobody has named yet', () => {
+    expect(placeholderName('wechat-openid', 'a1b2c3d4-0000')).toBe('微信用户 a1b2c3');
+    expect(placeholderName('store', 'a1b2c3d4-0000')).toBe('store用户 a1b2c3');
+  });
+});
