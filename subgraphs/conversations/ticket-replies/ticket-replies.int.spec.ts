@@ -58,6 +58,26 @@ describe('tickets ↔ conversations through domain events', () => {
     expect((await messagesOf(agent, conv.id))).toHaveLength(2);
   });
 
+  it("hands a public comment to the conversation's channel for delivery, like an agent reply; internal notes never", async () => {
+    const tenant = newTenant();
+    const admin = await tokenFor(tenant, ['admin']);
+    const ch = (await gqlOk(conversations.url, `mutation($i: RegisterPartnerChannelInput!) { registerPartnerChannel(input: $i) { channel { id } } }`, { i: { name: 'Shop', callbackUrl: 'http://127.0.0.1:9/callback' } }, admin)).registerPartnerChannel.channel;
+    const conv = await openConversation(conversations.url, admin, { channelType: 'partner-api', channelId: ch.id, text: '米袋破了' });
+    const ticket = (await gqlOk(tickets.url, CREATE_TICKET, { input: { customerId: conv.customer.id, conversationId: conv.id, subject: '米袋破损', type: 'quality' } }, admin)).createTicket.ticket;
+    await gqlOk(tickets.url, COMMENT, { input: { ticketId: ticket.id, body: '内部备注不外发', public: false } }, admin);
+    await gqlOk(tickets.url, COMMENT, { input: { ticketId: ticket.id, body: '已为您补发，顺丰 SF456', public: true } }, admin);
+    const Q = `query($id: ID!) { conversation(id: $id) { messages(first: 10) { nodes { text internal delivery { status errorCode } } } } }`;
+    const nodes = await eventually(async () => {
+      const n = (await gqlOk(conversations.url, Q, { id: conv.id }, admin)).conversation.messages.nodes;
+      return n.find((m: { text: string; delivery: unknown }) => m.text === '已为您补发，顺丰 SF456' && m.delivery) ? n : undefined;
+    });
+    // The conversation was opened by API, so the channel knows no recipient: the send is attempted and refused
+    // with the channel's own typed error (an inbound-opened conversation is delivered; see ingest.int.spec.ts).
+    expect(nodes.find((m: { text: string }) => m.text === '已为您补发，顺丰 SF456').delivery).toEqual({ status: 'FAILED', errorCode: 'INVALID_RECIPIENT' });
+    expect(nodes.some((m: { text: string }) => m.text === '内部备注不外发')).toBe(false);
+    expect(nodes.find((m: { text: string }) => m.text === '米袋破了').delivery).toBeNull();
+  });
+
   it('opens a complaint ticket from a customer message with a complaint word (message.received carries customer and text)', async () => {
     const tenant = newTenant();
     const agent = await tokenFor(tenant, ['agent']);

@@ -38,7 +38,7 @@ export async function appendTicketReply(s: ConversationsServices, log: Logger, e
     mediaRef: a.mediaRef, name: a.name, size: a.size, mime: a.contentType ?? null,
   }));
   try {
-    await s.conversations.addMessage(e.tenantId, d.conversationId, {
+    const r = await s.conversations.addMessage(e.tenantId, d.conversationId, {
       id,
       senderType: MessageSenderType.AGENT,
       senderId: typeof d.authorId === 'string' ? d.authorId.slice(0, 191) : null,
@@ -46,6 +46,8 @@ export async function appendTicketReply(s: ConversationsServices, log: Logger, e
       attachments: attachments.length ? attachments : null,
       payload: { ticketId: d.ticketId, commentId: d.commentId },
     });
+    // A public comment goes out to the customer through the conversation's channel, like an agent's reply.
+    await s.delivery.enqueue(e.tenantId, r.message, r.conversation);
     return 'appended';
   } catch (err) {
     if (isUniqueViolation(err)) return 'duplicate'; // a concurrent delivery wrote it first
