@@ -11,6 +11,8 @@ import { BusinessCalendarResolver, SlaPolicyResolver, TicketSlaResolver } from '
 import { createTicketsServices, startTicketsWorkers, type TicketsServices } from './tickets.services.js';
 import { seedTicketsDemo } from './tickets.seed.js';
 import { TicketsCustomerMerge1764900000000 } from '../../migrations/tickets/1764900000000-customer-merge.js';
+import { TicketsConversationDigests1765500000000 } from '../../migrations/tickets/1765500000000-conversation-digests.js';
+import { ConversationDigestEntity } from './conversation/conversation-digest.entity.js';
 import { customerMergeEntities } from './customer-merge/customer-merge.entity.js';
 import { startTicketsCustomerMergeWorker } from './customer-merge/customer-merge.worker.js';
 
@@ -27,8 +29,8 @@ export const ticketsSubgraph: SubgraphModule<TicketsServices, TicketLoaders> = {
       Conversation: (ref) => ({ id: ref.id }),
     },
   },
-  entities: [TicketEntity, TicketCommentEntity, TicketTagEntity, TicketOrderEntity, TicketEventEntity, TicketLinkEntity, SlaPolicyEntity, BusinessCalendarEntity, TicketSlaClockEntity, ...customerMergeEntities],
-  migrations: [TicketsInitial1764300000000, TicketsWorkflowSla1764700000000, TicketsCustomerMerge1764900000000],
+  entities: [TicketEntity, TicketCommentEntity, TicketTagEntity, TicketOrderEntity, TicketEventEntity, TicketLinkEntity, SlaPolicyEntity, BusinessCalendarEntity, TicketSlaClockEntity, ConversationDigestEntity, ...customerMergeEntities],
+  migrations: [TicketsInitial1764300000000, TicketsWorkflowSla1764700000000, TicketsCustomerMerge1764900000000, TicketsConversationDigests1765500000000],
   createServices: createTicketsServices,
   createLoaders: (s, viewer) => createTicketLoaders(s.tickets, s.sla, viewer),
   seedDemo: seedTicketsDemo,

@@ -1,4 +1,5 @@
 import type { SubgraphDeps, Worker } from '../_shared/subgraph-module.js';
+import { ConversationDigestService } from './conversation/conversation-digest.service.js';
 import { TicketLive } from './live/ticket.live.js';
 import { TicketRules } from './rules/ticket.rules.js';
 import { shippedHolidaySets } from './sla/holidays.js';
@@ -14,6 +15,7 @@ export interface TicketsServices {
   live: TicketLive;
   rules: TicketRules;
   scheduler: SlaScheduler;
+  digests: ConversationDigestService;
 }
 
 /** The consumer group of this subgraph's rules on the domain-event bus: each event reaches one tickets replica. */
@@ -25,13 +27,15 @@ export function createTicketsServices(deps: SubgraphDeps): TicketsServices {
   const clock = systemClock();
   const live = new TicketLive(deps.pubsub, deps.log.child({ component: 'ticket-live' }));
   const sla = new SlaService(deps.dataSource, shippedHolidaySets(), clock);
-  const tickets = new TicketService(deps.dataSource, deps.events, sla, live, clock, deps.log.child({ component: 'tickets' }));
+  const digests = new ConversationDigestService(deps.dataSource);
+  const tickets = new TicketService(deps.dataSource, deps.events, sla, live, clock, deps.log.child({ component: 'tickets' }), digests);
   return {
     clock,
     tickets,
     sla,
     live,
-    rules: new TicketRules(tickets, clock, deps.log.child({ component: 'ticket-rules' })),
+    rules: new TicketRules(tickets, clock, deps.log.child({ component: 'ticket-rules' }), digests),
+    digests,
     scheduler: new SlaScheduler(deps.dataSource, tickets, clock, deps.log.child({ component: 'sla-scheduler' })),
   };
 }

@@ -78,6 +78,21 @@ describe('tickets ↔ conversations through domain events', () => {
     expect(nodes.find((m: { text: string }) => m.text === '米袋破了').delivery).toBeNull();
   });
 
+  it("keeps what the customer said in the conversation as the summary of a ticket opened from it", async () => {
+    const tenant = newTenant();
+    const agent = await tokenFor(tenant, ['agent']);
+    const conv = await openConversation(conversations.url, agent, { text: '我买的五常大米' });
+    await gqlOk(conversations.url, CUSTOMER_SAYS, { input: { conversationId: conv.id, text: '订单 3862410087654321 一直没发货' } }, agent);
+    const SUMMARY = `mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticket { summary } } }`;
+    const summary = await eventually(async () => {
+      const t = (await gqlOk(tickets.url, SUMMARY, { input: { customerId: conv.customer.id, conversationId: conv.id, subject: '催发货', type: 'logistics', idempotencyKey: randomUUID() } }, agent)).createTicket.ticket;
+      return t.summary?.includes('一直没发货') ? t.summary : undefined;
+    });
+    expect(summary).toBe('我买的五常大米\n订单 3862410087654321 一直没发货');
+    const given = (await gqlOk(tickets.url, SUMMARY, { input: { customerId: conv.customer.id, conversationId: conv.id, subject: 'x', type: 'other', summary: '坐席写的摘要' } }, agent)).createTicket.ticket;
+    expect(given.summary).toBe('坐席写的摘要');
+  });
+
   it('opens a complaint ticket from a customer message with a complaint word (message.received carries customer and text)', async () => {
     const tenant = newTenant();
     const agent = await tokenFor(tenant, ['agent']);

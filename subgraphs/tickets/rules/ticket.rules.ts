@@ -2,6 +2,7 @@ import type { DomainEvent } from '../../_shared/events.js';
 import type { Logger } from '../../_shared/logger.js';
 import { ORDER_ID, type TicketActor } from '../ticket/ticket.model.js';
 import type { TicketService } from '../ticket/ticket.service.js';
+import type { ConversationDigestService } from '../conversation/conversation-digest.service.js';
 import type { Clock } from '../tickets.clock.js';
 
 /**
@@ -29,13 +30,22 @@ const isUuid = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{
  * complaint in the same conversation, finds the ticket through its source key instead of opening another).
  */
 export class TicketRules {
-  constructor(private readonly tickets: TicketService, private readonly clock: Clock, private readonly log: Logger) {}
+  constructor(
+    private readonly tickets: TicketService,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly digests?: ConversationDigestService,
+  ) {}
 
   async handle(event: DomainEvent): Promise<RuleOutcome> {
     if (event?.type !== 'message.received' && event?.type !== 'order.refund') return 'ignored';
     const age = this.clock.now().getTime() - Date.parse(event.occurredAt);
     if (!(age <= MAX_EVENT_AGE_MS)) return 'stale';
-    if (event?.type === 'message.received') return this.complaint(event);
+    if (event?.type === 'message.received') {
+      const { conversationId, text } = event.data as { conversationId?: unknown; text?: unknown };
+      if (this.digests && isUuid(conversationId) && typeof text === 'string') await this.digests.record(event.tenantId, conversationId, text, new Date(event.occurredAt));
+      return this.complaint(event);
+    }
     if (event?.type === 'order.refund') return this.refund(event);
     return 'ignored';
   }

@@ -11,6 +11,7 @@ import type { Clock } from '../tickets.clock.js';
 import {
   TicketCommentEntity, TicketEntity, TicketEventEntity, TicketLinkEntity, TicketOrderEntity, TicketTagEntity, type JsonObject, type TicketAttachmentData,
 } from './ticket.entity.js';
+import type { ConversationDigestService } from '../conversation/conversation-digest.service.js';
 import {
   CUSTOMER_LEVELS, LINK_RELATIONS, MAX_ATTACHMENTS, MAX_BODY, MAX_CUSTOM_FIELDS_BYTES, MAX_ORDERS, MAX_SUMMARY, MAX_TAGS, ORDER_ID, SYMMETRIC_RELATIONS,
   SYSTEM_ACTOR, TICKET_PRIORITIES, TICKET_SOURCES, TICKET_STATUSES, TICKET_TYPES, type TicketActor, type TicketSource, type TicketStatus,
@@ -100,6 +101,7 @@ export class TicketService {
     private readonly live: TicketLive,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly digests?: ConversationDigestService,
   ) {
     this.tickets = ds.getRepository(TicketEntity);
     this.comments = ds.getRepository(TicketCommentEntity);
@@ -190,7 +192,9 @@ export class TicketService {
   // ---- writes
 
   async create(tenantId: string, input: NewTicket, actor: TicketActor = SYSTEM_ACTOR): Promise<TicketEntity> {
-    return (await this.createOrGet(tenantId, input, actor)).ticket;
+    // Opened from a conversation without a summary: keep what the customer said there.
+    const summary = input.summary ?? (input.conversationId && this.digests ? await this.digests.summaryOf(tenantId, input.conversationId) : null);
+    return (await this.createOrGet(tenantId, { ...input, summary }, actor)).ticket;
   }
 
   /**
