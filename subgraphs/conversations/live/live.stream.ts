@@ -1,3 +1,4 @@
+import { liveRows as sharedLiveRows } from '../../_shared/live.js';
 import type { PubSub } from '../../_shared/pubsub.js';
 
 /** Pub/sub topics of this subgraph. Payloads carry ids only; subscribers reload the rows. */
@@ -18,11 +19,7 @@ export interface LiveEvent {
   agentIds?: string[];
 }
 
-/**
- * A subscription's event stream: the topic's events of ONE tenant that pass `accept`, each reloaded from the
- * database (tenant-scoped) and skipped when the row is gone. Written as a plain iterator, not an async
- * generator, so that `return()` (client unsubscribes) reaches the pub/sub iterator even while it waits.
- */
+/** The conversations flavour of the shared live stream (events carry a conversation id). */
 export function liveRows<R>(
   pubsub: PubSub,
   topic: string,
@@ -30,28 +27,5 @@ export function liveRows<R>(
   accept: (e: LiveEvent) => boolean,
   reload: (e: LiveEvent) => Promise<R | null>,
 ): AsyncIterableIterator<R> {
-  const source = pubsub.subscribe<LiveEvent>(topic);
-  const done = (): IteratorResult<R> => ({ done: true, value: undefined });
-  const it: AsyncIterableIterator<R> = {
-    async next(): Promise<IteratorResult<R>> {
-      for (;;) {
-        const r = await source.next();
-        if (r.done) return done();
-        const e = r.value;
-        if (!e || e.tenantId !== tenantId || !accept(e)) continue;
-        const row = await reload(e);
-        if (row) return { done: false, value: row };
-      }
-    },
-    async return(): Promise<IteratorResult<R>> {
-      await source.return?.();
-      return done();
-    },
-    async throw(err?: unknown): Promise<IteratorResult<R>> {
-      await source.return?.();
-      throw err;
-    },
-    [Symbol.asyncIterator]: () => it,
-  };
-  return it;
+  return sharedLiveRows<LiveEvent, R>(pubsub, topic, tenantId, accept, reload);
 }

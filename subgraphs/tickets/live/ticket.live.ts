@@ -1,4 +1,4 @@
-import { DomainError, toGraphQLError } from '../../_shared/errors.js';
+import { liveRows } from '../../_shared/live.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { PubSub } from '../../_shared/pubsub.js';
 
@@ -32,43 +32,10 @@ export class TicketLive {
     }
   }
 
-  /**
-   * The changes of ONE tenant that pass `accept`, each reloaded (tenant-scoped) and skipped when gone. A plain
-   * iterator rather than an async generator, so that `return()` reaches the pub/sub iterator while it waits.
-   */
+  /** The changes of ONE tenant that pass `accept`, each reloaded (tenant-scoped) and skipped when gone. */
   watch<R>(tenantId: string, accept: (e: TicketLiveEvent) => boolean, reload: (e: TicketLiveEvent) => Promise<R | null>): AsyncIterableIterator<R> {
-    const source = this.pubsub.subscribe<TicketLiveEvent>(TICKET_TOPIC);
-    const done = (): IteratorResult<R> => ({ done: true, value: undefined });
-    const it: AsyncIterableIterator<R> = {
-      async next(): Promise<IteratorResult<R>> {
-        for (;;) {
-          const r = await source.next();
-          if (r.done) return done();
-          const e = r.value;
-          if (!e || e.tenantId !== tenantId || !accept(e)) continue;
-          const row = await reload(e);
-          if (row) return { done: false, value: row };
-        }
-      },
-      async return(): Promise<IteratorResult<R>> {
-        await source.return?.();
-        return done();
-      },
-      async throw(err?: unknown): Promise<IteratorResult<R>> {
-        await source.return?.();
-        throw err;
-      },
-      [Symbol.asyncIterator]: () => it,
-    };
-    return it;
+    return liveRows<TicketLiveEvent, R>(this.pubsub, TICKET_TOPIC, tenantId, accept, reload);
   }
 }
 
-/** Over graphql-ws no formatError runs: expected failures are thrown as GraphQLErrors with their code. */
-export async function subscribeGuarded<T>(open: () => T | Promise<T>): Promise<T> {
-  try {
-    return await open();
-  } catch (e) {
-    throw e instanceof DomainError ? toGraphQLError(e) : e;
-  }
-}
+export { subscribeGuarded } from '../../_shared/live.js';
