@@ -319,6 +319,7 @@ async function liveBench() {
     const AGENTS_ONLINE = 200;
     const received = new Map<string, number>();
     const subErrors: string[] = [];
+    const gotAny = new Set<number>();
     for (let i = 0; i < AGENTS_ONLINE; i++) {
       const id = (await gqlOk(A, `mutation($i: CreateAgentInput!) { createAgent(input: $i) { agent { id } } }`, { i: { name: `坐席${i}`, email: `${newId()}@bench.local`, groupIds: [group], maxChats: 10 } }, admin)).createAgent.agent.id;
       const token = await tokenFor(tenant, ['agent'], id);
@@ -329,6 +330,7 @@ async function liveBench() {
         {
           next: (r) => {
             if (r.errors) subErrors.push(JSON.stringify(r.errors));
+            gotAny.add(i);
             const e = r.data?.myAssignments;
             if (e?.type === 'OFFERED' && !received.has(e.offer.conversation.id)) received.set(e.offer.conversation.id, Date.now());
           },
@@ -360,11 +362,12 @@ async function liveBench() {
     }
     await Promise.all(pending);
     const until = Date.now() + 10_000;
-    while (received.size < sentAt.size && Date.now() < until) await sleep(50);
+    const arrivedAll = () => [...sentAt.keys()].every((id) => received.has(id));
+    while (!arrivedAll() && Date.now() < until) await sleep(50);
     const arrival = [...sentAt.entries()].filter(([id]) => received.has(id)).map(([id, s]) => received.get(id)! - s);
-    if (arrival.length < sentAt.size) {
+    if (arrival.length < sentAt.size || subErrors.length) {
       for (const p of procs) console.error(`--- ${p.name}\n${p.proc.output().slice(-3000)}`);
-      console.error('missing', [...sentAt.keys()].filter((id) => !received.has(id)).length, 'subscription errors', subErrors.slice(0, 5));
+      console.error('not delivered', sentAt.size - arrival.length, 'subscription errors', subErrors.slice(0, 5), 'agents without any event', AGENTS_ONLINE - gotAny.size);
     }
 
     // 4. 500 subscribers of one queue (nobody online in it), 250 per replica; then single queue events.
@@ -394,7 +397,7 @@ async function liveBench() {
       const t = Date.now();
       await gqlOk(k % 2 ? B : A, `mutation($i: CreateConversationInput!) { createConversation(input: $i) { conversation { id } } }`, { i: { customerId: newId(), channelType: 'app', subject: `排队 ${k}`, groupId: quiet } }, admin);
       waiting++;
-      await sleep(2000);
+      await sleep(3000);
       const lat = seen.map((m) => (m.has(waiting) ? m.get(waiting)! - t : Infinity));
       fractions.push(lat.filter((x) => x <= 500).length / WATCHERS);
       p95s.push(pct(lat, 95));

@@ -24,6 +24,7 @@ import { ConversationsRouting1765160000000 } from '../../migrations/conversation
 import { AgentPresenceResolver, PresenceResolver } from './presence/presence.resolver.js';
 import { QueuePositionResolver, QueueResolver } from './queue/queue.resolver.js';
 import { startRoutingWorkersOf } from './routing/routing.composition.js';
+import { seedRoutingDemo } from './routing/routing.seed.js';
 import { routingEntities } from './routing/routing.entity.js';
 import { createRoutingLoaders, type RoutingLoaders } from './routing/routing.loaders.js';
 import {
@@ -71,7 +72,10 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
   migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000],
   createServices: createConversationsServices,
   createLoaders: (s, viewer) => ({ ...createConversationsLoaders(s, viewer), ...createRoutingLoaders(s, viewer), ...createDeliveryLoaders(s, viewer) }),
-  seedDemo: seedConversationsDemo,
+  seedDemo: async (s) => {
+    await seedConversationsDemo(s);
+    await seedRoutingDemo(s);
+  },
   startWorkers: async (s, deps) => [await startConversationsCustomerMergeWorker(deps), await startTicketRepliesWorker(s, deps), ...(await startRoutingWorkersOf(s, deps)), await startContextMergeWorker(s.context, deps), await startIngestWorker(s, deps)],
   // POST/GET /webhooks/:channelId (the gateway forwards them unchanged): raw bytes, before any body parser.
   routes: (app, s, deps) => mountWebhooks(app, { channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, log: deps.log }),

@@ -87,7 +87,10 @@ export class PresenceService {
       } catch (err) {
         this.log.warn({ err, tenantId }, 'presence heartbeat failed');
       }
-      if (!stopped) timer = setTimeout(() => void beat(), Math.max(200, (await this.graceMs(tenantId).catch(() => 60_000)) / 3));
+      if (!stopped) {
+        timer = setTimeout(() => void beat(), Math.max(200, (await this.graceMs(tenantId).catch(() => 60_000)) / 3));
+        timer.unref(); // a subscription never keeps a stopping process alive
+      }
     };
     void beat();
     return () => {

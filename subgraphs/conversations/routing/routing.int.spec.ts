@@ -228,6 +228,22 @@ describe.each([
     expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('counts assignments made outside routing for their agent, even beyond capacity, and frees them on resolve', async () => {
+    const t = await routingTenant(sg.url, { groups: ['订单组'], agents: [{ name: 'A', groups: ['订单组'], chat: 1 }, { name: 'S', groups: ['订单组'] }] });
+    await rules(sg.url, t, { defaultGroupId: t.groups['订单组'] });
+    const a = t.agents.A; // never online: a supervisor assigns by hand
+    const load = async () => (await gqlOk(sg.url, `query($id: ID!) { agent(id: $id) { routing { loads { channelClass active capacity } } } }`, { id: a.id }, t.admin)).agent.routing.loads.find((l: any) => l.channelClass === 'chat');
+    const [c1, c2] = [await open(sg.url, t, { text: '一' }), await open(sg.url, t, { text: '二' })];
+    await routedUntil(sg.url, t, c2, (x) => x.routingTrace?.outcome === 'QUEUED');
+    for (const c of [c1, c2]) await gqlOk(sg.url, `mutation($i: AssignConversationInput!) { assignConversation(input: $i) { conversation { id } } }`, { i: { conversationId: c, agentId: a.id } }, t.admin);
+    const held = await routedUntil(sg.url, t, c2, (x) => x.routing.state === 'ASSIGNED' && x.routing.agentId === a.id);
+    expect(held.routing.offer).toMatchObject({ status: 'ACCEPTED' });
+    await eventually(async () => (await load()).active === 2);
+    expect(await load()).toEqual({ channelClass: 'chat', active: 2, capacity: 1 });
+    await gqlOk(sg.url, RESOLVE, { input: { conversationId: c1 } }, t.admin);
+    await eventually(async () => (await load()).active === 1);
+  });
+
   it('tenant B can neither see nor act on tenant A routing', async () => {
     const t = await routingTenant(sg.url, { groups: ['订单组'], agents: [{ name: 'A', groups: ['订单组'] }] });
     await rules(sg.url, t, { defaultGroupId: t.groups['订单组'] });

@@ -1,6 +1,6 @@
 import { PresenceStatus } from '../presence/presence.store.js';
 import { DEFAULT_RULES, parseRules, type RoutingRules } from './routing.rules.js';
-import { balancedOrder, channelShares, compareQueued, decideGroup, isOpen, selectAgents, type AgentView, type DecisionInput } from './routing.select.js';
+import { balancedOrder, channelShares, compareAgents, compareQueued, decideGroup, isOpen, selectAgents, type AgentView, type DecisionInput } from './routing.select.js';
 
 const G = { orders: '11111111-1111-4111-8111-111111111111', logistics: '22222222-2222-4222-8222-222222222222', vip: '33333333-3333-4333-8333-333333333333' };
 const agentX = '44444444-4444-4444-8444-444444444444';
@@ -83,6 +83,14 @@ describe('L3: selectAgents', () => {
     const skilled = selectAgents({ tiers: [{ name: 'group', agents: [view('a'), view('b', { skills: ['粤语'] })] }], requiredSkills: ['粤语'], excluded: new Set(), now: 0, trace: true });
     expect(skilled.ranked.map((a) => a.id)).toEqual(['b']);
     expect(skilled.candidates.find((c) => c.agentId === 'a')?.reason).toBe('missing skill 粤语');
+  });
+
+  it('ranks only the best few of a large pool, the same ones a full sort would give', () => {
+    const pool = Array.from({ length: 500 }, (_, i) => view(`a${i}`, { busy: i % 3, active: i % 3, idleSince: (i * 7919) % 1000, lastAssignedAt: (i * 104729) % 997 }));
+    const sel = selectAgents({ tiers: [{ name: 'group', agents: pool }], requiredSkills: [], excluded: new Set(), now: 0, keep: 5, trace: true, maxTraced: 10 });
+    expect(sel.ranked.map((a) => a.id)).toEqual([...pool].sort(compareAgents).slice(0, 5).map((a) => a.id));
+    expect(sel.candidates).toHaveLength(5); // everyone else was eligible: only the ranked ones are traced
+    expect(sel.reasons.get(sel.ranked[0].id)).toMatch(/longest of 167 idle/);
   });
 
   it('nobody idle: least loaded by ratio, then longest since the last assignment', () => {

@@ -134,11 +134,15 @@ export class RoutingService {
     return this.store.openOffersOf(tenantId, agentId);
   }
 
+  /** The agents' load rows, created (chat: maxChats, call: 1) for agents that have none yet. */
   async loadsOf(tenantId: string, agentIds: readonly string[]) {
     const rows = await this.store.loadsOf(tenantId, agentIds);
-    const agents = (await this.roster(tenantId)).byId;
-    const missing = agentIds.filter((a) => agents.has(a) && !rows.some((r) => r.agentId === a));
-    if (missing.length) rows.push(...(await this.store.ensureLoads(tenantId, missing.map((a) => agents.get(a)!), [])));
+    const missing = agentIds.filter((a) => rows.filter((r) => r.agentId === a).length < 2);
+    if (missing.length) {
+      const agents = await this.d.agents.byIds(tenantId, missing);
+      const created = await this.store.ensureLoads(tenantId, agents, rows);
+      return [...rows.filter((r) => !created.some((c) => c.id === r.id)), ...created];
+    }
     return rows;
   }
 
@@ -259,7 +263,14 @@ export class RoutingService {
         .orderBy('c.created_at', 'ASC')
         .limit(500)
         .getRawMany<{ id: string }>();
-      for (const r of rows) await this.sync(tenantId, r.id);
+      for (const r of rows) {
+        try {
+          await this.sync(tenantId, r.id);
+        } catch (err) {
+          // One conversation must not keep routing off for the others; its next event syncs it again.
+          this.d.log.error({ err, tenantId, conversationId: r.id }, 'routing backfill failed for a conversation');
+        }
+      }
       if (rows.length < 500) return;
     }
   }
@@ -298,9 +309,9 @@ export class RoutingService {
   private async views(tenantId: string, agents: readonly RosterAgent[]): Promise<Record<ChannelClass, Map<string, AgentView>>> {
     const presence = await this.d.presence.get(tenantId, agents.map((a) => a.id));
     const online = agents.filter((a) => presence.get(a.id)?.status === PresenceStatus.ONLINE);
-    const loads = await this.store.loadsOf(tenantId, online.map((a) => a.id));
-    const missing = online.filter((a) => loads.filter((l) => l.agentId === a.id).length < 2);
-    if (missing.length) loads.push(...(await this.store.ensureLoads(tenantId, missing, loads)));
+    const read = await this.store.loadsOf(tenantId, online.map((a) => a.id));
+    const missing = online.filter((a) => read.filter((l) => l.agentId === a.id).length < 2);
+    const loads = missing.length ? [...new Map([...read, ...(await this.store.ensureLoads(tenantId, missing, read))].map((l) => [l.id, l])).values()] : read;
     const by = new Map<string, typeof loads>();
     for (const l of loads) {
       const list = by.get(l.agentId);
@@ -712,6 +723,7 @@ export class RoutingService {
 
   /** Counts an assignment made outside routing for its agent (even beyond capacity: a person decided it). */
   private async adopt(tenantId: string, e: RoutingEntryEntity, agentId: string): Promise<RoutingEntryEntity> {
+    await this.loadsOf(tenantId, [agentId]);
     const now = new Date(this.clock());
     const holder = HOLDING_STATES.includes(e.state) ? e.agentId : null;
     const offerId = newId();
