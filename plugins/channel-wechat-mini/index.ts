@@ -1,9 +1,7 @@
-import { DEFAULT_CAPABILITIES, ReplyWindow, SDK_API_VERSION, defineChannel, definePlugin, secret, textResponse, z } from '../sdk/index.js';
+import { DEFAULT_CAPABILITIES, ReplyWindow, SDK_API_VERSION, defineChannel, definePlugin, textResponse, z } from '../sdk/index.js';
 import { callWithToken, customMessageBody, officialAccountToken } from '../wechat-common/wechat.api.js';
-import { ENCODING_AES_KEY } from '../wechat-common/wechat.crypto.js';
+import { wechatAccountConfig, wechatInboundConfig, windowRule } from '../wechat-common/wechat.config.js';
 import { echoFor, readWechatMessage, verifyWechatRequest, wechatEvent, type WechatInboundConfig } from '../wechat-common/wechat.inbound.js';
-
-const windowRule = z.object({ hours: z.number().positive(), maxMessages: z.number().int().positive() });
 
 export const wechatMiniPluginConfig = z.object({
   apiBaseUrl: z.string().url().default('https://api.weixin.qq.com'),
@@ -18,18 +16,10 @@ export const wechatMiniPluginConfig = z.object({
 export type WechatMiniPluginConfig = z.output<typeof wechatMiniPluginConfig>;
 
 /** Names of the mini program console (开发管理 → 消息推送). The push format (XML or JSON) is detected per request. */
-export const wechatMiniChannelConfig = z.object({
-  appId: z.string().regex(/^wx[0-9A-Za-z]{16}$/, 'must be the 18-character AppID starting with wx'),
-  appSecret: secret(z.string().min(16, 'must be the AppSecret from the console')),
-  token: secret(z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be the 3–32 letters and digits set as Token in the console')),
-  encodingAESKey: secret(z.string().regex(ENCODING_AES_KEY, 'must be the 43-character EncodingAESKey')).optional(),
-  mode: z.enum(['plaintext', 'compatible', 'safe']).optional(),
-}).refine((c) => !c.mode || c.mode === 'plaintext' || !!c.encodingAESKey, { message: 'compatible and safe mode need the encodingAESKey', path: ['encodingAESKey'] });
+export const wechatMiniChannelConfig = wechatAccountConfig;
 export type WechatMiniChannelConfig = z.output<typeof wechatMiniChannelConfig>;
 
-const inbound = (c: WechatMiniChannelConfig, pc: WechatMiniPluginConfig): WechatInboundConfig => ({
-  token: c.token, appId: c.appId, encodingAESKey: c.encodingAESKey, mode: c.mode ?? (c.encodingAESKey ? 'compatible' : 'plaintext'), maxClockSkewSeconds: pc.maxClockSkewSeconds,
-});
+const inbound = (c: WechatMiniChannelConfig, pc: WechatMiniPluginConfig): WechatInboundConfig => wechatInboundConfig(c, pc.maxClockSkewSeconds);
 
 export function createWechatMiniAdapter(pc: WechatMiniPluginConfig) {
   return defineChannel<typeof wechatMiniChannelConfig, WechatMiniPluginConfig>({

@@ -1,9 +1,7 @@
-import { DEFAULT_CAPABILITIES, ReplyWindow, SDK_API_VERSION, defineChannel, definePlugin, secret, textResponse, z } from '../sdk/index.js';
+import { DEFAULT_CAPABILITIES, ReplyWindow, SDK_API_VERSION, defineChannel, definePlugin, textResponse, z } from '../sdk/index.js';
 import { callWithToken, customMessageBody, officialAccountToken } from '../wechat-common/wechat.api.js';
-import { ENCODING_AES_KEY } from '../wechat-common/wechat.crypto.js';
+import { wechatAccountConfig, wechatInboundConfig, windowRule } from '../wechat-common/wechat.config.js';
 import { echoFor, readWechatMessage, verifyWechatRequest, wechatEvent, type WechatInboundConfig } from '../wechat-common/wechat.inbound.js';
-
-const windowRule = z.object({ hours: z.number().positive(), maxMessages: z.number().int().positive() });
 
 /** Plugin config (the host's plugin list): API base URL, reply windows, replay tolerance. */
 export const wechatOaPluginConfig = z.object({
@@ -21,18 +19,11 @@ export const wechatOaPluginConfig = z.object({
 export type WechatOaPluginConfig = z.output<typeof wechatOaPluginConfig>;
 
 /** The channel config, with the names of the WeChat console (开发 → 基本配置). */
-export const wechatOaChannelConfig = z.object({
-  appId: z.string().regex(/^wx[0-9A-Za-z]{16}$/, 'must be the 18-character AppID starting with wx'),
-  appSecret: secret(z.string().min(16, 'must be the AppSecret from the console')),
-  token: secret(z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be the 3–32 letters and digits set as Token in the console')),
-  encodingAESKey: secret(z.string().regex(ENCODING_AES_KEY, 'must be the 43-character EncodingAESKey')).optional(),
-  /** 明文 plaintext / 兼容 compatible / 安全 safe. Default: compatible when encodingAESKey is set, else plaintext. */
-  mode: z.enum(['plaintext', 'compatible', 'safe']).optional(),
-}).refine((c) => !c.mode || c.mode === 'plaintext' || !!c.encodingAESKey, { message: 'compatible and safe mode need the encodingAESKey', path: ['encodingAESKey'] });
+export const wechatOaChannelConfig = wechatAccountConfig;
 export type WechatOaChannelConfig = z.output<typeof wechatOaChannelConfig>;
 
 export function inboundConfig(c: WechatOaChannelConfig, pc: WechatOaPluginConfig): WechatInboundConfig {
-  return { token: c.token, appId: c.appId, encodingAESKey: c.encodingAESKey, mode: c.mode ?? (c.encodingAESKey ? 'compatible' : 'plaintext'), maxClockSkewSeconds: pc.maxClockSkewSeconds };
+  return wechatInboundConfig(c, pc.maxClockSkewSeconds);
 }
 
 const WINDOW_OPENING_EVENTS = new Set(['click', 'subscribe', 'scan', 'view']);
