@@ -6,7 +6,7 @@ import { wechatPush, wechatXml } from '../plugins/wechat-common/wechat.testing.j
 import Redis from 'ioredis';
 import { gqlOk } from '../test/helpers/graphql-client.js';
 import { TEST_MYSQL_URL, TEST_REDIS_URL, newTenant, tokenFor } from '../test/helpers/env.js';
-import { startSubgraphs, type Started } from '../test/helpers/topology.js';
+import { startGatewayProcess, startSubgraphs, type Started } from '../test/helpers/topology.js';
 
 /**
  * npm run bench:ingest — WeChat safe-mode messages POSTed to /webhooks/:channelId of a conversations
@@ -85,32 +85,56 @@ async function mariadbInserts(seconds = 4, clients = 8) {
   return { rate };
 }
 
-async function main() {
-  const db = await mysql.createConnection({ uri: TEST_MYSQL_URL });
-  for (const d of [DB, `${DB}_customers`]) await db.query(`DROP DATABASE IF EXISTS \`${d}\``);
-  await db.end();
+/** Encrypted requests, built up front (@wecom/crypto), fresh timestamps; 10 % of them delivered twice. */
+function deliveries(channelId: string): Req[] {
+  const ts = Math.floor(Date.now() / 1000);
+  const unique: Req[] = [];
+  for (let i = 0; i < MESSAGES; i++) {
+    const msgId = String(7_000_000_000_000_000_000n + BigInt(i));
+    const body = wechatXml({ ToUserName: 'gh_bench', FromUserName: `oBench${i % SENDERS}`, CreateTime: ts, MsgType: 'text', Content: `消息 ${i}`, MsgId: msgId });
+    const r = wechatPush({ token: CFG.token, appId: CFG.appId, encodingAESKey: CFG.encodingAESKey, mode: 'safe', body, timestamp: String(ts), nonce: String(i) });
+    unique.push({ path: `/webhooks/${channelId}?${new URLSearchParams(r.query)}`, body: r.rawBody, msgId });
+  }
+  const all: Req[] = [...unique];
+  for (let i = 0; i < Math.round(MESSAGES * REPEAT); i++) all.splice(Math.floor(Math.random() * all.length), 0, unique[Math.floor(Math.random() * unique.length)]);
+  return all;
+}
+
+type Topology = 'single' | 'single-via-gateway' | 'split-via-gateway';
+
+/**
+ * One topology: fresh database, a customers process, conversations replica(s), optionally a gateway in front.
+ * `split`: one replica with INGEST_ROLE=receive takes the webhooks, another (role all) processes.
+ */
+async function runTopology(topology: Topology, run: number) {
+  const db = `${DB}_${run}`;
+  const admin = await mysql.createConnection({ uri: TEST_MYSQL_URL });
+  for (const d of [db, `${db}_customers`]) await admin.query(`DROP DATABASE IF EXISTS \`${d}\``);
+  await admin.end();
   const procs: Started[] = [];
   try {
-    const c = await startSubgraphs([{ name: 'customers' }], `${DB}_customers`, { LOG_LEVEL: 'warn' });
+    const c = await startSubgraphs([{ name: 'customers' }], `${db}_customers`, { LOG_LEVEL: 'warn' });
     procs.push(...Object.values(c));
-    const s = await startSubgraphs([{ name: 'conversations' }], DB, { LOG_LEVEL: 'warn', CUSTOMERS_URL: c.customers.url });
+    // BENCH_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) profiles the conversations processes.
+    const common = { LOG_LEVEL: 'warn', CUSTOMERS_URL: c.customers.url, ...(process.env.BENCH_NODE_ARGS ? { NODE_ARGS: process.env.BENCH_NODE_ARGS } : {}) };
+    const specs = topology === 'split-via-gateway'
+      ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }, { name: 'conversations', label: 'processor' }]
+      : [{ name: 'conversations' }];
+    const s = await startSubgraphs(specs, db, common);
     procs.push(...Object.values(s));
-    const conv = s.conversations;
-    const tenant = newTenant('bench');
-    const admin = await tokenFor(tenant, ['admin']);
-    const channelId = (await gqlOk(conv.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`, { i: { type: 'wechat-oa', name: 'bench', config: CFG } }, admin)).createChannel.channel.id as string;
-
-    // Encrypted requests, built up front (@wecom/crypto), fresh timestamps.
-    const ts = Math.floor(Date.now() / 1000);
-    const unique: Req[] = [];
-    for (let i = 0; i < MESSAGES; i++) {
-      const msgId = String(7_000_000_000_000_000_000n + BigInt(i));
-      const body = wechatXml({ ToUserName: 'gh_bench', FromUserName: `oBench${i % SENDERS}`, CreateTime: ts, MsgType: 'text', Content: `消息 ${i}`, MsgId: msgId });
-      const r = wechatPush({ token: CFG.token, appId: CFG.appId, encodingAESKey: CFG.encodingAESKey, mode: 'safe', body, timestamp: String(ts), nonce: String(i) });
-      unique.push({ path: `/webhooks/${channelId}?${new URLSearchParams(r.query)}`, body: r.rawBody, msgId });
+    const edge = s.receiver ?? s.conversations;
+    let port = edge.port;
+    if (topology !== 'single') {
+      const unused = 'http://127.0.0.1:9/graphql'; // the bench only posts webhooks; other subgraphs are not needed
+      const gw = await startGatewayProcess('gateway', { conversations: edge.url, customers: c.customers.url, tickets: unused, knowledge: unused, analytics: unused }, { LOG_LEVEL: 'warn' });
+      procs.push(gw);
+      port = gw.port;
     }
-    const all: Req[] = [...unique];
-    for (let i = 0; i < Math.round(MESSAGES * REPEAT); i++) all.splice(Math.floor(Math.random() * all.length), 0, unique[Math.floor(Math.random() * unique.length)]);
+    const tenant = newTenant('bench');
+    const token = await tokenFor(tenant, ['admin']);
+    const channelId = (await gqlOk(edge.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`, { i: { type: 'wechat-oa', name: 'bench', config: CFG } }, token)).createChannel.channel.id as string;
+
+    const all = deliveries(channelId);
 
     // Watch message.added on Redis: the moment each message is persisted and published.
     const sub = new Redis(TEST_REDIS_URL);
@@ -119,43 +143,55 @@ async function main() {
     sub.on('message', (_ch, raw) => {
       try { const e = JSON.parse(raw) as { id: string; tenantId: string }; if (e.tenantId === tenant) published.set(e.id, performance.now()); } catch { /* not ours */ }
     });
-    const sentAt = new Map<string, number>();
-    const wrapped = all.map((r) => ({ ...r }));
     const firstAck = new Map<string, number>();
     // Ack-to-published is measured from the first acknowledgement of each message.
-    const ingest = await drive(conv.port, wrapped, CONCURRENCY, (r, at) => { if (!firstAck.has(r.msgId)) firstAck.set(r.msgId, at); });
-    void sentAt;
-    const deadline = Date.now() + 120_000;
+    const ingest = await drive(port, all, CONCURRENCY, (r, at) => { if (!firstAck.has(r.msgId)) firstAck.set(r.msgId, at); });
+    const deadline = Date.now() + 300_000;
     while (published.size < MESSAGES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const drainSeconds = (Math.max(...published.values()) - Math.min(...firstAck.values())) / 1000;
-    const check = await mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${DB}` });
+    const check = await mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${db}` });
     const [rows] = await check.query(`SELECT id, JSON_UNQUOTE(JSON_EXTRACT(payload, '$.externalMessageId')) AS ext FROM messages WHERE tenant_id = ?`, [tenant]) as unknown as [Array<{ id: string; ext: string }>];
     const extOf = new Map(rows.map((r) => [r.id, r.ext]));
     const toPublished = [...published.entries()].filter(([id]) => firstAck.has(extOf.get(id) ?? '')).map(([id, t]) => t - firstAck.get(extOf.get(id)!)!);
     sub.disconnect();
-
     const [[m]] = await check.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS d FROM messages WHERE tenant_id = ?`, [tenant]) as unknown as [[{ n: number; d: number }]];
     const [[p]] = await check.query(`SELECT COUNT(*) AS n, SUM(status = 'PROCESSED') AS ok FROM inbound_payloads WHERE tenant_id = ?`, [tenant]) as unknown as [[{ n: number; ok: number }]];
+    const [[conv]] = await check.query(`SELECT COUNT(*) AS n FROM conversations WHERE tenant_id = ?`, [tenant]) as unknown as [[{ n: number }]];
     await check.end();
-
-    const bare = await bareHttp(all);
-    const inserts = await mariadbInserts();
-    const out = {
-      messages: MESSAGES, deliveries: all.length, repeated: all.length - MESSAGES, concurrency: CONCURRENCY, senders: SENDERS,
-      ingest: { ackPerSecond: r1(ingest.rate), ackP50Ms: r1(ingest.p50), ackP99Ms: r1(ingest.p99), failedAcks: ingest.failed },
+    return {
+      topology,
+      ingest: { ackPerSecond: r1(ingest.rate), ackP50Ms: r1(ingest.p50), ackP99Ms: r1(ingest.p99), failedAcks: ingest.failed, seconds: r1(ingest.seconds) },
       processing: {
         persistedAndPublished: toPublished.length, endToEndPerSecond: r1(toPublished.length / drainSeconds),
         ackToPublishedP50Ms: r1(pct(toPublished, 50)), ackToPublishedP99Ms: r1(pct(toPublished, 99)),
       },
-      stored: { messages: Number(m.n), distinct: Number(m.d), payloads: Number(p.n), processed: Number(p.ok), lost: MESSAGES - Number(m.d), duplicated: Number(m.n) - Number(m.d) },
-      bareHttp: { perSecond: r1(bare.rate), p99Ms: r1(bare.p99) },
-      mariadbInserts8Clients: { perSecond: r1(inserts.rate) },
-      ratios: { ackVsBareHttp: Math.round((ingest.rate / bare.rate) * 1000) / 1000, ackVsInserts: Math.round((ingest.rate / inserts.rate) * 1000) / 1000, endToEndVsInserts: Math.round((toPublished.length / drainSeconds / inserts.rate) * 1000) / 1000 },
+      stored: { messages: Number(m.n), distinct: Number(m.d), conversations: Number(conv.n), payloads: Number(p.n), processed: Number(p.ok), lost: MESSAGES - Number(m.d), duplicated: Number(m.n) - Number(m.d) },
     };
-    console.log(JSON.stringify(out, null, 2));
   } finally {
-    for (const p of procs.reverse()) await p.proc.stop();
+    for (const pr of procs.reverse()) await pr.proc.stop();
   }
+}
+
+async function main() {
+  const only = process.env.BENCH_TOPOLOGIES?.split(',') as Topology[] | undefined;
+  const topologies = only ?? (['single', 'single-via-gateway', 'split-via-gateway'] as Topology[]);
+  const runs = [];
+  for (const [i, t] of topologies.entries()) runs.push(await runTopology(t, i));
+  const sample = runs.length ? await (async () => {
+    // The limits, measured in the same run: a bare Node server answering the same requests, and INSERTs.
+    return { bare: await bareHttp(deliveries('00000000-0000-4000-8000-000000000000')), inserts: await mariadbInserts() };
+  })() : null;
+  const ratio = (x: number, y: number) => Math.round((x / y) * 1000) / 1000;
+  const out = {
+    messages: MESSAGES, deliveries: MESSAGES + Math.round(MESSAGES * REPEAT), concurrency: CONCURRENCY, senders: SENDERS,
+    runs: runs.map((r) => ({
+      ...r,
+      ratios: sample ? { ackVsBareHttp: ratio(r.ingest.ackPerSecond, sample.bare.rate), ackVsInserts: ratio(r.ingest.ackPerSecond, sample.inserts.rate), endToEndVsInserts: ratio(r.processing.endToEndPerSecond, sample.inserts.rate) } : null,
+    })),
+    bareHttp: sample ? { perSecond: r1(sample.bare.rate), p99Ms: r1(sample.bare.p99) } : null,
+    mariadbInserts8Clients: sample ? { perSecond: r1(sample.inserts.rate) } : null,
+  };
+  console.log(JSON.stringify(out, null, 2));
 }
 
 main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });

@@ -25,6 +25,17 @@ export type PartnerApiChannelConfig = z.output<typeof partnerApiChannelConfig>;
 /** A fresh partner secret (256 bits, base64url). */
 export const newPartnerSecret = () => randomBytes(32).toString('base64url');
 
+/**
+ * A new signing secret for a partner channel. With `keepPrevious` the current one stays accepted for inbound
+ * signatures (`previousSecret`) until the next rotation, so the partner can switch without losing messages;
+ * our outbound callbacks are signed with the new one at once.
+ */
+export function rotatePartnerSecret(config: PartnerApiChannelConfig, keepPrevious: boolean): { config: PartnerApiChannelConfig; secret: string } {
+  const secret = newPartnerSecret();
+  const { previousSecret: _dropped, ...rest } = config;
+  return { secret, config: { ...rest, secret, ...(keepPrevious ? { previousSecret: config.secret } : {}) } };
+}
+
 const time = z.union([z.number().int().positive(), z.string().datetime({ offset: true })]);
 export const partnerMessageSchema = z.object({
   id: z.string().min(1).max(128),

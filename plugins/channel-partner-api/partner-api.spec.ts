@@ -1,7 +1,7 @@
 import type { InboundRequest } from '../sdk/channel.js';
 import { signPayload, verifySignedPayload } from '../sdk/webhook-signature.js';
 import { createTestHost, runChannelConformance, startFakeServer, type FakeServer } from '../sdk/testing/index.js';
-import plugin, { newPartnerSecret } from './index.js';
+import plugin, { newPartnerSecret, rotatePartnerSecret } from './index.js';
 
 const SECRET = 'partner-secret-0123456789abcdefghijklmnop';
 const NOW = Date.UTC(2024, 5, 1, 4, 0, 0);
@@ -64,6 +64,17 @@ describe('partner-api', () => {
     expect(() => ch.accept(post({ id: 'x', contact: { identifier: 'u' } }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining('content') }));
     expect(() => createTestHost(plugin).bind({ secret: 'short', callbackUrl: fake.url })).toThrow(/secret/);
     expect(newPartnerSecret()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('rotates the secret, keeping the old one for inbound signatures only when asked', () => {
+    const kept = rotatePartnerSecret({ ...cfg(fake.url), previousSecret: 'p'.repeat(32) }, true);
+    expect(kept.config).toEqual({ ...cfg(fake.url), secret: kept.secret, previousSecret: SECRET });
+    const ch = createTestHost(plugin, { now: NOW }).bind(kept.config);
+    expect(ch.accept(post(MSG)).events).toHaveLength(1); // the old secret still verifies
+    const dropped = rotatePartnerSecret(kept.config, false);
+    expect(dropped.config).toEqual({ ...cfg(fake.url), secret: dropped.secret });
+    expect(dropped.secret).not.toBe(kept.secret);
+    expect(() => createTestHost(plugin, { now: NOW }).bind(dropped.config).accept(post(MSG))).toThrow(expect.objectContaining({ code: 'AUTH' }));
   });
 
   it('treats an empty 2xx from the partner as sent under our id', async () => {

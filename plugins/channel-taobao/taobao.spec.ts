@@ -1,6 +1,7 @@
 import type { InboundRequest } from '../sdk/channel.js';
-import { createTestHost, runChannelConformance, startFakeServer, type FakeRoutes, type FakeServer } from '../sdk/testing/index.js';
-import plugin, { lookupOrder, parseTopTime, topSign, topTimestamp } from './index.js';
+import { createTestHost, FakeClock, runChannelConformance, startFakeServer, type FakeRoutes, type FakeServer } from '../sdk/testing/index.js';
+import plugin, { confirmTmc, lookupOrder, parseTopTime, topError, topSign, topTimestamp } from './index.js';
+import { startFakeTop, type FakeTop } from './top.testing.js';
 
 const CFG = { appKey: '12345678', appSecret: 'appsecret-0123456789abcdef', sessionKey: 'session-6100e23657fb0b2d0c78', sellerNick: '汇流米业旗舰店' };
 const NOW = Date.UTC(2024, 4, 1, 2, 0, 0); // 2024-05-01 10:00:00 GMT+8
@@ -22,6 +23,18 @@ const QUESTION = JSON.stringify({ type: 'order_query', msg_id: 'qn-88001', tid: 
 const trade = { trade_fullinfo_get_response: { trade: { tid: TID, status: 'WAIT_SELLER_SEND_GOODS', type: 'fixed', payment: '59.90', created: '2024-05-01 09:58:00', pay_time: '2024-05-01 09:59:58', receiver_address: '上海市…', orders: { order: [{ oid: TID, title: '五常大米 5kg', num: 1, price: '59.90', status: 'WAIT_SELLER_SEND_GOODS' }] } }, request_id: 'r1' } };
 const routes: FakeRoutes = { 'POST /router/rest': () => ({ json: trade }) };
 
+// TOP's consume answer as the gateway sends it (alibaba/top test/fixtures/tmc_messages_consume_response.json shape):
+// ids beyond 2^53 as bare numbers, content a JSON string
+const CONSUMED = `{"tmc_messages_consume_response":{"messages":{"tmc_message":[${PAY},${REFUND}]},"request_id":"3uq8xtq4x2q1"}}`;
+const tmcRoutes: FakeRoutes = {
+  'POST /router/rest': (req) => {
+    if (req.form?.method === 'taobao.tmc.messages.consume') return { body: CONSUMED, headers: { 'content-type': 'application/json' } };
+    if (req.form?.method === 'taobao.tmc.messages.confirm') return { json: { tmc_messages_confirm_response: { is_success: true } } };
+    return { json: trade };
+  },
+};
+const topFailure = (error_response: Record<string, unknown>): FakeRoutes => ({ 'POST /router/rest': () => ({ json: { error_response } }) });
+
 runChannelConformance({
   plugin,
   channelType: 'taobao',
@@ -34,6 +47,23 @@ runChannelConformance({
     { name: 'a TMC TradeBuyerPay message', request: () => push(PAY), events: (e) => expect(e[0].content).toMatchObject({ kind: 'order', action: 'trade', orderId: TID, status: 'WAIT_SELLER_SEND_GOODS' }), response: { body: '{"success":true,"received":1}' } },
     { name: 'a TMC refund message and a buyer question in one push', request: () => push(`{"messages":[${REFUND},${QUESTION}]}`), events: 2 },
   ],
+  pull: {
+    channelConfig: { ...CFG, tmcPull: true },
+    routes: tmcRoutes,
+    items: (r) => {
+      expect(r.items.map((i) => i.events[0].dedupeKey)).toEqual(['tmc:7010000000000000001', 'tmc:7010000000000000002']);
+      expect(r.more).toBe(false);
+      expect(r.meta).toEqual({ api: 'taobao.tmc.messages.consume', requestId: '3uq8xtq4x2q1' });
+    },
+    checkAck: (reqs) => expect(reqs.map((q) => q.form)).toEqual([expect.objectContaining({ method: 'taobao.tmc.messages.confirm', s_message_ids: '7010000000000000001,7010000000000000002' })]),
+    failures: [
+      { name: 'Invalid session (27)', routes: topFailure({ code: 27, msg: 'Invalid session', sub_code: 'invalid-sessionkey' }), code: 'AUTH', retryable: false },
+      { name: 'App Call Limited (7)', routes: topFailure({ code: 7, msg: 'App Call Limited', sub_code: 'accesscontrol.limited-by-app-access-count' }), code: 'RATE_LIMITED', retryable: true },
+      { name: 'a remote timeout (15, isp.top-remote-connection-timeout)', routes: topFailure({ code: 15, msg: 'Remote service error', sub_code: 'isp.top-remote-connection-timeout' }), code: 'UNAVAILABLE', retryable: true },
+      { name: 'an unknown group (isv.*)', routes: topFailure({ code: 15, msg: 'Remote service error', sub_code: 'isv.group-not-exist', sub_msg: 'group not exist' }), code: 'BAD_REQUEST', retryable: false },
+      { name: 'HTTP 502', routes: { 'POST /router/rest': () => ({ status: 502, body: '<html>bad gateway</html>' }) }, code: 'UNAVAILABLE', retryable: true },
+    ],
+  },
   rejected: [
     { name: 'a wrong sign', request: () => { const r = push(PAY); r.query.sign = '0'.repeat(32); return r; } },
     { name: 'another app_key', request: () => push(PAY, { appKey: '87654321' }) },
@@ -128,5 +158,160 @@ describe('taobao order look-up (TOP API)', () => {
     expect(r.events[0].content).not.toHaveProperty('details');
     expect(t.logs.lines.some((l) => l.msg === 'order look-up failed')).toBe(true);
     expect(JSON.stringify(t.logs.lines)).not.toContain(CFG.sessionKey);
+  });
+});
+
+describe('taobao TMC pull (taobao.tmc.messages.consume / confirm)', () => {
+  let top: FakeTop;
+  const PULL_CFG = { ...CFG, tmcPull: true };
+  // the gateway's clock is the test host's (TOP checks timestamps; TMC redelivers after a while)
+  let clock = new FakeClock(NOW);
+  beforeAll(async () => { top = await startFakeTop({ appKey: CFG.appKey, appSecret: CFG.appSecret, now: () => clock.now(), redeliverAfterMs: 60_000 }); });
+  afterAll(() => top.close());
+  beforeEach(() => { top.reset(); clock = new FakeClock(NOW); });
+  const host = () => { const t = createTestHost(plugin, { clock, config: { apiBaseUrl: top.url } }); return { t, ch: t.bind(PULL_CFG) }; };
+  const payContent = `{"buyer_nick":"t**1","payment":"59.90","oid":${TID},"tid":${TID},"type":"fixed","seller_nick":"${CFG.sellerNick}","status":"WAIT_SELLER_SEND_GOODS"}`;
+
+  it('signs TOP requests like TOP\'s own Node SDK test vector', () => {
+    // alibaba/top test/client.test.js: "should equal 990FD28323F67A1EEC29336EDF373C0E"
+    expect(topSign({ method: 'taobao.user.get', timestamp: '2011-07-01 13: 52:03', format: 'xml', app_key: 'test', v: '2.0', fields: 'nick,location.state,location.city', nick: '商家测试帐号17', sign_method: 'md5' }, 'test'))
+      .toBe('990FD28323F67A1EEC29336EDF373C0E');
+  });
+
+  it('pulls only channels whose config turns tmcPull on; tmcGroup and tmcBatchSize are checked', () => {
+    const t = createTestHost(plugin, { now: NOW });
+    expect(t.bind(CFG).pulls).toBe(false);
+    expect(t.bind(PULL_CFG).pulls).toBe(true);
+    expect(() => t.bind({ ...PULL_CFG, tmcBatchSize: 500 })).toThrow(/tmcBatchSize/);
+    expect(() => t.bind({ ...PULL_CFG, tmcGroup: 'bad group!' })).toThrow(/tmcGroup/);
+  });
+
+  it('consumes a batch with a signed request (no session key), and turns each message into the same event as a relayed push', async () => {
+    const { ch } = host();
+    top.publish({ id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent, userNick: CFG.sellerNick });
+    const r = await ch.pull();
+    expect(r.items).toHaveLength(1);
+    const [pulled] = r.items[0].events;
+    const [pushed] = ch.accept(push(PAY)).events;
+    // one message, whichever path it took: same dedupe key, content, sender and context (tid exact beyond 2^53)
+    expect(pulled).toEqual(pushed);
+    expect(pulled).toMatchObject({ dedupeKey: 'tmc:7010000000000000001', content: { kind: 'order', action: 'trade', orderId: TID, status: 'WAIT_SELLER_SEND_GOODS' }, sender: { externalId: 't**1' } });
+    expect(JSON.parse(r.items[0].raw as string)).toMatchObject({ id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', content: payContent });
+
+    const [consume] = top.server.calls('POST /router/rest');
+    const { sign, ...rest } = consume.form!;
+    expect(rest).toEqual({ method: 'taobao.tmc.messages.consume', app_key: CFG.appKey, timestamp: '2024-05-01 10:00:00', format: 'json', v: '2.0', sign_method: 'md5', quantity: '100' });
+    expect(sign).toBe(topSign(rest, CFG.appSecret)); // the fake gateway checked it too
+    expect(consume.body).not.toContain(CFG.sessionKey);
+    expect(top.refused).toHaveLength(0);
+  });
+
+  it('confirms exactly the consumed ids, signed, after which TMC never returns them; unconfirmed ones come back', async () => {
+    const { ch, t } = host();
+    top.publish({ id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent }, { id: '7010000000000000002', topic: 'taobao_refund_RefundCreated', content: { buyer_nick: 't**1', tid: 42, refund_id: 7, refund_fee: '1.00' } });
+    const first = await ch.pull();
+    expect(first.items).toHaveLength(2);
+    expect(await ch.pull().then((r) => r.items)).toHaveLength(0); // handed out: hidden until the redelivery time
+    t.clock.advance(61_000);
+    const again = await ch.pull(); // not confirmed: redelivered, same dedupe keys
+    expect(again.items.map((i) => i.events[0].dedupeKey)).toEqual(first.items.map((i) => i.events[0].dedupeKey));
+    await again.ack();
+    const confirm = top.server.calls('POST /router/rest').find((c) => c.form?.method === 'taobao.tmc.messages.confirm')!;
+    const { sign, ...rest } = confirm.form!;
+    expect(rest).toMatchObject({ s_message_ids: '7010000000000000001,7010000000000000002', app_key: CFG.appKey, sign_method: 'md5' });
+    expect(rest).not.toHaveProperty('session');
+    expect(sign).toBe(topSign(rest, CFG.appSecret));
+    expect(top.confirmed).toEqual(['7010000000000000001', '7010000000000000002']);
+    t.clock.advance(61_000);
+    expect((await ch.pull()).items).toHaveLength(0);
+    expect(top.pending()).toEqual([]);
+  });
+
+  it('signs with hmac-sha256 when the channel says so, sends the group, and says "more" on a full batch', async () => {
+    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: top.url } });
+    const ch = t.bind({ ...PULL_CFG, signMethod: 'hmac-sha256', tmcGroup: 'vip_buyers', tmcBatchSize: 10 });
+    top.publish(...Array.from({ length: 12 }, (_, i) => ({ id: String(7020000000000000000n + BigInt(i)), topic: 'taobao_trade_TradeCreate', content: { buyer_nick: `b${i}`, tid: 100 + i }, group: 'vip_buyers' })));
+    const r = await ch.pull();
+    expect(r.items).toHaveLength(10);
+    expect(r.more).toBe(true);
+    expect(r.meta).toMatchObject({ group: 'vip_buyers' });
+    const form = top.server.calls('POST /router/rest')[0].form!;
+    expect(form).toMatchObject({ group_name: 'vip_buyers', quantity: '10', sign_method: 'hmac-sha256' });
+    expect(form.sign).toMatch(/^[0-9A-F]{64}$/);
+    await r.ack();
+    expect(top.server.calls('POST /router/rest')[1].form).toMatchObject({ method: 'taobao.tmc.messages.confirm', group_name: 'vip_buyers' });
+    expect(top.refused).toHaveLength(0);
+    expect((await ch.pull()).items).toHaveLength(2);
+  });
+
+  it('keeps a message it cannot read as a failed item (confirmed with the rest, so it cannot block the group)', async () => {
+    const { ch } = host();
+    top.publish({ id: '7010000000000000003', topic: 'taobao_trade_TradeBuyerPay', rawContent: '{oops' }, { id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent });
+    const r = await ch.pull();
+    expect(r.items[0]).toMatchObject({ events: [], error: expect.objectContaining({ name: 'ChannelError', code: 'BAD_REQUEST' }) });
+    expect(r.items[0].raw).toContain('7010000000000000003');
+    expect(r.items[1].events).toHaveLength(1);
+    await r.ack();
+    expect(top.confirmed).toEqual(['7010000000000000003', '7010000000000000001']);
+  });
+
+  it('reads an empty group (no messages key) as an empty batch, and a confirm TOP refuses as retryable', async () => {
+    const { ch } = host();
+    const r = await ch.pull();
+    expect(r).toMatchObject({ items: [], more: false });
+    await r.ack(); // nothing to confirm: no call
+    expect(top.server.calls('POST /router/rest')).toHaveLength(1);
+    top.publish({ id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent });
+    const b = await ch.pull();
+    top.failNext('taobao.tmc.messages.confirm', { error_response: { code: 15, msg: 'Remote service error', sub_code: 'isp.top-remote-service-unavailable' } });
+    await expect(b.ack()).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(ch.health()).toMatchObject({ status: 'DEGRADED', lastError: expect.stringContaining('ack UNAVAILABLE') });
+    await b.ack();
+    expect(top.confirmed).toEqual(['7010000000000000001']);
+  });
+
+  it('confirms at most 200 ids per call', async () => {
+    const { ch } = host();
+    const ids = Array.from({ length: 250 }, (_, i) => String(7030000000000000000n + BigInt(i)));
+    await confirmTmc(ch.ctx as never, ids);
+    const calls = top.server.calls('POST /router/rest').map((c) => c.form!.s_message_ids.split(','));
+    expect(calls.map((c) => c.length)).toEqual([200, 50]);
+    expect(calls.flat()).toEqual(ids);
+  });
+
+  it('maps TOP\'s error envelope to typed errors: credentials, limits, platform failures, business errors', () => {
+    const m = 'taobao.tmc.messages.consume';
+    const cases: Array<[Record<string, unknown>, string, boolean]> = [
+      [{ code: 25, msg: 'Invalid signature' }, 'AUTH', false],
+      [{ code: 27, msg: 'Invalid session', sub_code: 'invalid-sessionkey' }, 'AUTH', false],
+      [{ code: 29, msg: 'Invalid app Key' }, 'AUTH', false],
+      [{ code: 11, msg: 'Insufficient isv permissions', sub_code: 'isv.permission-api-package-limit' }, 'AUTH', false],
+      [{ code: 7, msg: 'App Call Limited', sub_code: 'accesscontrol.limited-by-app-access-count' }, 'RATE_LIMITED', true],
+      [{ code: 15, msg: 'Remote service error', sub_code: 'isv.access-limited-by-api-access-count' }, 'RATE_LIMITED', true],
+      [{ code: 15, msg: 'Remote service error', sub_code: 'isp.top-remote-connection-timeout' }, 'UNAVAILABLE', true],
+      [{ code: 520, msg: 'Remote service error', sub_code: 'isp.unknown-error' }, 'UNAVAILABLE', true],
+      [{ code: 10, msg: 'Service currently unavailable' }, 'UNAVAILABLE', true],
+      [{ code: 15, msg: 'Remote service error', sub_code: 'isv.invalid-parameter', sub_msg: 'group_name 不存在' }, 'BAD_REQUEST', false],
+      [{ code: 41, msg: 'Invalid arguments:quantity' }, 'BAD_REQUEST', false],
+    ];
+    for (const [e, code, retryable] of cases) {
+      const err = topError(m, e);
+      expect({ e, code: err.code, retryable: err.retryable }).toEqual({ e, code, retryable });
+      expect(err.message.startsWith(`${m}: TOP error ${e.code}`)).toBe(true);
+    }
+    expect(topError(m, { code: 7, msg: 'App Call Limited' }).retryAfterMs).toBe(60_000);
+  });
+
+  it('reports a gateway page, a refused signature and an unreachable gateway with the right codes, and the channel\'s health follows', async () => {
+    const { ch } = host();
+    top.failNext('taobao.tmc.messages.consume', { body: '<html>系统繁忙</html>' });
+    await expect(ch.pull()).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(ch.health().status).toBe('DEGRADED');
+    const wrong = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: top.url } }).bind({ ...PULL_CFG, appSecret: 'another-secret-0123456789' });
+    await expect(wrong.pull()).rejects.toMatchObject({ code: 'AUTH', retryable: false, platformCode: 25 });
+    expect(wrong.health()).toMatchObject({ status: 'DEGRADED', lastError: expect.stringContaining('pull AUTH') });
+    expect(top.refused).toHaveLength(1);
+    await ch.pull();
+    expect(ch.health().status).toBe('UP');
   });
 });

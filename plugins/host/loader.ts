@@ -106,12 +106,14 @@ export function adapterProblems(a: Partial<ChannelAdapter> | undefined): string[
   const type = typeof a.type === 'string' ? a.type : '?';
   if (typeof a.type !== 'string' || !CHANNEL_TYPE.test(a.type)) p.push('channel adapter type must be lower case like "wechat-oa"');
   for (const m of ['verify', 'parse', 'send'] as const) if (!fn(a[m])) p.push(`channel ${type}: ${m} must be a function`);
-  for (const m of ['respond', 'receive'] as const) if (a[m] !== undefined && !fn(a[m])) p.push(`channel ${type}: ${m} must be a function when present`);
+  for (const m of ['respond', 'receive', 'pull', 'pullEnabled'] as const) if (a[m] !== undefined && !fn(a[m])) p.push(`channel ${type}: ${m} must be a function when present`);
   if (!a.configSchema || !fn((a.configSchema as { safeParse?: unknown }).safeParse)) p.push(`channel ${type}: configSchema must be a zod schema`);
   const c = a.capabilities as unknown as Record<string, unknown> | undefined;
   if (!c || typeof c !== 'object') p.push(`channel ${type}: capabilities are missing`);
   else {
     for (const k of ['inbound', 'outbound', 'media', 'templates']) if (typeof c[k] !== 'boolean') p.push(`channel ${type}: capabilities.${k} must be a boolean`);
+    if (c.pull !== undefined && typeof c.pull !== 'boolean') p.push(`channel ${type}: capabilities.pull must be a boolean when present`);
+    if (c.pull === true && !fn(a.pull)) p.push(`channel ${type}: capabilities.pull is true but there is no pull function`);
     for (const k of ['maxTextLength', 'ackDeadlineMs', 'maxBodyBytes']) if (!Number.isInteger(c[k]) || (c[k] as number) <= 0) p.push(`channel ${type}: capabilities.${k} must be a positive integer`);
     const w = c.sendWindow as { hours?: unknown; maxMessages?: unknown } | null | undefined;
     if (w !== null && (typeof w !== 'object' || typeof w.hours !== 'number' || !(w.hours > 0) || !Number.isInteger(w.maxMessages) || (w.maxMessages as number) < 1)) {

@@ -1,5 +1,5 @@
 import type { AiFeature } from '../sdk/ai.js';
-import type { ChannelAdapter, ChannelCapabilities, ImmediateResponse, InboundRequest, ReceiveResult } from '../sdk/channel.js';
+import type { ChannelAdapter, ChannelCapabilities, ImmediateResponse, InboundRequest, PullResult, ReceiveResult } from '../sdk/channel.js';
 import { OK_EMPTY } from '../sdk/channel.js';
 import { configIssues, mergeRedacted, redactConfig, secretValues } from '../sdk/config.js';
 import type { ChannelContext, ChannelInstance, ClientConnections, Clock, HostCapability, HttpClient, KeyValueStore, PluginContext } from '../sdk/context.js';
@@ -77,6 +77,8 @@ export class PluginHost {
   private readonly runtimes: PluginRuntime[];
   private readonly byType = new Map<string, { adapter: ChannelAdapter; runtime: PluginRuntime }>();
   private readonly features = new Map<string, { feature: AiFeature; runtime: PluginRuntime }>();
+  /** Per channel id, so a channel's failures outlive a rebind (config cache expiry) in this process. */
+  private readonly channelHealths = new Map<string, HealthTracker>();
 
   constructor(private readonly options: PluginHostOptions) {
     this.clock = options.clock ?? systemClock;
@@ -153,7 +155,9 @@ export class PluginHost {
   bindChannel(instance: ChannelInstance<unknown>): BoundChannel {
     const { adapter, runtime } = this.entry(instance.type);
     const config = this.validateChannelConfig(instance.type, instance.config);
-    return new BoundChannel({ ...instance, config }, adapter, runtime, this, this.options.sendTimeoutMs ?? 30_000);
+    let health = this.channelHealths.get(instance.id);
+    if (!health) this.channelHealths.set(instance.id, (health = new HealthTracker(() => this.clock.now())));
+    return new BoundChannel({ ...instance, config }, adapter, runtime, this, this.options.sendTimeoutMs ?? 30_000, health);
   }
 
   /** Plugin-level health of the channel type's plugin. */
@@ -202,6 +206,7 @@ export class PluginHost {
 export class BoundChannel {
   readonly ctx: ChannelContext;
   private readonly channelHealth: HealthTracker;
+  private readonly secrets: () => string[];
 
   constructor(
     readonly instance: ChannelInstance<unknown>,
@@ -209,9 +214,11 @@ export class BoundChannel {
     private readonly runtime: PluginRuntime,
     host: PluginHost,
     private readonly sendTimeoutMs: number,
+    channelHealth?: HealthTracker,
   ) {
-    this.channelHealth = new HealthTracker(() => host.clock.now());
+    this.channelHealth = channelHealth ?? new HealthTracker(() => host.clock.now());
     const secrets = () => [...runtime.secrets(), ...secretValues(adapter.configSchema, instance.config)];
+    this.secrets = secrets;
     const cfg = instance.config as { apiBaseUrl?: unknown };
     const base = host.makeContext(runtime.loaded, { channelType: instance.type, channelId: instance.id, tenantId: instance.tenantId },
       namespaced(host.kv, `plugin:${runtime.id}:ch:${instance.id}:`), secrets, typeof cfg?.apiBaseUrl === 'string' ? cfg.apiBaseUrl : undefined);
@@ -280,6 +287,62 @@ export class BoundChannel {
     const bad = !r || !Array.isArray(r.events) ? 'receive returned no { events }' : this.checkEvents(r.events) ?? (r.commit !== undefined && typeof r.commit !== 'function' ? 'receive returned a commit that is not a function' : null);
     if (bad) throw this.runtime.crash(this.type, 'receive', null, bad);
     return r;
+  }
+
+  /** SDK 1.1: the adapter pulls and this channel's config turns it on (a throwing `pullEnabled` counts as a crash). */
+  get pulls(): boolean {
+    if (!this.adapter.capabilities.pull || typeof this.adapter.pull !== 'function') return false;
+    if (!this.adapter.pullEnabled) return true;
+    return this.sync('pullEnabled', () => this.adapter.pullEnabled!(this.instance.config), (v) => (typeof v === 'boolean' ? null : 'pullEnabled returned no boolean'));
+  }
+
+  /**
+   * One batch from the platform (SDK 1.1). ChannelErrors pass through and, like every pull failure, degrade
+   * the channel's health (polling is the channel's only inbound path then); a success brings it back up.
+   * `ack` is isolated the same way.
+   */
+  async pull(): Promise<PullResult> {
+    this.guardDisabled();
+    if (!this.adapter.pull) throw new ChannelError('BAD_REQUEST', `${this.type} channels do not pull`);
+    let r: PullResult;
+    try {
+      r = await this.adapter.pull(this.ctx);
+    } catch (e) {
+      if (isChannelError(e)) { this.recordPull('pull', e); throw e; }
+      throw this.runtime.crash(this.type, 'pull', e);
+    }
+    const bad = this.checkPull(r);
+    if (bad) throw this.runtime.crash(this.type, 'pull', null, bad);
+    this.channelHealth.success();
+    const ack = async () => {
+      try {
+        await r.ack();
+      } catch (e) {
+        if (isChannelError(e)) { this.recordPull('ack', e); throw e; }
+        throw this.runtime.crash(this.type, 'ack', e);
+      }
+    };
+    return { ...r, ack };
+  }
+
+  private recordPull(operation: string, e: ChannelError) {
+    // health is readable through the admin API: no secret value in it, whatever the plugin wrote
+    let text = `${operation} ${e.code}: ${e.message}`;
+    for (const v of this.secrets()) if (v.length >= 4) text = text.split(v).join('[redacted]');
+    this.channelHealth.failure(text, false);
+    this.ctx.logger.warn({ code: e.code, retryable: e.retryable, platformCode: e.platformCode, operation }, 'channel pull failed');
+  }
+
+  private checkPull(r: PullResult): string | null {
+    if (!r || !Array.isArray(r.items)) return 'pull returned no { items }';
+    if (typeof r.ack !== 'function') return 'pull returned no ack function';
+    for (const [i, item] of r.items.entries()) {
+      if (!item || (typeof item.raw !== 'string' && !Buffer.isBuffer(item.raw))) return `pull returned item #${i} without raw bytes`;
+      if (item.error !== undefined && !isChannelError(item.error)) return `pull returned item #${i} whose error is not a ChannelError`;
+      const bad = this.checkEvents(item.events);
+      if (bad) return `pull item #${i} ${bad}`;
+    }
+    return null;
   }
 
   /** Sends one message. ChannelErrors keep their code and `retryable`; see withRetry for retries. */

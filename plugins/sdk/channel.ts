@@ -39,6 +39,11 @@ export interface ChannelCapabilities {
   ackDeadlineMs: number;
   /** Larger bodies are refused before verify. */
   maxBodyBytes: number;
+  /**
+   * SDK 1.1: the adapter implements `pull` (the host polls the platform for messages instead of, or besides,
+   * receiving webhooks). Absent means false.
+   */
+  pull?: boolean;
 }
 
 /** The result of `receive`: the events to ingest, and what to do once the host has stored them. */
@@ -48,6 +53,37 @@ export interface ReceiveResult {
   commit?: () => Promise<void>;
 }
 
+/** One thing a `pull` brought back: usually one platform message and the event(s) it becomes. */
+export interface PulledItem {
+  /**
+   * The platform's bytes for this item (e.g. one TMC message as JSON). The host stores it as the body of a
+   * synthetic request beside the events, for audit and for a replay through `parse`, like a webhook body.
+   */
+  raw: string | Buffer;
+  /** Its events; the same item must always yield the same dedupe keys (a redelivered item collapses). */
+  events: InboundEvent[];
+  /**
+   * The plugin could not read this item (a ChannelError, usually BAD_REQUEST). The host keeps it as a failed
+   * payload an operator can see and replay, and still acknowledges it, so one bad item does not block the rest.
+   */
+  error?: unknown;
+}
+
+/** The result of `pull` (SDK 1.1). */
+export interface PullResult {
+  items: PulledItem[];
+  /**
+   * Tells the platform the items are safely stored (TMC confirm, a cursor saved...). The host calls it only
+   * after storing every item, so a crash before it makes the platform redeliver: at-least-once delivery plus
+   * the host's dedupe on `channelId + dedupeKey` gives exactly-once messages. Must be safe to call for an empty batch.
+   */
+  ack(): Promise<void>;
+  /** More items are waiting (a full batch): the host pulls again without waiting for its interval. */
+  more?: boolean;
+  /** Non-secret facts about the pull kept with each stored item (API name, the platform's request id...). */
+  meta?: Record<string, string>;
+}
+
 /**
  * A channel type. One adapter serves every configured channel of its type; the channel's config arrives
  * with each call (`config`, or `ctx.channel.config`).
@@ -55,6 +91,8 @@ export interface ReceiveResult {
  * Inbound, per request: `verify` (authenticity; throws ChannelError AUTH/BAD_REQUEST) → `parse` (pure) →
  * `respond` (the immediate answer) → the host stores the events and acknowledges → later, asynchronously,
  * `receive` (I/O allowed) → the host ingests the events.
+ *
+ * Pulled, per batch (SDK 1.1): `pull` → the host stores the items → `ack` → the same asynchronous processing.
  */
 export interface ChannelAdapter<ChannelConfig = any, PluginConfig = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Unique across the host: `wechat-oa`, `line`... (lower case, digits, dashes). */
@@ -75,6 +113,15 @@ export interface ChannelAdapter<ChannelConfig = any, PluginConfig = any> { // es
   respond?(request: InboundRequest, events: InboundEvent[], config: ChannelConfig): ImmediateResponse;
   /** Asynchronous follow-up after acknowledgement: pull announced messages, record reply windows, enrich orders. */
   receive?(events: InboundEvent[], ctx: ChannelContext<PluginConfig, ChannelConfig>): Promise<ReceiveResult>;
+  /**
+   * SDK 1.1, optional (declare `capabilities.pull`): fetches one batch of waiting messages from the platform.
+   * I/O allowed. The host calls it on an interval for channels where `pullEnabled(config)` is true, from one
+   * replica at a time, stores the items, then calls `ack`. Throw ChannelError for platform failures
+   * (UNAVAILABLE/RATE_LIMITED are retried with backoff; every failure shows in the channel's health).
+   */
+  pull?(ctx: ChannelContext<PluginConfig, ChannelConfig>): Promise<PullResult>;
+  /** SDK 1.1: whether this channel's config turns pulling on (default: true when the adapter can pull). Pure. */
+  pullEnabled?(config: ChannelConfig): boolean;
   /** Delivers one message. Throws ChannelError (with `retryable`) on failure. */
   send(message: OutboundMessage, ctx: ChannelContext<PluginConfig, ChannelConfig>): Promise<SendResult>;
 }

@@ -1,7 +1,10 @@
 import type { HostCapability } from './context.js';
 
-/** The SDK version plugins compile against. The host refuses a plugin whose apiVersion has another major. */
-export const SDK_API_VERSION = '1.0.0';
+/**
+ * The SDK version plugins compile against. The host refuses a plugin whose apiVersion has another major, or a
+ * newer minor. 1.1: pull channels (`ChannelAdapter.pull`, `pullEnabled`, `capabilities.pull`).
+ */
+export const SDK_API_VERSION = '1.1.0';
 
 export type PluginKind = 'channel' | 'ai';
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import type { Logger } from './logger.js';
+import { withDatabaseLock } from './named-lock.js';
 
 export interface DataSourceSettings {
   /** mysql://user:pass@host:3306/db, mariadb://… or sqlite:path/to/file.sqlite (sqlite::memory: for tests) */
@@ -118,20 +119,7 @@ export async function openDataSource(s: DataSourceSettings, migrate: boolean): P
  * serialises them (the second finds nothing pending). SQLite is single-writer already.
  */
 async function withMigrationLock<T>(ds: DataSource, subgraph: string, work: () => Promise<T>): Promise<T> {
-  if (ds.options.type === 'better-sqlite3') return work();
-  const qr = ds.createQueryRunner();
-  await qr.connect();
-  try {
-    const [row] = (await qr.query('SELECT GET_LOCK(?, 120) AS got', [`huiliu_migrate_${subgraph}`])) as Array<{ got: number }>;
-    if (Number(row.got) !== 1) throw new Error(`could not take the migration lock for ${subgraph} within 120 s`);
-    try {
-      return await work();
-    } finally {
-      await qr.query('SELECT RELEASE_LOCK(?)', [`huiliu_migrate_${subgraph}`]);
-    }
-  } finally {
-    await qr.release();
-  }
+  return withDatabaseLock(ds, `huiliu_migrate_${subgraph}`, 120, work);
 }
 
 /** SQL the entities would need beyond what the migrations created: empty means no drift. */

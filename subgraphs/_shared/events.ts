@@ -94,16 +94,20 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
       }
       let running = true;
       const handle = async (entries: Array<[string, string[]]>) => {
+        // One XACK for the batch (a round trip per event per group was a large share of busy streams' cost);
+        // a crash before it only means those events are handled again, as with any at-least-once delivery.
+        const done: string[] = [];
         for (const [id, fields] of entries) {
-          if (!fields) continue; // deleted by MAXLEN trimming
+          if (!fields) { done.push(id); continue; } // deleted by MAXLEN trimming
           const raw = fields[fields.indexOf('event') + 1];
           try {
             await handler(JSON.parse(raw) as DomainEvent);
-            await reader.xack(stream, group, id);
+            done.push(id);
           } catch (err) {
             log.warn({ err, group, entry: id }, 'event handler failed; will retry');
           }
         }
+        if (done.length) await reader.xack(stream, group, ...done);
       };
       const loop = (async () => {
         let sinceClaim = Number.MAX_SAFE_INTEGER;

@@ -14,4 +14,20 @@ describe('conversations config', () => {
     expect(() => loadConversationsConfig({ REOPEN_WINDOW_HOURS: '-1' })).toThrow(/REOPEN_WINDOW_HOURS/);
     expect(loadConversationsConfig({ CUSTOMERS_URL: 'http://customers:4001/graphql', CHANNEL_PLUGINS: 'builtins' }).ingest).toMatchObject({ customersUrl: 'http://customers:4001/graphql', plugins: ['builtins'] });
   });
+
+  it('takes channel secret keys from CHANNEL_SECRET_KEYS, else PII_KEYS, and refuses the development key in production', () => {
+    const key = (c: string) => Buffer.alloc(32, c).toString('base64');
+    const dev = loadConversationsConfig({}).ingest!.secretKeys!;
+    expect(dev.activeKeyId).toBe('dev1');
+    const pii = loadConversationsConfig({ PII_KEYS: `p1:${key('a')},p2:${key('b')}`, PII_ACTIVE_KEY_ID: 'p2' }).ingest!.secretKeys!;
+    expect([...pii.keys.keys()]).toEqual(['p1', 'p2']);
+    expect(pii.activeKeyId).toBe('p2');
+    const own = loadConversationsConfig({ CHANNEL_SECRET_KEYS: `c1:${key('c')}`, PII_KEYS: `p1:${key('a')}`, CHANNEL_SECRET_ACTIVE_KEY_ID: '' }).ingest!.secretKeys!;
+    expect([...own.keys.keys()]).toEqual(['c1']);
+    expect(own.activeKeyId).toBe('c1');
+    expect(() => loadConversationsConfig({ CHANNEL_SECRET_KEYS: `c1:${key('c')},c2:${key('d')}` })).toThrow(/CHANNEL_SECRET_ACTIVE_KEY_ID: is required/);
+    expect(() => loadConversationsConfig({ PII_KEYS: `p1:${key('a')}`, PII_ACTIVE_KEY_ID: 'p9' })).toThrow(/PII_ACTIVE_KEY_ID: must be one of/);
+    expect(() => loadConversationsConfig({ NODE_ENV: 'production' })).toThrow(/CHANNEL_SECRET_KEYS: the development key is refused in production/);
+    expect(loadConversationsConfig({ NODE_ENV: 'production', PII_KEYS: `p1:${key('a')}` }).ingest!.secretKeys!.activeKeyId).toBe('p1');
+  });
 });

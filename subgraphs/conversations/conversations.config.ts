@@ -3,7 +3,8 @@ import { parseEnv } from '../_shared/env.js';
 import { summarizerConfigSchema, type SummarizerConfig } from '../../plugins/ai-summarizer/index.js';
 import { parsePluginList } from '../../plugins/host/index.js';
 import { DEV_JWT_SECRET } from '../_shared/env.js';
-import type { IngestConfig } from './ingest/ingest.config.js';
+import { parseKeyring, keyringProblems } from '../_shared/keyring.js';
+import { DEV_CHANNEL_SECRET_KEYS, type IngestConfig } from './ingest/ingest.config.js';
 
 /** The conversations deployable's own settings; the shared ones (port, database, Redis, JWT) are read by runMain. */
 export interface ConversationsConfig {
@@ -16,6 +17,9 @@ export interface ConversationsConfig {
 }
 
 export const DEFAULT_CONVERSATIONS_CONFIG: ConversationsConfig = { reopenWindowHours: 72, summarizer: { provider: 'builtin' } };
+
+// docker compose passes `${VAR:-}` as an empty string: the same as not set.
+const emptyIsUnset = z.string().optional().transform((x) => (x ? x : undefined));
 
 const schema = z
   .object({
@@ -36,12 +40,41 @@ const schema = z
     INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
     INGEST_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
     INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    INGEST_ROLE: z.enum(['all', 'receive']).default('all'),
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** AES-256-GCM keys for channel secrets at rest (`k1:<base64>,k2:...`); default: PII_KEYS, then a development key. */
+    CHANNEL_SECRET_KEYS: emptyIsUnset,
+    CHANNEL_SECRET_ACTIVE_KEY_ID: emptyIsUnset,
+    PII_KEYS: emptyIsUnset,
+    PII_ACTIVE_KEY_ID: emptyIsUnset,
   })
   .superRefine((v, ctx) => {
+    const keys = channelKeys(v);
+    const keysVar = !v.CHANNEL_SECRET_KEYS && v.PII_KEYS ? 'PII_KEYS' : 'CHANNEL_SECRET_KEYS';
+    const activeVar = !v.CHANNEL_SECRET_KEYS && v.PII_KEYS && !v.CHANNEL_SECRET_ACTIVE_KEY_ID ? 'PII_ACTIVE_KEY_ID' : 'CHANNEL_SECRET_ACTIVE_KEY_ID';
+    for (const p of keyringProblems(keys.spec, keys.active)) ctx.addIssue({ code: 'custom', path: [p.setting === 'keys' ? keysVar : activeVar], message: p.message });
+    if (v.NODE_ENV === 'production') {
+      const dev = parseKeyring(DEV_CHANNEL_SECRET_KEYS).keys.get('dev1')!;
+      if ([...parseKeyring(keys.spec).keys.values()].some((k) => k.equals(dev))) {
+        ctx.addIssue({ code: 'custom', path: [keysVar], message: 'the development key is refused in production; set CHANNEL_SECRET_KEYS (or PII_KEYS)' });
+      }
+    }
     if (v.SUMMARIZER_PROVIDER !== 'openai') return;
     if (!v.SUMMARIZER_LLM_BASE_URL) ctx.addIssue({ code: 'custom', path: ['SUMMARIZER_LLM_BASE_URL'], message: 'is required when SUMMARIZER_PROVIDER=openai' });
     if (!v.SUMMARIZER_LLM_MODEL) ctx.addIssue({ code: 'custom', path: ['SUMMARIZER_LLM_MODEL'], message: 'is required when SUMMARIZER_PROVIDER=openai' });
   });
+
+function keyringOf(k: { spec: string; active?: string }): { keys: Map<string, Buffer>; activeKeyId: string } {
+  const { keys } = parseKeyring(k.spec);
+  return { keys, activeKeyId: k.active ?? [...keys.keys()][0] };
+}
+
+/** Channel secrets use CHANNEL_SECRET_KEYS when set, else the PII keys, else the development key. */
+function channelKeys(v: { CHANNEL_SECRET_KEYS?: string; CHANNEL_SECRET_ACTIVE_KEY_ID?: string; PII_KEYS?: string; PII_ACTIVE_KEY_ID?: string }): { spec: string; active?: string } {
+  if (v.CHANNEL_SECRET_KEYS) return { spec: v.CHANNEL_SECRET_KEYS, active: v.CHANNEL_SECRET_ACTIVE_KEY_ID };
+  if (v.PII_KEYS) return { spec: v.PII_KEYS, active: v.CHANNEL_SECRET_ACTIVE_KEY_ID ?? v.PII_ACTIVE_KEY_ID };
+  return { spec: DEV_CHANNEL_SECRET_KEYS, active: v.CHANNEL_SECRET_ACTIVE_KEY_ID };
+}
 
 export function loadConversationsConfig(env: NodeJS.ProcessEnv): ConversationsConfig {
   const v = parseEnv(schema, env);
@@ -51,7 +84,8 @@ export function loadConversationsConfig(env: NodeJS.ProcessEnv): ConversationsCo
       : summarizerConfigSchema.parse({ provider: 'builtin' });
   const ingest: Partial<IngestConfig> = {
     plugins: v.CHANNEL_PLUGINS ? parsePluginList(v.CHANNEL_PLUGINS) : undefined, customersUrl: v.CUSTOMERS_URL, jwtSecret: v.JWT_SECRET,
-    publicBaseUrl: v.PUBLIC_BASE_URL, sweepIntervalMs: v.INGEST_SWEEP_MS, maxAttempts: v.INGEST_MAX_ATTEMPTS, retryBaseMs: v.INGEST_RETRY_BASE_MS, concurrency: v.INGEST_CONCURRENCY,
+    publicBaseUrl: v.PUBLIC_BASE_URL, sweepIntervalMs: v.INGEST_SWEEP_MS, maxAttempts: v.INGEST_MAX_ATTEMPTS, retryBaseMs: v.INGEST_RETRY_BASE_MS, concurrency: v.INGEST_CONCURRENCY, role: v.INGEST_ROLE,
+    secretKeys: keyringOf(channelKeys(v)),
   };
   return { reopenWindowHours: v.REOPEN_WINDOW_HOURS, summarizer, ingest };
 }

@@ -33,6 +33,8 @@ import {
 } from './routing/routing.resolver.js';
 
 import { ConversationsIngest1765400000000 } from '../../migrations/conversations/1765400000000-ingest.js';
+import { ConversationsChannelOwner1765600000000 } from '../../migrations/conversations/1765600000000-channel-owner.js';
+import { ConversationsIngestClaims1765500000000 } from '../../migrations/conversations/1765500000000-ingest-claims.js';
 import { MessageDeliveryEntity } from './delivery/delivery.entity.js';
 import { createDeliveryLoaders, type DeliveryLoaders } from './delivery/delivery.loaders.js';
 import { MessageDeliveryResolver } from './delivery/delivery.resolver.js';
@@ -69,7 +71,7 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
     },
   },
   entities: [...conversationsEntities, ...customerMergeEntities, ...routingEntities, InboundPayloadEntity, MessageDeliveryEntity],
-  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000],
+  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000, ConversationsIngestClaims1765500000000, ConversationsChannelOwner1765600000000],
   createServices: createConversationsServices,
   createLoaders: (s, viewer) => ({ ...createConversationsLoaders(s, viewer), ...createRoutingLoaders(s, viewer), ...createDeliveryLoaders(s, viewer) }),
   seedDemo: async (s) => {

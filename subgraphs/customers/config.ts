@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEnv } from '../_shared/env.js';
+import { parseKeyring } from '../_shared/keyring.js';
 
 /** Settings of the PII vault: AES-256-GCM keys by id (for rotation), which one encrypts, and the lookup-hash key. */
 export interface PiiSettings {
@@ -17,27 +18,8 @@ const devKey = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 export const DEV_PII_KEYS = `dev1:${devKey('huiliu-dev-pii-encryption-key-32')}`;
 export const DEV_PII_HASH_KEY = devKey('huiliu-dev-pii-lookup-hmac-key!!');
 
-const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
-
-/** `k1:<base64 of 32 bytes>,k2:...` → key id → key. Problems are returned as messages, not thrown. */
-export function parsePiiKeys(spec: string): { keys: Map<string, Buffer>; problems: string[] } {
-  const keys = new Map<string, Buffer>();
-  const problems: string[] = [];
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const at = part.indexOf(':');
-    const id = at > 0 ? part.slice(0, at) : '';
-    if (!KEY_ID.test(id)) {
-      problems.push('each key must be "<id>:<base64>" with an id of letters, digits, _ or - (at most 16)');
-      continue;
-    }
-    const key = Buffer.from(part.slice(at + 1), 'base64');
-    if (key.length !== 32) problems.push(`key ${id} must be 32 bytes, base64-encoded (got ${key.length})`);
-    else if (keys.has(id)) problems.push(`key id ${id} appears twice`);
-    else keys.set(id, key);
-  }
-  if (!keys.size && !problems.length) problems.push('needs at least one key');
-  return { keys, problems };
-}
+/** `k1:<base64 of 32 bytes>,k2:...` → key id → key (the shared keyring's parser, under its historical name). */
+export const parsePiiKeys = parseKeyring;
 
 const schema = z
   .object({

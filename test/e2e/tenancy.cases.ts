@@ -289,6 +289,7 @@ export const CASES: Case[] = [
   { covers: ['Mutation.replayInboundPayload'], query: 'mutation($i: ReplayInboundPayloadInput!) { replayInboundPayload(input: $i) { __typename } }', variables: (b) => ({ i: { id: b.inboundPayloadId } }), check: () => notFound },
   { covers: ['Mutation.updateChannel'], query: 'mutation($i: UpdateChannelInput!) { updateChannel(input: $i) { channel { id } } }', variables: (b) => ({ i: { id: b.channelId, name: 'hijacked' } }), check: () => notFound },
   { covers: ['Mutation.disableChannel'], query: 'mutation($i: DisableChannelInput!) { disableChannel(input: $i) { channel { id } } }', variables: (b) => ({ i: { id: b.partnerChannelId } }), check: () => notFound },
+  { covers: ['Mutation.rotatePartnerChannelSecret'], query: 'mutation($i: RotatePartnerChannelSecretInput!) { rotatePartnerChannelSecret(input: $i) { secret } }', variables: (b) => ({ i: { id: b.partnerChannelId } }), check: () => notFound },
   {
     covers: ['Mutation.registerPartnerChannel'],
     query: 'mutation($i: RegisterPartnerChannelInput!) { registerPartnerChannel(input: $i) { channel { id } } }',

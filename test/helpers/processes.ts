@@ -33,7 +33,9 @@ export interface NodeProcess {
 
 /** Runs a compiled deployable (`dist/...`) as a real child process, keeping its output for diagnostics. */
 export function startNode(name: string, script: string, env: Record<string, string>): NodeProcess {
-  const proc = spawn(process.execPath, [join(ROOT, 'dist', script)], {
+  // NODE_ARGS: flags Node refuses in NODE_OPTIONS (--cpu-prof for benches).
+  const nodeArgs = env.NODE_ARGS ? env.NODE_ARGS.split(' ').filter(Boolean) : [];
+  const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { InboundRequest } from '../channel.js';
+import type { InboundRequest, PullResult } from '../channel.js';
 import { secretValues } from '../config.js';
 import { isChannelError, type ChannelErrorCode } from '../errors.js';
 import type { PluginDefinition } from '../index.js';
@@ -53,6 +53,22 @@ export interface ChannelConformanceFixtures {
     check?: (result: SendResult, requests: RecordedRequest[]) => void;
     failures: OutboundFailure[];
   };
+  /** SDK 1.1: required when the adapter pulls (`capabilities.pull`). */
+  pull?: PullFixtures;
+}
+
+/** How a pull channel is exercised against the fake platform. */
+export interface PullFixtures {
+  /** A channel config that turns pulling on (a function receives the fake platform's URL). Default: `channelConfig`. */
+  channelConfig?: unknown | ((fakeBaseUrl: string) => unknown);
+  /** The fake platform serving one batch (the documented format) and accepting the acknowledgement. */
+  routes: FakeRoutes;
+  /** How many items the batch has, or assertions on the result. */
+  items: number | ((result: PullResult) => void);
+  /** Checks the acknowledgement reached the platform (e.g. the ids it confirmed). */
+  checkAck?: (requests: RecordedRequest[]) => void;
+  /** Platform failures (merged over `routes`) and the code each must surface as. */
+  failures: OutboundFailure[];
 }
 
 const MALFORMED: Array<[string, string | Buffer]> = [
@@ -124,6 +140,8 @@ export function runChannelConformance(f: ChannelConformanceFixtures): void {
 
     it('declares consistent capabilities', () => {
       const c = bound.capabilities;
+      // SDK 1.1: capabilities.pull and the pull method come together
+      expect(c.pull === true).toBe(typeof t.host.adapter(f.channelType).pull === 'function');
       expect(c.inbound || c.outbound).toBe(true);
       expect(c.maxTextLength).toBeGreaterThan(0);
       if (c.outbound) expect(c.outboundKinds.length).toBeGreaterThan(0);
@@ -244,6 +262,72 @@ export function runChannelConformance(f: ChannelConformanceFixtures): void {
         await expect(bound.send({ id: 'm1', recipient: { channelType: f.channelType, externalId: 'x' }, content: { kind: 'text', text: 'hi' } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
       });
     }
+
+    describe('pull (SDK 1.1)', () => {
+      const p = f.pull;
+      let ch: BoundChannel;
+      beforeAll(() => {
+        if (!p) return;
+        const cfg = p.channelConfig === undefined ? configFor(fake.url) : typeof p.channelConfig === 'function' ? (p.channelConfig as (u: string) => unknown)(fake.url) : p.channelConfig;
+        ch = t.bind(cfg, { type: f.channelType });
+      });
+      beforeEach(() => { if (p) fake.reset({ ...(f.outbound?.routes ?? {}), ...p.routes }); });
+
+      it('has pull fixtures when the channel pulls, and pulls only when its config says so', () => {
+        if (!bound.capabilities.pull) { expect(bound.pulls).toBe(false); return; }
+        expect(p).toBeDefined();
+        expect(ch.pulls).toBe(true);
+      });
+
+      if (!p) return;
+
+      it('pulls a batch in the unified model; the same batch pulled again has the same dedupe keys; ack reaches the platform', async () => {
+        const r = await ch.pull();
+        if (typeof p.items === 'number') expect(r.items).toHaveLength(p.items);
+        else p.items(r);
+        const keys = r.items.flatMap((i) => i.events.map((e) => e.dedupeKey));
+        expect(new Set(keys).size).toBe(keys.length);
+        for (const item of r.items) {
+          expect(typeof item.raw === 'string' || Buffer.isBuffer(item.raw)).toBe(true);
+          if (item.error !== undefined) expect(isChannelError(item.error)).toBe(true);
+          for (const ev of item.events) {
+            expect(inboundEventSchema.safeParse(ev).success).toBe(true);
+            expect(ev.channelType).toBe(f.channelType);
+          }
+        }
+        const again = await ch.pull();
+        expect(again.items.flatMap((i) => i.events.map((e) => e.dedupeKey))).toEqual(keys);
+        const before = fake.requests.length;
+        await r.ack();
+        expect(fake.requests.length).toBeGreaterThan(before);
+        p.checkAck?.(fake.requests.slice(before));
+        expect(ch.health().status).toBe('UP');
+      });
+
+      for (const failure of p.failures) {
+        it(`maps a pull failure, ${failure.name}, to ${failure.code} and shows it in the channel's health`, async () => {
+          fake.route(failure.routes);
+          let err: unknown;
+          try { await ch.pull(); } catch (e) { err = e; }
+          expect(isChannelError(err)).toBe(true);
+          expect((err as { code: string }).code).toBe(failure.code);
+          if (failure.retryable !== undefined) expect((err as { retryable: boolean }).retryable).toBe(failure.retryable);
+          expect(ch.health()).toMatchObject({ status: 'DEGRADED', lastError: expect.stringContaining(failure.code) });
+          fake.reset({ ...(f.outbound?.routes ?? {}), ...p.routes });
+          await ch.pull();
+          expect(ch.health().status).toBe('UP');
+        });
+      }
+
+      it('reports an unreachable platform as UNAVAILABLE (retryable) when pulling', async () => {
+        const closed = await closedUrl();
+        const down = createTestHost(f.plugin, { config: f.pluginConfig?.(closed), kv: t.kv, clock: t.clock });
+        const cfg = p.channelConfig === undefined ? configFor(closed) : typeof p.channelConfig === 'function' ? (p.channelConfig as (u: string) => unknown)(closed) : p.channelConfig;
+        const dead = down.bind(cfg, { type: f.channelType });
+        await expect(dead.pull()).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+        expect(dead.health().status).toBe('DEGRADED');
+      });
+    });
 
     it('never writes a secret to the logs', () => {
       const adapter = t.host.adapter(f.channelType);

@@ -1,9 +1,12 @@
-import { newPartnerSecret } from '../../../plugins/channel-partner-api/index.js';
+import { newPartnerSecret, rotatePartnerSecret, type PartnerApiChannelConfig } from '../../../plugins/channel-partner-api/index.js';
 import { ChannelConfigError, UnknownChannelTypeError, type Health, type PluginHost } from '../../../plugins/host/index.js';
+import { hasRole, type Viewer } from '../../_shared/auth.js';
 import { badInput } from '../../_shared/errors.js';
+import { newId } from '../../_shared/ids.js';
 import type { ChannelBindings } from '../ingest/channel-bindings.js';
 import type { ChannelEntity } from './channel.entity.js';
-import type { ChannelService } from './channel.service.js';
+import type { ChannelSecrets } from './channel.secrets.js';
+import type { ChannelScope, ChannelService } from './channel.service.js';
 
 /** Plugin config problems as a BAD_USER_INPUT naming the fields (never the values). */
 function validated(host: PluginHost, type: string, config: unknown): Record<string, unknown> {
@@ -17,12 +20,37 @@ function validated(host: PluginHost, type: string, config: unknown): Record<stri
 }
 
 /**
- * Channels as admins manage them: configs validated by the type's plugin, secrets redacted on the way out and
- * kept when an update echoes "[redacted]", webhook URLs, health. Configs are stored as given (no shared
- * encryption helper exists yet; see docs/channels.md).
+ * What a caller manages: admins every channel of their tenant; a partner (without the admin role) only the
+ * channels it registered. Others reach none through these operations (the resolvers' roles already refuse them).
+ */
+export function manageScope(viewer: Viewer): ChannelScope {
+  return hasRole(viewer, 'admin') ? {} : { ownerId: viewer.sub };
+}
+
+/** What a caller lists: staff see the tenant's channels; a partner only its own. */
+export function readScope(viewer: Viewer): ChannelScope {
+  return hasRole(viewer, 'admin', 'supervisor', 'agent', 'service') ? {} : { ownerId: viewer.sub };
+}
+
+/**
+ * Channels as admins and partners manage them: configs validated by the type's plugin, secrets sealed at rest
+ * (ChannelSecrets), redacted on the way out and kept when an update echoes "[redacted]", webhook URLs, health,
+ * partner ownership and secret rotation.
  */
 export class ChannelAdminService {
-  constructor(private readonly channels: ChannelService, private readonly bindings: ChannelBindings, private readonly publicBaseUrl: string) {}
+  constructor(
+    private readonly channels: ChannelService,
+    private readonly bindings: ChannelBindings,
+    private readonly secrets: ChannelSecrets,
+    private readonly publicBaseUrl: string,
+    /** Tells the other replicas to drop their bound copy (channel.changes.ts). */
+    private readonly announce: (id: string) => Promise<void> = async () => undefined,
+  ) {}
+
+  private async changed(id: string): Promise<void> {
+    this.bindings.forget(id);
+    await this.announce(id);
+  }
 
   get host(): PluginHost { return this.bindings.host; }
 
@@ -30,42 +58,87 @@ export class ChannelAdminService {
     return `${this.publicBaseUrl.replace(/\/+$/, '')}/webhooks/${c.id}`;
   }
 
-  /** A config is validated when given; without one the channel is a plain registry entry (no webhook, no sends). */
-  async create(tenantId: string, input: { type: string; name: string; enabled?: boolean | null; config?: Record<string, unknown> | null }): Promise<ChannelEntity> {
-    const config = input.config != null ? validated(this.host, input.type, input.config) : null;
-    return this.channels.create(tenantId, { type: input.type, name: input.name, enabled: input.enabled, config });
+  list(tenantId: string, scope: ChannelScope): Promise<ChannelEntity[]> {
+    return this.channels.list(tenantId, scope);
   }
 
-  async update(tenantId: string, id: string, input: { name?: string | null; enabled?: boolean | null; config?: Record<string, unknown> | null }): Promise<ChannelEntity> {
-    const c = await this.channels.get(tenantId, id);
+  /** A config is validated when given; without one the channel is a plain registry entry (no webhook, no sends). */
+  async create(
+    tenantId: string,
+    input: { type: string; name: string; enabled?: boolean | null; config?: Record<string, unknown> | null },
+    ownerId: string | null = null,
+  ): Promise<ChannelEntity> {
+    const id = newId();
+    const config = input.config != null ? this.secrets.seal({ id, tenantId, type: input.type }, validated(this.host, input.type, input.config)) : null;
+    return this.channels.create(tenantId, { id, type: input.type, name: input.name, enabled: input.enabled, config, ownerId });
+  }
+
+  async update(tenantId: string, id: string, input: { name?: string | null; enabled?: boolean | null; config?: Record<string, unknown> | null }, scope: ChannelScope = {}): Promise<ChannelEntity> {
+    const c = await this.channels.get(tenantId, id, scope);
     let config: Record<string, unknown> | undefined;
     if (input.config != null) {
       if (!this.host.hasChannelType(c.type)) throw badInput(`no plugin provides channel type "${c.type}"`, 'config');
-      const merged = c.config ? this.host.mergeChannelConfig(c.type, c.config, input.config) : input.config;
-      config = validated(this.host, c.type, merged);
+      const merged = c.config ? this.host.mergeChannelConfig(c.type, this.openForMerge(c), input.config) : input.config;
+      const unopened = this.secrets.sealedPaths(merged);
+      if (unopened.length) throw badInput(`config: the stored ${unopened.join(', ')} cannot be decrypted with the configured keys; send the value again instead of "[redacted]"`, 'config');
+      config = this.secrets.seal(c, validated(this.host, c.type, merged));
     }
-    const updated = await this.channels.update(tenantId, id, { name: input.name ?? undefined, enabled: input.enabled ?? undefined, config });
-    this.bindings.forget(id);
+    const updated = await this.channels.update(tenantId, id, { name: input.name ?? undefined, enabled: input.enabled ?? undefined, config }, scope);
+    await this.changed(id);
     return updated;
   }
 
-  async disable(tenantId: string, id: string): Promise<ChannelEntity> {
-    const c = await this.channels.update(tenantId, id, { enabled: false });
-    this.bindings.forget(id);
+  /** The stored config opened for an update's merge; a value that does not open stays sealed (the update must resend it). */
+  private openForMerge(c: ChannelEntity): Record<string, unknown> {
+    try {
+      return this.secrets.open(c, c.config!);
+    } catch (e) {
+      if (e instanceof ChannelConfigError) return c.config!;
+      throw e;
+    }
+  }
+
+  async disable(tenantId: string, id: string, scope: ChannelScope = {}): Promise<ChannelEntity> {
+    const c = await this.channels.update(tenantId, id, { enabled: false }, scope);
+    await this.changed(id);
     return c;
   }
 
-  /** A partner-api channel: a fresh secret (returned once, by the caller) and the partner's callback URL. */
-  async registerPartner(tenantId: string, input: { name: string; callbackUrl: string }): Promise<{ channel: ChannelEntity; secret: string }> {
+  /** A partner-api channel owned by the caller: a fresh secret (returned once, by the caller) and the partner's callback URL. */
+  async registerPartner(tenantId: string, ownerId: string, input: { name: string; callbackUrl: string }): Promise<{ channel: ChannelEntity; secret: string }> {
     const secret = newPartnerSecret();
-    const channel = await this.create(tenantId, { type: 'partner-api', name: input.name, config: { secret, callbackUrl: input.callbackUrl } });
+    const channel = await this.create(tenantId, { type: 'partner-api', name: input.name, config: { secret, callbackUrl: input.callbackUrl } }, ownerId);
     return { channel, secret };
   }
 
+  /**
+   * A new signing secret for a partner-api channel (returned once). With `keepPrevious` the old one is still
+   * accepted on inbound requests until the next rotation; outbound callbacks use the new one at once.
+   */
+  async rotatePartnerSecret(tenantId: string, id: string, keepPrevious: boolean, scope: ChannelScope = {}): Promise<{ channel: ChannelEntity; secret: string }> {
+    const c = await this.channels.get(tenantId, id, scope);
+    if (c.type !== 'partner-api') throw badInput('only partner-api channels have a signing secret to rotate', 'id');
+    let current: Record<string, unknown>;
+    try {
+      current = this.secrets.open(c, c.config ?? {});
+    } catch (e) {
+      if (!(e instanceof ChannelConfigError)) throw e;
+      // the stored secret does not open (its key is gone): a rotation still works, without keeping it
+      if (keepPrevious) throw badInput(`${e.message}; rotate with keepPreviousSecret: false`, 'keepPreviousSecret');
+      const { secret: _secret, previousSecret: _previous, ...rest } = c.config ?? {};
+      current = rest;
+    }
+    const { config, secret } = rotatePartnerSecret(current as PartnerApiChannelConfig, keepPrevious);
+    const channel = await this.channels.update(tenantId, id, { config: this.secrets.seal(c, validated(this.host, c.type, config)) }, scope);
+    await this.changed(id);
+    return { channel, secret };
+  }
+
+  /** The config as an API may show it: every secret "[redacted]" (by the plugin's schema, and whatever is sealed). */
   redactedConfig(c: ChannelEntity): Record<string, unknown> | null {
     if (!c.config) return null;
     if (!this.host.hasChannelType(c.type)) return {};
-    return this.host.redactChannelConfig(c.type, c.config) as Record<string, unknown>;
+    return this.secrets.redact(this.host.redactChannelConfig(c.type, c.config) as Record<string, unknown>);
   }
 
   /** This process's view: plugin crashes and delivery failures; DISABLED when an admin disabled the channel. */

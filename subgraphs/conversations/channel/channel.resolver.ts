@@ -4,18 +4,23 @@ import { hasRole } from '../../_shared/auth.js';
 import { requireViewer } from '../../_shared/context.js';
 import { ADMINS, STAFF } from '../../_shared/roles.js';
 import type { ConversationsContext } from '../conversations.context.js';
+import { manageScope, readScope } from './channel.admin.service.js';
 import type { ChannelEntity } from './channel.entity.js';
 import {
   Channel, ChannelHealth, ChannelHealthStatus, ChannelPayload, CreateChannelInput, DisableChannelInput, RegisterPartnerChannelInput, RegisterPartnerChannelPayload,
-  UpdateChannelInput,
+  RotatePartnerChannelSecretInput, RotatePartnerChannelSecretPayload, UpdateChannelInput,
 } from './channel.type.js';
+
+/** Admins manage every channel of their tenant; a partner only the ones it registered (others are NOT_FOUND). */
+const MANAGERS_OF_CHANNELS = ['admin', 'partner'] as const;
 
 @Resolver(() => Channel)
 export class ChannelResolver {
-  @Authorized(...STAFF)
-  @Query(() => [Channel], { description: "The tenant's channels." })
+  @Authorized(...STAFF, 'partner')
+  @Query(() => [Channel], { description: "The tenant's channels (a partner: only its own)." })
   channels(@Ctx() ctx: ConversationsContext) {
-    return ctx.services.channels.list(requireViewer(ctx).tenant);
+    const viewer = requireViewer(ctx);
+    return ctx.services.channelAdmin.list(viewer.tenant, readScope(viewer));
   }
 
   @Authorized(...ADMINS)
@@ -25,30 +30,41 @@ export class ChannelResolver {
     return { channel, webhookUrl: ctx.services.channelAdmin.webhookUrl(channel) };
   }
 
-  @Authorized(...ADMINS)
-  @Mutation(() => ChannelPayload, { description: 'Renames, enables/disables or reconfigures a channel ("[redacted]" secrets keep their stored values).' })
+  @Authorized(...MANAGERS_OF_CHANNELS)
+  @Mutation(() => ChannelPayload, { description: 'Renames, enables/disables or reconfigures a channel ("[redacted]" secrets keep their stored values). Partners: their own channels only.' })
   async updateChannel(@Arg('input') input: UpdateChannelInput, @Ctx() ctx: ConversationsContext): Promise<ChannelPayload> {
-    const channel = await ctx.services.channelAdmin.update(requireViewer(ctx).tenant, input.id, input);
+    const viewer = requireViewer(ctx);
+    const channel = await ctx.services.channelAdmin.update(viewer.tenant, input.id, input, manageScope(viewer));
     return { channel, webhookUrl: ctx.services.channelAdmin.webhookUrl(channel) };
   }
 
-  @Authorized(...ADMINS)
-  @Mutation(() => ChannelPayload, { description: 'Its webhook answers 403 and nothing is sent through it until it is enabled again.' })
+  @Authorized(...MANAGERS_OF_CHANNELS)
+  @Mutation(() => ChannelPayload, { description: 'Its webhook answers 403 and nothing is sent through it until it is enabled again. Partners: their own channels only.' })
   async disableChannel(@Arg('input') input: DisableChannelInput, @Ctx() ctx: ConversationsContext): Promise<ChannelPayload> {
-    const channel = await ctx.services.channelAdmin.disable(requireViewer(ctx).tenant, input.id);
+    const viewer = requireViewer(ctx);
+    const channel = await ctx.services.channelAdmin.disable(viewer.tenant, input.id, manageScope(viewer));
     return { channel, webhookUrl: ctx.services.channelAdmin.webhookUrl(channel) };
   }
 
-  @Authorized('partner', 'admin')
-  @Mutation(() => RegisterPartnerChannelPayload, { description: "A partner's own channel (partner-api): its webhook URL and signing secret (returned this once); our messages go to callbackUrl." })
+  @Authorized(...MANAGERS_OF_CHANNELS)
+  @Mutation(() => RegisterPartnerChannelPayload, { description: "A partner's own channel (partner-api), owned by the caller: its webhook URL and signing secret (returned this once); our messages go to callbackUrl." })
   async registerPartnerChannel(@Arg('input') input: RegisterPartnerChannelInput, @Ctx() ctx: ConversationsContext): Promise<RegisterPartnerChannelPayload> {
-    const { channel, secret } = await ctx.services.channelAdmin.registerPartner(requireViewer(ctx).tenant, input);
+    const viewer = requireViewer(ctx);
+    const { channel, secret } = await ctx.services.channelAdmin.registerPartner(viewer.tenant, viewer.sub, input);
     return { channel, secret, webhookUrl: ctx.services.channelAdmin.webhookUrl(channel) };
   }
 
-  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Admins only (null for others); secrets are always "[redacted]".' })
+  @Authorized(...MANAGERS_OF_CHANNELS)
+  @Mutation(() => RotatePartnerChannelSecretPayload, { description: "A new signing secret for a partner-api channel (returned this once). Partners: their own channels only." })
+  async rotatePartnerChannelSecret(@Arg('input') input: RotatePartnerChannelSecretInput, @Ctx() ctx: ConversationsContext): Promise<RotatePartnerChannelSecretPayload> {
+    const viewer = requireViewer(ctx);
+    return ctx.services.channelAdmin.rotatePartnerSecret(viewer.tenant, input.id, input.keepPreviousSecret, manageScope(viewer));
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Admins and the owning partner (null for others); secrets are always "[redacted]".' })
   config(@Root() c: ChannelEntity, @Ctx() ctx: ConversationsContext): Record<string, unknown> | null {
-    if (!ctx.viewer || !hasRole(ctx.viewer, ...ADMINS)) return null;
+    const v = ctx.viewer;
+    if (!v || !(hasRole(v, ...ADMINS) || (hasRole(v, 'partner') && c.ownerId === v.sub))) return null;
     return ctx.services.channelAdmin.redactedConfig(c);
   }
 

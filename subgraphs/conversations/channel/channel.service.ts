@@ -8,8 +8,18 @@ export interface NewChannel {
   type: string;
   name: string;
   enabled?: boolean | null;
-  /** Already validated by the channel type's plugin (ChannelAdminService). */
+  /** Already validated by the channel type's plugin, secrets sealed (ChannelAdminService). */
   config?: Record<string, unknown> | null;
+  /** The partner that registers it (registerPartnerChannel). */
+  ownerId?: string | null;
+}
+
+/**
+ * Which of the tenant's channels a caller reaches: all of them, or (a partner) only those it owns. A channel
+ * outside the scope is NOT_FOUND, exactly like another tenant's, so a partner learns nothing about the others.
+ */
+export interface ChannelScope {
+  ownerId?: string;
 }
 
 /** The tenant's channels: the registry webhooks and plugins hang on (validation lives in ChannelAdminService). */
@@ -25,8 +35,8 @@ export class ChannelService {
     return this.repo.findBy({ tenantId, id: In([...ids]) });
   }
 
-  async get(tenantId: string, id: string): Promise<ChannelEntity> {
-    const c = await this.repo.findOneBy({ tenantId, id });
+  async get(tenantId: string, id: string, scope: ChannelScope = {}): Promise<ChannelEntity> {
+    const c = await this.repo.findOneBy({ tenantId, id, ...(scope.ownerId !== undefined ? { ownerId: scope.ownerId } : {}) });
     if (!c) throw notFound('channel', id);
     return c;
   }
@@ -39,20 +49,21 @@ export class ChannelService {
     return this.repo.findOneBy({ id });
   }
 
-  list(tenantId: string): Promise<ChannelEntity[]> {
-    return this.repo.find({ where: { tenantId }, order: { type: 'ASC', name: 'ASC', id: 'ASC' } });
+  list(tenantId: string, scope: ChannelScope = {}): Promise<ChannelEntity[]> {
+    return this.repo.find({ where: { tenantId, ...(scope.ownerId !== undefined ? { ownerId: scope.ownerId } : {}) }, order: { type: 'ASC', name: 'ASC', id: 'ASC' } });
   }
 
   async create(tenantId: string, input: NewChannel): Promise<ChannelEntity> {
     const c = this.repo.create({
-      id: input.id ?? newId(), tenantId, type: input.type, name: input.name, enabled: input.enabled ?? true, config: (input.config as ChannelEntity['config']) ?? null, createdAt: new Date(),
+      id: input.id ?? newId(), tenantId, type: input.type, name: input.name, enabled: input.enabled ?? true, config: (input.config as ChannelEntity['config']) ?? null,
+      ownerId: input.ownerId ?? null, createdAt: new Date(),
     });
     await this.repo.insert(c);
     return c;
   }
 
-  async update(tenantId: string, id: string, patch: { name?: string; enabled?: boolean; config?: Record<string, unknown> | null }): Promise<ChannelEntity> {
-    const c = await this.get(tenantId, id);
+  async update(tenantId: string, id: string, patch: { name?: string; enabled?: boolean; config?: Record<string, unknown> | null }, scope: ChannelScope = {}): Promise<ChannelEntity> {
+    const c = await this.get(tenantId, id, scope);
     const set: Partial<ChannelEntity> = {};
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.enabled !== undefined) set.enabled = patch.enabled;

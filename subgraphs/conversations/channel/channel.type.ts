@@ -25,7 +25,9 @@ export class Channel {
   @Field() name: string;
   @Field() enabled: boolean;
   @Field() createdAt: Date;
-  // config (redacted, admins), webhookUrl and health are field resolvers
+  @Field(() => ID, { nullable: true, description: 'The partner (token `sub`) that registered it; a partner reaches only its own channels. Null for channels admins created.' })
+  ownerId: string | null;
+  // config (redacted; admins and the owning partner), webhookUrl and health are field resolvers
 }
 
 @InputType()
@@ -58,6 +60,13 @@ export class RegisterPartnerChannelInput {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }) @Length(1, 1000) callbackUrl: string;
 }
 
+@InputType()
+export class RotatePartnerChannelSecretInput {
+  @Field(() => ID) @IsUUID() id: string;
+  @Field({ defaultValue: true, description: 'Keep accepting the current secret on inbound requests until the next rotation (the partner switches over without losing messages). Outbound callbacks are signed with the new secret at once.' })
+  @IsBoolean() keepPreviousSecret: boolean;
+}
+
 @ObjectType()
 export class ChannelPayload {
   @Field(() => Channel) channel: Channel;
@@ -69,4 +78,10 @@ export class RegisterPartnerChannelPayload {
   @Field(() => Channel) channel: Channel;
   @Field() webhookUrl: string;
   @Field({ description: 'Signs both directions (HMAC-SHA256 of timestamp + "." + body). Shown once: store it now.' }) secret: string;
+}
+
+@ObjectType()
+export class RotatePartnerChannelSecretPayload {
+  @Field(() => Channel) channel: Channel;
+  @Field({ description: 'The new signing secret (HMAC-SHA256 of timestamp + "." + body), shown this once.' }) secret: string;
 }

@@ -4,6 +4,7 @@ import { badInput, conflict, forbidden, notFound } from '../../_shared/errors.js
 import type { EventBus } from '../../_shared/events.js';
 import { newId } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
+import { NamedLocks } from '../../_shared/named-lock.js';
 import { clampFirst, decodeCursor, toPage } from '../../_shared/pagination.js';
 import type { PubSub } from '../../_shared/pubsub.js';
 import { ActivityKind, type ActivityService } from '../activity/activity.service.js';
@@ -93,6 +94,7 @@ export class ConversationService {
   private readonly repo: Repository<ConversationEntity>;
   /** SQLite (one connection, serialised transactions) has no row locks and needs none. */
   private readonly rowLocks: boolean;
+  private readonly openLocks: NamedLocks;
 
   constructor(
     private readonly ds: DataSource,
@@ -105,6 +107,7 @@ export class ConversationService {
   ) {
     this.repo = ds.getRepository(ConversationEntity);
     this.rowLocks = ds.options.type !== 'better-sqlite3';
+    this.openLocks = new NamedLocks(ds);
   }
 
   async byIds(tenantId: string, ids: readonly string[]): Promise<ConversationEntity[]> {
@@ -186,19 +189,26 @@ export class ConversationService {
     tenantId: string,
     input: { customerId: string; channelType: string; channelId?: string | null; subject?: string | null; message: Omit<NewMessage, 'senderType'> },
   ): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
-    const latest = await this.repo.findOne({
+    const latestOpen = () => this.repo.findOne({
       where: { tenantId, customerId: input.customerId, channelType: input.channelType, ...(input.channelId ? { channelId: input.channelId } : {}), status: Not(S.CLOSED) },
       order: { lastMessageAt: 'DESC', id: 'DESC' },
     });
     const message = { ...input.message, senderType: MessageSenderType.CUSTOMER };
+    const latest = await latestOpen();
     if (latest) return this.addMessage(tenantId, latest.id, message);
-    const subject = input.subject ?? (input.message.text.trim().slice(0, 60) || `[${input.message.attachments?.[0]?.kind ?? 'message'}]`);
-    const opened = await this.openWithMessage(
-      tenantId,
-      { customerId: input.customerId, channelType: input.channelType, channelId: input.channelId, subject, firstMessage: message, at: input.message.at },
-      { type: ActorType.CUSTOMER, id: input.customerId },
-    );
-    return { message: opened.message!, conversation: opened.conversation };
+    // The first message opens the conversation. Two first messages at once (two replicas, or the webhook and the
+    // widget) must not open two: opening is serialised per customer and channel, and the second finds the first's.
+    return this.openLocks.with(`open:${tenantId}:${input.customerId}:${input.channelId ?? input.channelType}`, async () => {
+      const opened = await latestOpen();
+      if (opened) return this.addMessage(tenantId, opened.id, message);
+      const subject = input.subject ?? (input.message.text.trim().slice(0, 60) || `[${input.message.attachments?.[0]?.kind ?? 'message'}]`);
+      const r = await this.openWithMessage(
+        tenantId,
+        { customerId: input.customerId, channelType: input.channelType, channelId: input.channelId, subject, firstMessage: message, at: input.message.at },
+        { type: ActorType.CUSTOMER, id: input.customerId },
+      );
+      return { message: r.message!, conversation: r.conversation };
+    });
   }
 
   /**

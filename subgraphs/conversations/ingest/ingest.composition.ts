@@ -1,15 +1,21 @@
 import Redis from 'ioredis';
 import { createPluginHost, RedisKeyValueStore, type PluginHost } from '../../../plugins/host/index.js';
+import { KeyedCipher } from '../../_shared/keyring.js';
 import type { SubgraphDeps, Worker } from '../../_shared/subgraph-module.js';
 import { ChannelAdminService } from '../channel/channel.admin.service.js';
+import { announceChannelChanges, startChannelChangeListener } from '../channel/channel.changes.js';
+import { ChannelSecrets } from '../channel/channel.secrets.js';
+import { ChannelSecretSweep } from '../channel/channel.secrets.sweep.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import type { ConversationService } from '../conversation/conversation.service.js';
 import { DeliveryService } from '../delivery/delivery.service.js';
 import type { MessageService } from '../message/message.service.js';
 import { ChannelBindings } from './channel-bindings.js';
 import { createIdentityClient, type IdentityResolver } from './identity.client.js';
+import { startIdentityCacheInvalidation } from './identity.invalidation.js';
 import { DEFAULT_INGEST_CONFIG, type IngestConfig } from './ingest.config.js';
-import { IngestService } from './ingest.service.js';
+import { INBOUND_STORED, INGEST_PROCESSORS_GROUP, IngestService } from './ingest.service.js';
+import { createPullPoller } from './pull.poller.js';
 
 export interface IngestServices {
   plugins: PluginHost;
@@ -17,6 +23,11 @@ export interface IngestServices {
   channelAdmin: ChannelAdminService;
   ingest: IngestService;
   delivery: DeliveryService;
+  /** Who sent an inbound message (cached per sender; merges invalidate it on every replica). */
+  identities: IdentityResolver;
+  /** Channel secrets sealed at rest, and the boot sweep that seals old rows and follows key rotations. */
+  channelSecrets: ChannelSecrets;
+  channelSecretSweep: ChannelSecretSweep;
   /** Closes what the composition opened (the plugins' Redis connection). */
   closeIngest(): Promise<void>;
 }
@@ -35,27 +46,45 @@ export function createIngestServices(
   const log = deps.log.child({ component: 'ingest' });
   const redis = deps.redis ? new Redis(deps.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 }) : null;
   const plugins = createPluginHost({ plugins: config.plugins, logger: log, kv: redis ? new RedisKeyValueStore(redis, `${deps.redis!.prefix}plugins:`) : undefined });
-  const channelBindings = new ChannelBindings(plugins);
+  const cipher = new KeyedCipher(config.secretKeys.keys, config.secretKeys.activeKeyId, { label: 'channel secret' });
+  const channelSecrets = new ChannelSecrets(cipher, plugins);
+  const channelBindings = new ChannelBindings(plugins, channelSecrets);
   const identity = identities ?? createIdentityClient({ url: config.customersUrl, secret: config.jwtSecret });
   const ingest = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config);
   const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log);
-  const channelAdmin = new ChannelAdminService(d.channels, channelBindings, config.publicBaseUrl);
+  const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, announceChannelChanges(deps.pubsub));
+  const channelSecretSweep = new ChannelSecretSweep(deps.dataSource, channelSecrets, deps.log.child({ component: 'channel-secrets' }));
   return {
-    plugins, channelBindings, channelAdmin, ingest, delivery,
+    plugins, channelBindings, channelAdmin, ingest, delivery, identities: identity, channelSecrets, channelSecretSweep,
     async closeIngest() { redis?.disconnect(); },
   };
 }
 
 /** Starts the plugins' I/O and the sweeper (stored-but-unprocessed payloads, due retries and deliveries). */
-export async function startIngestWorker(s: IngestServices, deps: SubgraphDeps): Promise<Worker> {
+export async function startIngestWorker(s: IngestServices & { channels: ChannelService }, deps: SubgraphDeps): Promise<Worker> {
   await s.plugins.start();
+  const pull = createPullPoller(s, deps); // pull channels (Taobao TMC): one replica per channel at a time
+  pull.start();
+  let stopping = false;
+  const sealing = s.channelSecretSweep.sweep({ shouldStop: () => stopping }).catch((err) => deps.log.error({ err }, 'channel secrets sweep failed; it runs again at the next boot'));
+  const identityCache = await startIdentityCacheInvalidation(s.identities, deps);
+  const channelChanges = startChannelChangeListener(deps.pubsub, (id) => s.channelBindings.forget(id));
+  // Processing replicas take the payloads that `receive` replicas stored (each batch goes to one of them).
+  const processes = (s.ingest.config.role ?? 'all') === 'all';
+  const handOffs = processes
+    ? await deps.events.consume(INGEST_PROCESSORS_GROUP, async (e) => {
+      if (e.type === INBOUND_STORED) s.ingest.enqueue((e.data as { ids?: unknown }).ids instanceof Array ? (e.data as { ids: unknown[] }).ids.filter((x): x is string => typeof x === 'string') : []);
+    })
+    : null;
   const every = s.ingest.config.sweepIntervalMs;
   let running = false;
+  let booted = false;
   const tick = async () => {
     if (running) return;
     running = true;
     try {
-      await s.ingest.sweep();
+      if (processes) await s.ingest.sweep(booted ? undefined : 0);
+      booted = true;
       await s.delivery.sweep();
     } catch (err) {
       deps.log.warn({ err }, 'ingest sweep failed');
@@ -68,7 +97,13 @@ export async function startIngestWorker(s: IngestServices, deps: SubgraphDeps): 
   if (every > 0) void tick(); // at boot: whatever a previous process acknowledged but did not process
   return {
     async stop() {
+      stopping = true;
       if (timer) clearInterval(timer);
+      await pull.stop();
+      await handOffs?.stop();
+      await identityCache.stop();
+      await channelChanges.stop();
+      await sealing;
       await s.ingest.stop();
       await s.plugins.stop();
       await s.closeIngest();

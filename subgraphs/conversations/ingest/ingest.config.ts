@@ -14,13 +14,32 @@ export interface IngestConfig {
   sweepIntervalMs: number;
   /** Process payloads right after acknowledging them (off only in tests that simulate a crash). */
   processInline: boolean;
+  /**
+   * `all`: acknowledge webhooks and process payloads here. `receive`: acknowledge and store only, and hand the
+   * stored payloads to the `all` replicas over the event bus (one of them takes each batch), so a burst of
+   * webhooks never waits behind message processing (INGEST_ROLE).
+   */
+  role?: 'all' | 'receive';
   /** Attempts before a failed payload or delivery waits for a manual replay. */
   maxAttempts: number;
   /** Payloads processed at once in this process (the rest wait in the queue; acknowledging is never held up). */
   concurrency: number;
   /** First retry delay; doubles up to 5 minutes. */
   retryBaseMs: number;
+  /** Pull channels (Taobao TMC...): pause between polls of a channel (default 5000; 0 turns polling off). See pull.poller.ts. */
+  pullIntervalMs?: number;
+  /** Longest pause after repeated pull failures (default 5 min). */
+  pullMaxBackoffMs?: number;
+  /** A replica's lease on a pull channel (default 60 s; renewed before each batch). */
+  pullLockTtlMs?: number;
+  /** Batches pulled back to back while more are waiting (default 10). */
+  pullMaxBatches?: number;
+  /** AES-256-GCM keys for channel secrets at rest (CHANNEL_SECRET_KEYS, else PII_KEYS): key id → key, and the active one. */
+  secretKeys: { keys: ReadonlyMap<string, Buffer>; activeKeyId: string };
 }
+
+// A fixed development key so that `npm start` and the tests need no setup; production refuses it.
+export const DEV_CHANNEL_SECRET_KEYS = `dev1:${Buffer.from('huiliu-dev-channel-secret-key-32', 'utf8').toString('base64')}`;
 
 export const DEFAULT_INGEST_CONFIG: IngestConfig = {
   jwtSecret: 'huiliu-dev-secret-change-me',
@@ -30,4 +49,5 @@ export const DEFAULT_INGEST_CONFIG: IngestConfig = {
   maxAttempts: 8,
   concurrency: 8,
   retryBaseMs: 1000,
+  secretKeys: { keys: new Map([['dev1', Buffer.from('huiliu-dev-channel-secret-key-32', 'utf8')]]), activeKeyId: 'dev1' },
 };

@@ -216,4 +216,27 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     const cfg = (await gqlOk(conv.url, `query { channels { id config } }`, {}, admin)).channels.find((c: { id: string }) => c.id === r.registerPartnerChannel.channel.id).config;
     expect(cfg.secret).toBe('[redacted]');
   });
+
+  test('INGEST_ROLE=receive: a webhook replica only stores and acknowledges; processing replicas take its payloads over the event bus', async () => {
+    const texts = async () => (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
+    await conv.close();
+    const receiver = await start({ role: 'receive' });
+    try {
+      // No processor running: acknowledged and stored, and nothing turns it into a message.
+      expect((await post(baseOf(receiver), channelId, push({ openId: 'oDan', text: 'stored while no processor runs' }))).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 700));
+      expect((await gqlOk(receiver.url, PAYLOADS, { s: 'PENDING' }, admin)).inboundPayloads).toHaveLength(1);
+      // A processor boots and takes what is waiting.
+      conv = await start();
+      await until(async () => (await texts()).includes('stored while no processor runs'));
+      // From now on each payload is handed over at once (the sweeper's grace for fresh rows is 10 s).
+      const t0 = Date.now();
+      expect((await post(baseOf(receiver), channelId, push({ openId: 'oDan', text: 'handed over' }))).status).toBe(200);
+      await until(async () => (await texts()).includes('handed over'), 5000);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect((await gqlOk(conv.url, PAYLOADS, { s: 'PENDING' }, admin)).inboundPayloads).toHaveLength(0);
+    } finally {
+      await receiver.close();
+    }
+  });
 });

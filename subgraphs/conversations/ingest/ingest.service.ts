@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Brackets, type DataSource, type Repository } from 'typeorm';
+import { Brackets, In, type DataSource, type Repository } from 'typeorm';
 import { backoffDelay, ChannelDisabledError, PluginCrashError, type BoundChannel } from '../../../plugins/host/index.js';
 import type { ImmediateResponse, InboundEvent, InboundRequest, MessageContent } from '../../../plugins/sdk/index.js';
 import { contentToText, isChannelError } from '../../../plugins/sdk/index.js';
@@ -18,8 +18,18 @@ import type { ChannelBindings } from './channel-bindings.js';
 import type { IdentityResolver } from './identity.client.js';
 import type { IngestConfig } from './ingest.config.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P, type StoredRequest } from './payload.entity.js';
+import { PayloadWriter } from './payload.writer.js';
 
 const LOCK_MS = 60_000;
+/** Payloads claimed by one UPDATE (and marked processed by one). */
+const BATCH = 32;
+/** The sweeper leaves fresh PENDING rows to the replica that acknowledged them (it queued them already). */
+const SWEEP_GRACE_MS = 10_000;
+/** Stored payloads handed to processing replicas (INGEST_ROLE=receive): the event type and their consumer group. */
+export const INBOUND_STORED = 'inbound.stored';
+export const INGEST_PROCESSORS_GROUP = 'conversations-ingest-processors';
+/** Payload ids per inbound.stored event; a hand-off waits at most one tick to fill it. */
+const HANDOFF_BATCH = 100;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 /** The message id an inbound event becomes: derived from channel + dedupe key, so a reprocessed event finds its message. */
@@ -68,8 +78,15 @@ const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).sp
  */
 export class IngestService {
   private readonly repo: Repository<InboundPayloadEntity>;
+  private readonly writer: PayloadWriter;
   private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  /** Batches being claimed or processed. */
   private active = 0;
+  /** Events being turned into messages (bounded by config.concurrency). */
+  private running = 0;
+  private readonly slots: Array<() => void> = [];
+  private readonly handOffs = new Map<string, string[]>();
   /** Per sender: one event at a time, so two messages of a new customer do not open two conversations. */
   private readonly senderChains = new Map<string, Promise<unknown>>();
   private stopped = false;
@@ -87,6 +104,7 @@ export class IngestService {
     readonly config: IngestConfig,
   ) {
     this.repo = ds.getRepository(InboundPayloadEntity);
+    this.writer = new PayloadWriter(ds);
   }
 
   /**
@@ -106,32 +124,62 @@ export class IngestService {
       rows.push(this.row(channel, req, e.dedupeKey, e.externalMessageId ?? null, e as unknown as Record<string, unknown>, request.receivedAt));
     }
     if (!rows.length) return [];
-    // INSERT IGNORE (MariaDB) / INSERT OR IGNORE (SQLite): a redelivery leaves the first row as it is.
-    await this.repo.createQueryBuilder().insert().into(InboundPayloadEntity).values(rows).orIgnore().execute();
+    // INSERT IGNORE (MariaDB) / INSERT OR IGNORE (SQLite), grouped with concurrent webhooks: a redelivery leaves
+    // the first row as it is (its id, never inserted, is then skipped by the claim).
+    await this.writer.write(rows);
     return rows.filter((r) => r.status === P.PENDING).map((r) => r.id);
   }
 
   private row(channel: ChannelEntity, request: StoredRequest, dedupeKey: string, externalMessageId: string | null, event: Record<string, unknown> | null, at: Date, over: Partial<InboundPayloadEntity> = {}): InboundPayloadEntity {
     return this.repo.create({
       id: newId(), tenantId: channel.tenantId, channelId: channel.id, channelType: channel.type, dedupeKey, externalMessageId: externalMessageId?.slice(0, 191) ?? null,
-      status: P.PENDING, event, request, attempts: 0, errorCode: null, error: null, messageId: null, receivedAt: at, nextAttemptAt: null, lockedUntil: null, processedAt: null, ...over,
+      status: P.PENDING, event, request, attempts: 0, errorCode: null, error: null, messageId: null, receivedAt: at, nextAttemptAt: null, lockedUntil: null, processedAt: null, claimedBy: null, ...over,
     });
   }
 
-  /** Queues stored payloads for processing in this process (bounded concurrency). */
+  /**
+   * After the webhook answered: process here (role `all`), or hand the ids to the processing replicas in one
+   * inbound.stored event per tick and tenant (role `receive`). A lost hand-off is not a lost message: the
+   * rows are PENDING and the processors' sweeper takes them after its grace.
+   */
+  handOff(tenantId: string, ids: string[]): void {
+    if (!ids.length || !this.config.processInline) return;
+    if ((this.config.role ?? 'all') === 'all') return this.enqueue(ids);
+    const pending = this.handOffs.get(tenantId) ?? [];
+    pending.push(...ids);
+    this.handOffs.set(tenantId, pending);
+    if (this.handOffs.size === 1 && pending.length === ids.length) setImmediate(() => void this.flushHandOffs());
+  }
+
+  private async flushHandOffs(): Promise<void> {
+    const all = [...this.handOffs];
+    this.handOffs.clear();
+    for (const [tenantId, ids] of all) {
+      for (let i = 0; i < ids.length; i += HANDOFF_BATCH) {
+        const data = { ids: ids.slice(i, i + HANDOFF_BATCH) };
+        await this.events.publish({ type: INBOUND_STORED, tenantId, data })
+          .catch((err) => this.log.warn({ err: describe(err), tenantId, payloads: data.ids.length }, 'inbound hand-off not published; the sweeper will take them'));
+      }
+    }
+  }
+
+  /** Queues stored payloads for processing in this process (claimed in batches, bounded concurrency). */
   enqueue(ids: string[]): void {
     if (this.stopped) return;
-    this.queue.push(...ids);
+    for (const id of ids) if (!this.queued.has(id)) { this.queued.add(id); this.queue.push(id); }
     this.pump();
   }
 
   private pump(): void {
-    while (!this.stopped && this.active < this.config.concurrency && this.queue.length) {
-      const id = this.queue.shift()!;
+    // Two batches at a time: one is claimed while the other runs, so the database round trip of a claim
+    // does not leave the processors idle.
+    while (!this.stopped && this.active < 2 && this.queue.length) {
+      const ids = this.queue.splice(0, BATCH);
       this.active++;
-      void this.process(id)
-        .catch((err) => this.log.error({ err, payloadId: id }, 'inbound payload processing crashed'))
+      void this.processBatch(ids)
+        .catch((err) => this.log.error({ err, payloadIds: ids.length }, 'inbound payload processing crashed'))
         .finally(() => {
+          for (const id of ids) this.queued.delete(id);
           this.active--;
           this.pump();
           if (!this.active && !this.queue.length) for (const f of this.idle) f();
@@ -150,25 +198,72 @@ export class IngestService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const id of this.queue) this.queued.delete(id);
     this.queue.length = 0;
     await this.drain();
   }
 
-  /** Claims a due payload (atomically, so replicas and the sweeper never process one twice at once) and processes it. */
+  /** Claims one due payload and processes it (replays). */
   async process(id: string): Promise<'processed' | 'failed' | 'skipped'> {
+    return (await this.processBatch([id])).get(id) ?? 'skipped';
+  }
+
+  /**
+   * Claims the due payloads among `ids` with one UPDATE (atomically, so replicas and the sweeper never process
+   * one twice at once), reads back the rows this claim won, turns them into messages (one sender at a time,
+   * senders in parallel) and marks the processed ones with one UPDATE.
+   */
+  private async processBatch(ids: string[]): Promise<Map<string, 'processed' | 'failed'>> {
+    const out = new Map<string, 'processed' | 'failed'>();
+    if (!ids.length) return out;
     const now = new Date();
+    const claim = newId();
     const claimed = await this.repo.createQueryBuilder().update(InboundPayloadEntity)
-      .set({ status: P.PROCESSING, lockedUntil: new Date(now.getTime() + LOCK_MS), attempts: () => 'attempts + 1' })
-      .where('id = :id', { id })
+      .set({ status: P.PROCESSING, lockedUntil: new Date(now.getTime() + LOCK_MS), attempts: () => 'attempts + 1', claimedBy: claim })
+      .where({ id: In(ids) })
       .andWhere(new Brackets((w) => w
         .where('status = :pending', { pending: P.PENDING })
         .orWhere('(status = :failed AND next_attempt_at IS NOT NULL AND next_attempt_at <= :now)', { failed: P.FAILED, now })
         .orWhere('(status = :processing AND locked_until < :now)', { processing: P.PROCESSING, now })))
       .execute();
-    if (!claimed.affected) return 'skipped';
-    const row = (await this.repo.findOneBy({ id }))!;
-    const senderKey = `${row.channelId}:${(row.event as { sender?: { externalId?: string } } | null)?.sender?.externalId ?? row.id}`;
-    return this.serialized(senderKey, () => this.run(row));
+    if (!claimed.affected) return out;
+    const rows = await this.repo.findBy({ id: In(ids), claimedBy: claim, status: P.PROCESSING });
+    rows.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || ids.indexOf(a.id) - ids.indexOf(b.id));
+    const done: Array<{ id: string; messageId: string | null }> = [];
+    await Promise.all(rows.map((row) => {
+      const senderKey = `${row.channelId}:${(row.event as { sender?: { externalId?: string } } | null)?.sender?.externalId ?? row.id}`;
+      return this.serialized(senderKey, () => this.limited(() => this.run(row))).then((r) => {
+        out.set(row.id, r.status);
+        if (r.status === 'processed') done.push({ id: row.id, messageId: r.messageId });
+      });
+    }));
+    await this.markProcessed(done);
+    return out;
+  }
+
+  /** One UPDATE for a batch: status, time and the message each payload became. */
+  private async markProcessed(done: Array<{ id: string; messageId: string | null }>): Promise<void> {
+    if (!done.length) return;
+    const withMessage = done.filter((d) => d.messageId);
+    const qb = this.repo.createQueryBuilder().update(InboundPayloadEntity)
+      .set({ status: P.PROCESSED, processedAt: new Date(), lockedUntil: null, nextAttemptAt: null, error: null, errorCode: null, claimedBy: null, ...(withMessage.length ? {
+        messageId: () => `CASE id ${withMessage.map((_, i) => `WHEN :pid${i} THEN :mid${i}`).join(' ')} ELSE message_id END`,
+      } : {}) })
+      .where({ id: In(done.map((d) => d.id)) });
+    withMessage.forEach((d, i) => qb.setParameter(`pid${i}`, d.id).setParameter(`mid${i}`, d.messageId));
+    await qb.execute();
+  }
+
+  /** At most config.concurrency events in work at once in this process. */
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.config.concurrency) await new Promise<void>((r) => this.slots.push(r));
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      this.running--;
+      this.slots.shift()?.();
+    }
   }
 
   private async serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -182,9 +277,9 @@ export class IngestService {
     }
   }
 
-  private async run(row: InboundPayloadEntity): Promise<'processed' | 'failed'> {
+  private async run(row: InboundPayloadEntity): Promise<{ status: 'processed'; messageId: string | null } | { status: 'failed' }> {
     try {
-      const channel = await this.channels.forWebhook(row.channelId);
+      const channel = this.bindings.cached(row.channelId) ?? (await this.channels.forWebhook(row.channelId));
       if (!channel) throw new Error(`channel ${row.channelId} no longer exists`);
       const bound = this.bindings.bind(channel);
       if (!bound) throw new Error(`channel ${channel.id} has no usable config or no plugin for ${channel.type}`);
@@ -196,17 +291,16 @@ export class IngestService {
         messageId = (await this.ingestEvent(channel, bound, row, e)) ?? messageId;
       }
       await commit?.();
-      await this.repo.update({ id: row.id }, { status: P.PROCESSED, messageId, processedAt: new Date(), lockedUntil: null, nextAttemptAt: null, error: null, errorCode: null });
-      return 'processed';
+      return { status: 'processed', messageId };
     } catch (err) {
       const attempts = row.attempts;
       const giveUp = attempts >= this.config.maxAttempts || err instanceof PluginCrashError || err instanceof ChannelDisabledError;
       const next = giveUp ? null : new Date(Date.now() + backoffDelay(attempts, { baseMs: this.config.retryBaseMs, maxMs: MAX_RETRY_DELAY_MS, jitter: 'none' }, err));
       const code = isChannelError(err) ? err.code : (err as { code?: unknown }).code && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code.slice(0, 40) : 'PROCESSING_FAILED';
-      await this.repo.update({ id: row.id }, { status: P.FAILED, error: describe(err), errorCode: code, nextAttemptAt: next, lockedUntil: null });
+      await this.repo.update({ id: row.id }, { status: P.FAILED, error: describe(err), errorCode: code, nextAttemptAt: next, lockedUntil: null, claimedBy: null });
       this.log.warn({ payloadId: row.id, channelId: row.channelId, tenantId: row.tenantId, attempts, code, retryAt: next?.toISOString() ?? null, err: describe(err) }, 'inbound payload failed');
       await this.events.publish({ type: 'inbound.failed', tenantId: row.tenantId, data: { payloadId: row.id, channelId: row.channelId, attempts, code, willRetry: !!next } }).catch(() => undefined);
-      return 'failed';
+      return { status: 'failed' };
     }
   }
 
@@ -214,7 +308,8 @@ export class IngestService {
   private async ingestEvent(channel: ChannelEntity, bound: BoundChannel, row: InboundPayloadEntity, e: InboundEvent): Promise<string | null> {
     const tenantId = channel.tenantId;
     const id = inboundMessageId(channel.id, e.dedupeKey);
-    if ((await this.messages.byIds(tenantId, [id])).length) return id;
+    // A first attempt cannot have written the message; a retry after a crash may have (the insert would refuse it too).
+    if (row.attempts > 1 && (await this.messages.byIds(tenantId, [id])).length) return id;
     const identity = await this.identities.resolve(tenantId, {
       channelType: bound.type, externalId: e.sender.externalId.slice(0, 191), appId: appIdOf(channel.config), unionId: e.sender.unionId,
       phone: e.sender.phone && e.sender.phone.length >= 3 && e.sender.phone.length <= 32 ? e.sender.phone : undefined, name: e.sender.displayName?.slice(0, 200),
@@ -244,19 +339,22 @@ export class IngestService {
   }
 
   /** Payloads stored but not processed (crash after acknowledging), due retries, and expired claims. */
-  async due(limit = 200): Promise<string[]> {
+  async due(limit = 200, graceMs = SWEEP_GRACE_MS): Promise<string[]> {
     const now = new Date();
     const rows = await this.repo.createQueryBuilder('p').select('p.id', 'id')
-      .where('p.status = :pending', { pending: P.PENDING })
+      .where('(p.status = :pending AND p.received_at <= :fresh)', { pending: P.PENDING, fresh: new Date(now.getTime() - graceMs) })
       .orWhere('(p.status = :failed AND p.next_attempt_at IS NOT NULL AND p.next_attempt_at <= :now)', { failed: P.FAILED, now })
       .orWhere('(p.status = :processing AND p.locked_until < :now)', { processing: P.PROCESSING, now })
       .orderBy('p.received_at', 'ASC').limit(limit).getRawMany<{ id: string }>();
     return rows.map((r) => r.id);
   }
 
-  /** One sweep: queues whatever is due that is not already queued here. */
-  async sweep(): Promise<number> {
-    const ids = (await this.due()).filter((id) => !this.queue.includes(id));
+  /**
+   * One sweep: queues whatever is due that is not already queued here. `graceMs` leaves PENDING rows younger
+   * than that to the replica that acknowledged them; at boot nothing here is queued, so the sweep takes all.
+   */
+  async sweep(graceMs = SWEEP_GRACE_MS): Promise<number> {
+    const ids = (await this.due(200, graceMs)).filter((id) => !this.queued.has(id));
     this.enqueue(ids);
     return ids.length;
   }

@@ -79,4 +79,8 @@ export class InboundPayloadEntity {
 
   @Column({ name: 'processed_at', type: 'datetime', precision: 3, nullable: true })
   processedAt: Date | null;
+
+  /** The claim that holds a PROCESSING row: a batch claims many rows with one UPDATE, then reads back its own. */
+  @Column({ name: 'claimed_by', type: 'varchar', length: 36, nullable: true })
+  claimedBy: string | null;
 }

@@ -93,7 +93,7 @@ export function mountWebhooks(app: Express, d: { channels: ChannelService; bindi
       const response = failure ? { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' } : bound.respond(request, events);
       const ids = await withDeadline(d.ingest.store(channel, request, events, failure), Math.max(100, caps.ackDeadlineMs - 500));
       res.status(response.status).set(response.headers ?? {}).send(response.body);
-      if (d.ingest.config.processInline && ids.length) d.ingest.enqueue(ids);
+      d.ingest.handOff(channel.tenantId, ids);
     } catch (e) {
       let status = 500;
       let code = 'INTERNAL';

@@ -1,5 +1,8 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { KeyedCipher, KeyMissingError } from '../../_shared/keyring.js';
 import type { PiiSettings } from '../config.js';
+
+export { keyIdOf } from '../../_shared/keyring.js';
 
 /** The personal fields kept encrypted. The field and the tenant are bound to each value as associated data. */
 export type PiiField = 'phone' | 'address';
@@ -7,72 +10,51 @@ export type PiiField = 'phone' | 'address';
 /** What a lookup hash is for: separate purposes never produce equal hashes for equal input. */
 export type HashPurpose = 'phone' | 'name-address';
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-
-export class PiiKeyMissingError extends Error {
+export class PiiKeyMissingError extends KeyMissingError {
   constructor(keyId: string) {
-    super(`PII key ${keyId} is not configured (PII_KEYS); keep retired keys until re-encryption has finished`);
+    super(keyId, `PII key ${keyId} is not configured (PII_KEYS); keep retired keys until re-encryption has finished`);
     this.name = 'PiiKeyMissingError';
   }
 }
 
 /**
- * AES-256-GCM encryption of personal data at rest, and keyed hashes to find rows by it.
- *
- * A stored value is `<keyId>:<base64(iv ‖ tag ‖ ciphertext)>`: the key id travels with the value, so keys can be
- * rotated (new values use the active key, old ones still decrypt, `reencrypt` moves them over). The associated
- * data `<tenantId>:<field>` makes a value copied into another tenant or another column fail to decrypt.
+ * AES-256-GCM encryption of personal data at rest (the shared keyring: `<keyId>:<base64(iv ‖ tag ‖ ciphertext)>`,
+ * rotatable), and keyed hashes to find rows by it. The associated data `<tenantId>:<field>` makes a value copied
+ * into another tenant or another column fail to decrypt.
  * Lookup hashes are HMAC-SHA256 with a separate key over `<purpose>, <tenantId>, <normalised value>`: equal
  * numbers in two tenants hash differently, and the hash reveals nothing without the key.
  */
 export class PiiVault {
+  private readonly cipher: KeyedCipher;
+
   constructor(private readonly settings: PiiSettings) {
-    if (!settings.keys.has(settings.activeKeyId)) throw new Error(`active PII key ${settings.activeKeyId} is not among the configured keys`);
+    this.cipher = new KeyedCipher(settings.keys, settings.activeKeyId, { label: 'PII', missingKey: (id) => new PiiKeyMissingError(id) });
   }
 
   get activeKeyId(): string {
-    return this.settings.activeKeyId;
+    return this.cipher.activeKeyId;
   }
 
   encrypt(plain: string, tenantId: string, field: PiiField): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.settings.keys.get(this.settings.activeKeyId)!, iv);
-    cipher.setAAD(Buffer.from(`${tenantId}:${field}`, 'utf8'));
-    const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return `${this.settings.activeKeyId}:${Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64')}`;
+    return this.cipher.encrypt(plain, `${tenantId}:${field}`);
   }
 
   decrypt(stored: string, tenantId: string, field: PiiField): string {
-    const keyId = keyIdOf(stored);
-    const key = this.settings.keys.get(keyId);
-    if (!key) throw new PiiKeyMissingError(keyId);
-    const raw = Buffer.from(stored.slice(keyId.length + 1), 'base64');
-    if (raw.length < IV_BYTES + TAG_BYTES) throw new Error('malformed encrypted value');
-    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(`${tenantId}:${field}`, 'utf8'));
-    decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+    return this.cipher.decrypt(stored, `${tenantId}:${field}`);
   }
 
   /** True when the value was encrypted with another key than the active one. */
   isStale(stored: string): boolean {
-    return keyIdOf(stored) !== this.settings.activeKeyId;
+    return this.cipher.isStale(stored);
   }
 
   /** The same plaintext under the active key (the rotation path). */
   reencrypt(stored: string, tenantId: string, field: PiiField): string {
-    return this.isStale(stored) ? this.encrypt(this.decrypt(stored, tenantId, field), tenantId, field) : stored;
+    return this.cipher.reencrypt(stored, `${tenantId}:${field}`);
   }
 
   /** 64 hex characters; fits the identity external_id and the *_hash columns. */
   hash(purpose: HashPurpose, tenantId: string, normalized: string): string {
     return createHmac('sha256', this.settings.hashKey).update(`${purpose}\u0000${tenantId}\u0000${normalized}`, 'utf8').digest('hex');
   }
-}
-
-export function keyIdOf(stored: string): string {
-  const at = stored.indexOf(':');
-  if (at <= 0) throw new Error('malformed encrypted value');
-  return stored.slice(0, at);
 }
