@@ -31,7 +31,7 @@ return 0`;
 
 /** Distributed mode. Every key is prefixed, so tests and deployments sharing a Redis do not collide. */
 export function createRedisCache(url: string, prefix = 'huiliu:cache:'): KeyValueCache {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  const redis = new Redis(url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const k = (key: string) => prefix + key;
   return {
     get: (key) => redis.get(k(key)),

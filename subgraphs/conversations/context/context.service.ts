@@ -87,8 +87,11 @@ export class ConversationContextService {
   /** After a write that changes a customer's context: the next read rebuilds it. Never fails the write. */
   async invalidate(tenantId: string, customerId: string): Promise<void> {
     try {
-      await this.cache.incr(ConversationContextService.generationKey(tenantId, customerId), CONTEXT_TTL_SECONDS);
-      await this.cache.del(ConversationContextService.key(tenantId, customerId));
+      // Sent together (in this order on the pipelined connection): the new generation, then the stale context gone.
+      await Promise.all([
+        this.cache.incr(ConversationContextService.generationKey(tenantId, customerId), CONTEXT_TTL_SECONDS),
+        this.cache.del(ConversationContextService.key(tenantId, customerId)),
+      ]);
     } catch (err) {
       this.log.warn({ err, tenantId }, 'context cache not invalidated');
     }

@@ -268,12 +268,15 @@ export class ConversationService {
     }
     const { message, conversation, event } = r;
     if (event) await this.announceTransition(conversation, event);
-    await this.announceMessage(conversation, message);
-    if (firstResponse !== undefined) {
-      await this.events.publish({ type: 'conversation.first_response', tenantId, occurredAt: conversation.firstResponseAt!.toISOString(), data: { conversationId, seconds: firstResponse } });
-    }
-    await this.live(TOPICS.conversationUpdated, conversation);
-    if (!message.internal) await this.x.context.invalidate(tenantId, conversation.customerId);
+    // Issued together: on the auto-pipelined Redis connections they share socket writes, in this order.
+    await Promise.all([
+      this.announceMessage(conversation, message),
+      firstResponse !== undefined
+        ? this.events.publish({ type: 'conversation.first_response', tenantId, occurredAt: conversation.firstResponseAt!.toISOString(), data: { conversationId, seconds: firstResponse } })
+        : null,
+      this.live(TOPICS.conversationUpdated, conversation),
+      message.internal ? null : this.x.context.invalidate(tenantId, conversation.customerId),
+    ]);
     // Replying means having read what came before.
     if (message.senderType === MessageSenderType.AGENT && message.senderId) await this.x.reads.markRead(tenantId, conversation.id, message.senderId, message.createdAt);
     return { message, conversation };
@@ -435,9 +438,11 @@ export class ConversationService {
     const type = msg.senderType === MessageSenderType.CUSTOMER ? 'message.received' : msg.internal ? undefined : 'message.sent';
     // message.received also carries who wrote what, so consumers (ticket rules) need not read this subgraph's rows.
     const received = type === 'message.received' ? { customerId: c.customerId, text: msg.text } : {};
-    if (type) await this.events.publish({ type, tenantId: c.tenantId, occurredAt: msg.createdAt.toISOString(), data: { conversationId: c.id, messageId: msg.id, ...received } });
-    await this.live(TOPICS.messageAdded, c, msg.id);
-    await this.x.activity.publish(ActivityKind.MESSAGE, c, msg.id);
+    await Promise.all([
+      type ? this.events.publish({ type, tenantId: c.tenantId, occurredAt: msg.createdAt.toISOString(), data: { conversationId: c.id, messageId: msg.id, ...received } }) : null,
+      this.live(TOPICS.messageAdded, c, msg.id),
+      this.x.activity.publish(ActivityKind.MESSAGE, c, msg.id),
+    ]);
   }
 
   /** Live updates are best effort: a pub/sub hiccup must not fail a write that is already committed. */

@@ -44,7 +44,7 @@ export function createIngestServices(
 ): IngestServices {
   const config: IngestConfig = { ...DEFAULT_INGEST_CONFIG, ...partial };
   const log = deps.log.child({ component: 'ingest' });
-  const redis = deps.redis ? new Redis(deps.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 }) : null;
+  const redis = deps.redis ? new Redis(deps.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true }) : null;
   const plugins = createPluginHost({ plugins: config.plugins, logger: log, kv: redis ? new RedisKeyValueStore(redis, `${deps.redis!.prefix}plugins:`) : undefined });
   const cipher = new KeyedCipher(config.secretKeys.keys, config.secretKeys.activeKeyId, { label: 'channel secret' });
   const channelSecrets = new ChannelSecrets(cipher, plugins);
