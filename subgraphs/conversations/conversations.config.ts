@@ -39,7 +39,7 @@ const schema = z
     INGEST_SWEEP_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
     INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
     INGEST_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
-    INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
     INGEST_ROLE: z.enum(['all', 'receive']).default('all'),
     INGEST_PULL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),

@@ -22,7 +22,7 @@ export interface IngestConfig {
   role?: 'all' | 'receive';
   /** Attempts before a failed payload or delivery waits for a manual replay. */
   maxAttempts: number;
-  /** Payloads processed at once in this process (the rest wait in the queue; acknowledging is never held up). */
+  /** Payloads claimed per batch; two batches are processed at once per process (the rest wait in the queue). */
   concurrency: number;
   /** First retry delay; doubles up to 5 minutes. */
   retryBaseMs: number;
@@ -47,7 +47,7 @@ export const DEFAULT_INGEST_CONFIG: IngestConfig = {
   sweepIntervalMs: 2000,
   processInline: true,
   maxAttempts: 8,
-  concurrency: 8,
+  concurrency: 32,
   retryBaseMs: 1000,
   secretKeys: { keys: new Map([['dev1', Buffer.from('huiliu-dev-channel-secret-key-32', 'utf8')]]), activeKeyId: 'dev1' },
 };

@@ -19,10 +19,9 @@ import type { IdentityResolver } from './identity.client.js';
 import type { IngestConfig } from './ingest.config.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P, type StoredRequest } from './payload.entity.js';
 import { PayloadWriter } from './payload.writer.js';
+import { ReceiveBatcher } from './receive.batcher.js';
 
 const LOCK_MS = 60_000;
-/** Payloads claimed by one UPDATE (and marked processed by one). */
-const BATCH = 32;
 /** The sweeper leaves fresh PENDING rows to the replica that acknowledged them (it queued them already). */
 const SWEEP_GRACE_MS = 10_000;
 /** Stored payloads handed to processing replicas (INGEST_ROLE=receive): the event type and their consumer group. */
@@ -79,13 +78,11 @@ const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).sp
 export class IngestService {
   private readonly repo: Repository<InboundPayloadEntity>;
   private readonly writer: PayloadWriter;
+  private readonly receiver: ReceiveBatcher;
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   /** Batches being claimed or processed. */
   private active = 0;
-  /** Events being turned into messages (bounded by config.concurrency). */
-  private running = 0;
-  private readonly slots: Array<() => void> = [];
   private readonly handOffs = new Map<string, string[]>();
   /** Per sender: one event at a time, so two messages of a new customer do not open two conversations. */
   private readonly senderChains = new Map<string, Promise<unknown>>();
@@ -105,6 +102,7 @@ export class IngestService {
   ) {
     this.repo = ds.getRepository(InboundPayloadEntity);
     this.writer = new PayloadWriter(ds);
+    this.receiver = new ReceiveBatcher(conversations);
   }
 
   /**
@@ -174,7 +172,7 @@ export class IngestService {
     // Two batches at a time: one is claimed while the other runs, so the database round trip of a claim
     // does not leave the processors idle.
     while (!this.stopped && this.active < 2 && this.queue.length) {
-      const ids = this.queue.splice(0, BATCH);
+      const ids = this.queue.splice(0, this.config.concurrency);
       this.active++;
       void this.processBatch(ids)
         .catch((err) => this.log.error({ err, payloadIds: ids.length }, 'inbound payload processing crashed'))
@@ -232,7 +230,7 @@ export class IngestService {
     const done: Array<{ id: string; messageId: string | null }> = [];
     await Promise.all(rows.map((row) => {
       const senderKey = `${row.channelId}:${(row.event as { sender?: { externalId?: string } } | null)?.sender?.externalId ?? row.id}`;
-      return this.serialized(senderKey, () => this.limited(() => this.run(row))).then((r) => {
+      return this.serialized(senderKey, () => this.run(row)).then((r) => {
         out.set(row.id, r.status);
         if (r.status === 'processed') done.push({ id: row.id, messageId: r.messageId });
       });
@@ -252,18 +250,6 @@ export class IngestService {
       .where({ id: In(done.map((d) => d.id)) });
     withMessage.forEach((d, i) => qb.setParameter(`pid${i}`, d.id).setParameter(`mid${i}`, d.messageId));
     await qb.execute();
-  }
-
-  /** At most config.concurrency events in work at once in this process. */
-  private async limited<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.config.concurrency) await new Promise<void>((r) => this.slots.push(r));
-    this.running++;
-    try {
-      return await work();
-    } finally {
-      this.running--;
-      this.slots.shift()?.();
-    }
   }
 
   private async serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -322,7 +308,7 @@ export class IngestService {
     const message = { id, kind: f.kind, text: f.text, payload, attachments: f.attachments, at: e.sentAt };
     try {
       if (e.origin === 'customer') {
-        await this.conversations.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, subject: e.thread?.subject ?? null, message });
+        await this.receiver.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, subject: e.thread?.subject ?? null, message });
       } else {
         // Staff writing from another tool (WeCom client, a phone agent): into the customer's open conversation.
         const senderType = e.origin === 'agent' ? MessageSenderType.AGENT : MessageSenderType.SYSTEM;
