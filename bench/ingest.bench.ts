@@ -100,11 +100,12 @@ function deliveries(channelId: string): Req[] {
   return all;
 }
 
-type Topology = 'single' | 'single-via-gateway' | 'split-via-gateway';
+type Topology = 'single' | 'single-via-gateway' | 'split-via-gateway' | 'receive-only';
 
 /**
  * One topology: fresh database, a customers process, conversations replica(s), optionally a gateway in front.
  * `split`: one replica with INGEST_ROLE=receive takes the webhooks, another (role all) processes.
+ * `receive-only`: the receiving replica alone, nothing processing: the acknowledgement path's own capacity.
  */
 async function runTopology(topology: Topology, run: number) {
   const db = `${DB}_${run}`;
@@ -119,12 +120,12 @@ async function runTopology(topology: Topology, run: number) {
     const common = { LOG_LEVEL: 'warn', CUSTOMERS_URL: c.customers.url, ...(process.env.BENCH_NODE_ARGS ? { NODE_ARGS: process.env.BENCH_NODE_ARGS } : {}) };
     const specs = topology === 'split-via-gateway'
       ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }, { name: 'conversations', label: 'processor' }]
-      : [{ name: 'conversations' }];
+      : topology === 'receive-only' ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }] : [{ name: 'conversations' }];
     const s = await startSubgraphs(specs, db, common);
     procs.push(...Object.values(s));
     const edge = s.receiver ?? s.conversations;
     let port = edge.port;
-    if (topology !== 'single') {
+    if (topology.endsWith('via-gateway')) {
       const unused = 'http://127.0.0.1:9/graphql'; // the bench only posts webhooks; other subgraphs are not needed
       const gw = await startGatewayProcess('gateway', { conversations: edge.url, customers: c.customers.url, tickets: unused, knowledge: unused, analytics: unused }, { LOG_LEVEL: 'warn' });
       procs.push(gw);
@@ -146,26 +147,30 @@ async function runTopology(topology: Topology, run: number) {
     const firstAck = new Map<string, number>();
     // Ack-to-published is measured from the first acknowledgement of each message.
     const ingest = await drive(port, all, CONCURRENCY, (r, at) => { if (!firstAck.has(r.msgId)) firstAck.set(r.msgId, at); });
-    const deadline = Date.now() + 300_000;
+    const deadline = Date.now() + (topology === 'receive-only' ? 0 : 300_000);
     while (published.size < MESSAGES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const drainSeconds = (Math.max(...published.values()) - Math.min(...firstAck.values())) / 1000;
+    const drainSeconds = published.size ? (Math.max(...published.values()) - Math.min(...firstAck.values())) / 1000 : NaN;
     const check = await mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${db}` });
     const [rows] = await check.query(`SELECT id, JSON_UNQUOTE(JSON_EXTRACT(payload, '$.externalMessageId')) AS ext FROM messages WHERE tenant_id = ?`, [tenant]) as unknown as [Array<{ id: string; ext: string }>];
     const extOf = new Map(rows.map((r) => [r.id, r.ext]));
     const toPublished = [...published.entries()].filter(([id]) => firstAck.has(extOf.get(id) ?? '')).map(([id, t]) => t - firstAck.get(extOf.get(id)!)!);
     sub.disconnect();
     const [[m]] = await check.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS d FROM messages WHERE tenant_id = ?`, [tenant]) as unknown as [[{ n: number; d: number }]];
+    const [[stored]] = await check.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT dedupe_key) AS d FROM inbound_payloads WHERE tenant_id = ?`, [tenant]) as unknown as [[{ n: number; d: number }]];
     const [[p]] = await check.query(`SELECT COUNT(*) AS n, SUM(status = 'PROCESSED') AS ok FROM inbound_payloads WHERE tenant_id = ?`, [tenant]) as unknown as [[{ n: number; ok: number }]];
     const [[conv]] = await check.query(`SELECT COUNT(*) AS n FROM conversations WHERE tenant_id = ?`, [tenant]) as unknown as [[{ n: number }]];
     await check.end();
     return {
       topology,
       ingest: { ackPerSecond: r1(ingest.rate), ackP50Ms: r1(ingest.p50), ackP99Ms: r1(ingest.p99), failedAcks: ingest.failed, seconds: r1(ingest.seconds) },
-      processing: {
+      processing: topology === 'receive-only' ? null : {
         persistedAndPublished: toPublished.length, endToEndPerSecond: r1(toPublished.length / drainSeconds),
         ackToPublishedP50Ms: r1(pct(toPublished, 50)), ackToPublishedP99Ms: r1(pct(toPublished, 99)),
       },
-      stored: { messages: Number(m.n), distinct: Number(m.d), conversations: Number(conv.n), payloads: Number(p.n), processed: Number(p.ok), lost: MESSAGES - Number(m.d), duplicated: Number(m.n) - Number(m.d) },
+      stored: topology === 'receive-only'
+        // Nothing processes here: what counts is that every message was stored once before its acknowledgement.
+        ? { payloads: Number(stored.n), distinct: Number(stored.d), lost: MESSAGES - Number(stored.d), duplicated: Number(stored.n) - Number(stored.d) }
+        : { messages: Number(m.n), distinct: Number(m.d), conversations: Number(conv.n), payloads: Number(p.n), processed: Number(p.ok), lost: MESSAGES - Number(m.d), duplicated: Number(m.n) - Number(m.d) },
     };
   } finally {
     for (const pr of procs.reverse()) await pr.proc.stop();
@@ -174,7 +179,7 @@ async function runTopology(topology: Topology, run: number) {
 
 async function main() {
   const only = process.env.BENCH_TOPOLOGIES?.split(',') as Topology[] | undefined;
-  const topologies = only ?? (['single', 'single-via-gateway', 'split-via-gateway'] as Topology[]);
+  const topologies = only ?? (['receive-only', 'single', 'single-via-gateway', 'split-via-gateway'] as Topology[]);
   const runs = [];
   for (const [i, t] of topologies.entries()) runs.push(await runTopology(t, i));
   const sample = runs.length ? await (async () => {
@@ -186,7 +191,7 @@ async function main() {
     messages: MESSAGES, deliveries: MESSAGES + Math.round(MESSAGES * REPEAT), concurrency: CONCURRENCY, senders: SENDERS,
     runs: runs.map((r) => ({
       ...r,
-      ratios: sample ? { ackVsBareHttp: ratio(r.ingest.ackPerSecond, sample.bare.rate), ackVsInserts: ratio(r.ingest.ackPerSecond, sample.inserts.rate), endToEndVsInserts: ratio(r.processing.endToEndPerSecond, sample.inserts.rate) } : null,
+      ratios: sample ? { ackVsBareHttp: ratio(r.ingest.ackPerSecond, sample.bare.rate), ackVsInserts: ratio(r.ingest.ackPerSecond, sample.inserts.rate), endToEndVsInserts: r.processing ? ratio(r.processing.endToEndPerSecond, sample.inserts.rate) : null } : null,
     })),
     bareHttp: sample ? { perSecond: r1(sample.bare.rate), p99Ms: r1(sample.bare.p99) } : null,
     mariadbInserts8Clients: sample ? { perSecond: r1(sample.inserts.rate) } : null,
