@@ -8,6 +8,7 @@ import { newId } from '../../_shared/ids.js';
 import { parseKeyring } from '../../_shared/keyring.js';
 import { customersSubgraph } from '../../customers/index.js';
 import { rawDb, rows } from '../../customers/customers.testing.js';
+import { eventually } from '../conversations.testing.js';
 import { conversationsWithIngest } from '../ingest/ingest.module.js';
 
 jest.setTimeout(60_000);
@@ -35,15 +36,7 @@ async function post(sg: TestSubgraph, channelId: string, req: { query: Record<st
   return { status: res.status, body: await res.text() };
 }
 
-const until = async <T>(f: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const until = <T>(f: () => Promise<T | undefined | false>, ms = 15_000) => eventually(f, ms);
 
 describe('channel secrets encrypted at rest (MariaDB)', () => {
   let fake: FakeServer;

@@ -8,6 +8,7 @@ import type { ConversationsServices } from '../conversations.services.js';
 import type { IngestConfig } from './ingest.config.js';
 import { conversationsWithIngest } from './ingest.module.js';
 import { createMemoryPullLock } from './pull.lock.js';
+import { eventually } from '../conversations.testing.js';
 import { PullPoller } from './pull.poller.js';
 
 jest.setTimeout(90_000);
@@ -22,15 +23,7 @@ type Payload = { id: string; status: string; dedupeKey: string; messageId: strin
 type Msg = { id: string; kind: string; text: string; senderType: string; payload: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Conv = { id: string; customer: { id: string }; messages: { nodes: Msg[] } };
 
-const until = async <T>(f: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const until = <T>(f: () => Promise<T | undefined | false>, ms = 20_000) => eventually(f, ms);
 
 // a fresh App Key per run: channels left by earlier runs are refused by this run's fake gateway
 const APP_KEY = String(20_000_000 + Math.floor(Math.random() * 70_000_000));
