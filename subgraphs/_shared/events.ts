@@ -19,13 +19,20 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+export interface ConsumeOptions {
+  /** Events of one read handled at the same time (default 1: one after the other, in stream order). */
+  concurrency?: number;
+  /** With concurrency: events with the same key are still handled one after the other, in stream order. */
+  keyOf?: (event: DomainEvent) => string | null | undefined;
+}
+
 /**
  * Durable bus: Redis Streams with consumer groups when distributed, in-process when embedded, same interface.
  * Each consumer group sees every event once; a handler that throws leaves the event pending to be retried.
  */
 export interface EventBus {
   publish<T extends Record<string, unknown>>(event: NewEvent<T>): Promise<DomainEvent<T>>;
-  consume(group: string, handler: EventHandler): Promise<Consumer>;
+  consume(group: string, handler: EventHandler, opts?: ConsumeOptions): Promise<Consumer>;
   close(): Promise<void>;
 }
 
@@ -83,8 +90,9 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
       await writer.xadd(stream, 'MAXLEN', '~', String(maxLen), '*', 'event', JSON.stringify(event));
       return event;
     },
-    async consume(group, handler) {
+    async consume(group, handler, consumeOpts = {}) {
       const reader = new Redis(url, { maxRetriesPerRequest: null });
+      const concurrency = Math.max(1, consumeOpts.concurrency ?? 1);
       const name = `${hostname()}-${process.pid}-${newId().slice(0, 8)}`;
       try {
         // '0': a group created after events were published still sees them.
@@ -97,15 +105,48 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
         // One XACK for the batch (a round trip per event per group was a large share of busy streams' cost);
         // a crash before it only means those events are handled again, as with any at-least-once delivery.
         const done: string[] = [];
-        for (const [id, fields] of entries) {
-          if (!fields) { done.push(id); continue; } // deleted by MAXLEN trimming
-          const raw = fields[fields.indexOf('event') + 1];
+        const one = async (id: string, raw: string) => {
           try {
             await handler(JSON.parse(raw) as DomainEvent);
             done.push(id);
           } catch (err) {
             log.warn({ err, group, entry: id }, 'event handler failed; will retry');
           }
+        };
+        if (concurrency === 1) {
+          for (const [id, fields] of entries) {
+            if (!fields) { done.push(id); continue; } // deleted by MAXLEN trimming
+            await one(id, fields[fields.indexOf('event') + 1]);
+          }
+        } else {
+          // Up to `concurrency` at once; events with the same key wait for the one before them.
+          const tails = new Map<string, Promise<void>>();
+          let active = 0;
+          const waiting: Array<() => void> = [];
+          const slot = async <T>(work: () => Promise<T>): Promise<T> => {
+            if (active < concurrency) active++;
+            else await new Promise<void>((r) => waiting.push(r)); // a finishing event hands its slot over
+            try {
+              return await work();
+            } finally {
+              const next = waiting.shift();
+              if (next) next();
+              else active--;
+            }
+          };
+          await Promise.all(entries.map(([id, fields]) => {
+            if (!fields) return void done.push(id);
+            const raw = fields[fields.indexOf('event') + 1];
+            let key = id;
+            try {
+              key = consumeOpts.keyOf?.(JSON.parse(raw) as DomainEvent) ?? id;
+            } catch {
+              // unreadable: handled (and reported) on its own
+            }
+            const run = (tails.get(key) ?? Promise.resolve()).then(() => slot(() => one(id, raw)));
+            tails.set(key, run);
+            return run;
+          }));
         }
         if (done.length) await reader.xack(stream, group, ...done);
       };

@@ -44,7 +44,13 @@ export function createRoutingServices(deps: SubgraphDeps, base: { conversations:
   });
   return {
     routing, routingRules, presence, queue,
-    routingRuntime: { coordinator, close: async () => void redis?.disconnect() },
+    routingRuntime: {
+      coordinator,
+      close: async () => {
+        redis?.disconnect();
+        await store.close();
+      },
+    },
   };
 }
 

@@ -155,8 +155,12 @@ describe('routing under concurrency on two replicas', () => {
         [t.tenant],
       );
       expect(disagree).toEqual([]);
-      // Accepted assignments of one conversation never overlap in time (never assigned twice at once).
-      const spans = await q(`SELECT conversation_id, responded_at, ended_at FROM routing_offers WHERE tenant_id = ? AND status IN ('ACCEPTED','ENDED') ORDER BY conversation_id, responded_at`, [t.tenant]);
+      // Accepted assignments of one conversation never overlap in time (never assigned twice at once). Spans in
+      // start order, and for equal starts (two transfers in the same millisecond) the one that ended first first.
+      const spans = await q(
+        `SELECT conversation_id, responded_at, ended_at FROM routing_offers WHERE tenant_id = ? AND status IN ('ACCEPTED','ENDED') ORDER BY conversation_id, responded_at, ended_at IS NULL, ended_at`,
+        [t.tenant],
+      );
       for (let i = 1; i < spans.length; i++) {
         if (spans[i].conversation_id !== spans[i - 1].conversation_id) continue;
         expect(spans[i - 1].ended_at).not.toBeNull();

@@ -64,6 +64,14 @@ export interface RouteResult {
   outcome: RoutingTraceDoc['outcome'] | 'BOT' | 'HELD' | 'DONE';
 }
 
+/** An offer id with its timeout timer, scheduled before the claim that may use it. */
+interface PreparedOffer {
+  offerId: string;
+  expiresAt: number;
+  timer: string;
+  scheduled: Promise<void>;
+}
+
 interface Roster {
   at: number;
   all: RosterAgent[];
@@ -216,6 +224,7 @@ export class RoutingService {
     for (const [cls, capacity] of [['chat', input.chatCapacity], ['call', input.callCapacity]] as const) {
       if (capacity !== null && capacity !== undefined) await this.store.loads.update({ tenantId, agentId: input.agentId, channelClass: cls }, { capacity });
     }
+    this.store.loadCache.forget(tenantId, [input.agentId]);
     if (input.chatCapacity || input.callCapacity) await this.pullFor(tenantId, input.agentId);
     const loads = await this.store.loadsOf(tenantId, [input.agentId]);
     return {
@@ -303,15 +312,23 @@ export class RoutingService {
   }
 
   /**
-   * Live views of agents for both channel classes: presence from Redis first, then loads from the database for
-   * the agents who are ONLINE (nobody else can take work, so nobody else costs a query).
+   * Live views of agents for both channel classes: presence from Redis first, then loads for the agents who are
+   * ONLINE (nobody else can take work, so nobody else costs a query). With `cached` (the arrival path) the loads
+   * come from the replica's LoadCache for agents it shows with room in those classes, from the database for the
+   * rest; without it (dispatching a queue, which runs because something changed) every row is read.
    */
-  private async views(tenantId: string, agents: readonly RosterAgent[]): Promise<Record<ChannelClass, Map<string, AgentView>>> {
+  private async views(tenantId: string, agents: readonly RosterAgent[], cached?: readonly ChannelClass[]): Promise<Record<ChannelClass, Map<string, AgentView>>> {
     const presence = await this.d.presence.get(tenantId, agents.map((a) => a.id));
     const online = agents.filter((a) => presence.get(a.id)?.status === PresenceStatus.ONLINE);
-    const read = await this.store.loadsOf(tenantId, online.map((a) => a.id));
-    const missing = online.filter((a) => read.filter((l) => l.agentId === a.id).length < 2);
-    const loads = missing.length ? [...new Map([...read, ...(await this.store.ensureLoads(tenantId, missing, read))].map((l) => [l.id, l])).values()] : read;
+    const hit = cached ? this.store.loadCache.split(tenantId, online.map((a) => a.id), cached) : { rows: [], missing: online.map((a) => a.id) };
+    const read = hit.missing.length ? await this.store.loadsBatched(tenantId, hit.missing) : [];
+    const rowsOf = new Map<string, number>();
+    for (const l of read) rowsOf.set(l.agentId, (rowsOf.get(l.agentId) ?? 0) + 1);
+    const toRead = new Set(hit.missing);
+    const missing = online.filter((a) => toRead.has(a.id) && (rowsOf.get(a.id) ?? 0) < 2);
+    const fresh = missing.length ? [...new Map([...read, ...(await this.store.ensureLoads(tenantId, missing, read))].map((l) => [l.id, l])).values()] : read;
+    this.store.loadCache.put(tenantId, fresh);
+    const loads = hit.rows.length ? [...hit.rows, ...fresh] : fresh;
     const by = new Map<string, typeof loads>();
     for (const l of loads) {
       const list = by.get(l.agentId);
@@ -504,8 +521,14 @@ export class RoutingService {
     const preferred = d.preferredAgentIds.map((id) => roster.byId.get(id)).filter((a): a is RosterAgent => !!a);
     const group = this.members(roster, d.groupId);
     const fallback = d.fallbackGroupId !== null ? this.members(roster, d.fallbackGroupId) : [];
-    const views = (await this.views(tenantId, [...new Map([...preferred, ...group, ...fallback].map((a) => [a.id, a])).values()]))[cls];
-    const v = (list: RosterAgent[]) => list.map((a) => views.get(a.id)!).filter(Boolean);
+    // The offer's timeout timer goes to Redis in the same round trip as the presence read below (auto-pipelining),
+    // and so before any claim, as claim() requires; dropped again if nobody is claimed.
+    const pre = this.store.singleStatementClaims && rules.offers.mode !== 'auto' ? this.prepareOffer(tenantId, entry.conversationId, rules, now) : null;
+    const dropTimer = () => {
+      if (pre) void this.d.scheduler.done('offer', pre.timer).catch(() => undefined);
+    };
+    const candidates = [...new Map([...preferred, ...group, ...fallback].map((a) => [a.id, a])).values()];
+    let views = (await this.views(tenantId, candidates, [cls]))[cls];
     const excluded = new Set(entry.excludedAgentIds ?? []);
     const base = { decidedAt: new Date(now).toISOString(), businessType: d.businessType, businessTypeSource: d.businessTypeSource, priority: d.priority, channelClass: cls };
     const decided: EntryPatch = {
@@ -514,6 +537,7 @@ export class RoutingService {
     };
     const hours = d.groupId ? rules.groups[d.groupId]?.businessHours : undefined;
     if (hours && !isOpen(hours, now)) {
+      dropTimer();
       const trace: RoutingTraceDoc = { ...base, outcome: 'OUT_OF_HOURS', groupId: d.groupId, levels: [...d.levels, { level: 'L3', ruleId: null, matched: false, detail: 'group closed (business hours): waits for opening', groupIds: [d.groupId] }], chosenAgentId: null, reason: 'out of hours' };
       const waiting = await this.wait(tenantId, entry, { ...decided, groupId: d.groupId, trace: trace as never });
       if (!waiting.outOfHoursNotifiedAt) await this.tellCustomer(tenantId, waiting, hours.closedMessage, { outOfHoursNotifiedAt: new Date(now) });
@@ -522,21 +546,45 @@ export class RoutingService {
 
     // Preferred agents first, then the group, then the fallback. Conversations already waiting in the group are
     // not bypassed for long: every unit given back dispatches the queue (in queue order) at once.
-    const tiers = [{ name: 'preferred', agents: v(preferred) }, { name: 'group', agents: v(group) }];
-    if (fallback.length) tiers.push({ name: 'fallback', agents: v(fallback) });
+    const tiersOf = (vs: Map<string, AgentView>) => {
+      const v = (list: RosterAgent[]) => list.map((a) => vs.get(a.id)!).filter(Boolean);
+      const t = [{ name: 'preferred', agents: v(preferred) }, { name: 'group', agents: v(group) }];
+      if (fallback.length) t.push({ name: 'fallback', agents: v(fallback) });
+      return t;
+    };
+    let tiers = tiersOf(views);
     let sel = selectAgents({ tiers, requiredSkills: d.requiredSkills, excluded, now, trace: true, maxTraced: TRACED });
-    const waitGroup = d.fallbackGroupId !== null && !sel.ranked.length ? d.fallbackGroupId : sel.tier === 'fallback' ? d.fallbackGroupId : d.groupId;
+    const waitGroupOf = (s: typeof sel) => (d.fallbackGroupId !== null && !s.ranked.length ? d.fallbackGroupId : s.tier === 'fallback' ? d.fallbackGroupId : d.groupId);
+    let fresh = false; // loads read from the database, not the replica's copy
     for (let round = 0; round < 3 && sel.ranked.length; round++) {
+      let copyWasWrong = false;
       for (const agent of sel.ranked.slice(0, 5)) {
+        const waitGroup = waitGroupOf(sel);
         const l3: LevelTrace = { level: 'L3', ruleId: null, matched: true, detail: `${sel.tier} tier: ${sel.reasons.get(agent.id)}`, groupIds: [sel.tier === 'fallback' ? d.fallbackGroupId : d.groupId], candidates: sel.candidates };
         const trace: RoutingTraceDoc = { ...base, outcome: rules.offers.mode === 'auto' ? 'ASSIGNED' : 'OFFERED', groupId: waitGroup, levels: [...d.levels, l3], chosenAgentId: agent.id, reason: sel.reasons.get(agent.id) ?? '' };
-        const r = await this.claim(tenantId, entry, agent.id, rules, { ...decided, groupId: waitGroup, trace: trace as never });
+        const r = await this.claim(tenantId, entry, agent.id, rules, { ...decided, groupId: waitGroup, trace: trace as never }, pre);
         if (r.status === 'ok') return { entry: r.entry, outcome: trace.outcome };
-        if (r.status === 'stale') return { entry, outcome: 'HELD' };
+        if (r.status === 'stale') {
+          dropTimer();
+          return { entry, outcome: 'HELD' };
+        }
         agent.active = agent.capacity; // lost the race for this agent's last unit
+        // The copy said this agent had room: another replica's claims probably filled the others it shows too.
+        if (!fresh) {
+          copyWasWrong = true;
+          break;
+        }
+      }
+      if (copyWasWrong) {
+        views = (await this.views(tenantId, candidates))[cls];
+        tiers = tiersOf(views);
+        fresh = true;
+        round = -1; // the fresh loads get their own rounds
       }
       sel = selectAgents({ tiers, requiredSkills: d.requiredSkills, excluded, now, trace: true, maxTraced: TRACED });
     }
+    dropTimer();
+    const waitGroup = waitGroupOf(sel);
     const l3: LevelTrace = { level: 'L3', ruleId: null, matched: false, groupIds: [waitGroup], candidates: sel.candidates, detail: 'nobody online with room: waits in the queue' };
     const trace: RoutingTraceDoc = { ...base, outcome: 'QUEUED', groupId: waitGroup, levels: [...d.levels, l3], chosenAgentId: null, reason: l3.detail };
     const waiting = await this.wait(tenantId, entry, { ...decided, groupId: waitGroup, trace: trace as never });
@@ -600,38 +648,49 @@ export class RoutingService {
 
   // ---------------------------------------------------------------------------------------------- claiming
 
+  /** An offer id and its timeout timer, scheduled now (not awaited: claim() waits for it before claiming). */
+  private prepareOffer(tenantId: string, conversationId: string, rules: RoutingRules, now: number): PreparedOffer {
+    const offerId = newId();
+    const expiresAt = now + rules.offers.timeoutSeconds * 1000;
+    const timer = `${tenantId}|${offerId}|${conversationId}`;
+    const scheduled = this.d.scheduler.schedule('offer', timer, expiresAt);
+    scheduled.catch(() => undefined); // awaited (and so reported) by the claim
+    return { offerId, expiresAt, timer, scheduled };
+  }
+
   /**
    * The atomic claim: the entry leaves WAITING (conditional on its version) and the agent's load takes one unit
    * (conditional on room) in one transaction, with the offer row. Two replicas claiming the same conversation or
-   * the same agent's last unit: exactly one commits.
+   * the same agent's last unit: exactly one commits. `pre`: the offer id and timer route() prepared (one route
+   * call claims at most once, so its attempts share them).
    */
   private async claim(
-    tenantId: string, entry: RoutingEntryEntity, agentId: string, rules: RoutingRules, patch: EntryPatch,
+    tenantId: string, entry: RoutingEntryEntity, agentId: string, rules: RoutingRules, patch: EntryPatch, pre: PreparedOffer | null = null,
   ): Promise<{ status: 'ok'; entry: RoutingEntryEntity } | { status: 'full' } | { status: 'stale' }> {
     const auto = rules.offers.mode === 'auto';
     const now = new Date(this.clock());
-    const offerId = newId();
+    const offerId = pre?.offerId ?? newId();
     const cls = patch.channelClass ?? entry.channelClass;
     let claimed: RoutingEntryEntity;
     const claimPatch: EntryPatch = { ...patch, state: auto ? EntryState.ASSIGNED : EntryState.OFFERED, agentId, offerId, assignedAt: auto ? now : null, ...(auto ? { reassignFrom: null } : {}) };
     const offer = {
       id: offerId, tenantId, conversationId: entry.conversationId, agentId, kind: auto ? OfferKind.AUTO : OfferKind.OFFER,
-      status: auto ? OfferStatus.ACCEPTED : OfferStatus.OFFERED, createdAt: now, expiresAt: auto ? null : new Date(now.getTime() + rules.offers.timeoutSeconds * 1000),
-      respondedAt: auto ? now : null,
+      status: auto ? OfferStatus.ACCEPTED : OfferStatus.OFFERED, createdAt: now,
+      expiresAt: auto ? null : new Date(pre?.expiresAt ?? now.getTime() + rules.offers.timeoutSeconds * 1000), respondedAt: auto ? now : null,
     };
     if (entry.state !== EntryState.WAITING) return { status: 'stale' };
     if (this.store.singleStatementClaims && !(auto && entry.reassignFrom)) {
-      // Timer first: should the offer row never be written (a crash right after the claim), the timer finds the
-      // entry pointing at a missing offer and gives the unit back.
+      // Timer first: should this replica die right after the claim commits, the offer still expires (and the
+      // unit comes back) when nobody answers.
       const timer = `${tenantId}|${offerId}|${entry.conversationId}`;
-      if (!auto) await this.d.scheduler.schedule('offer', timer, offer.expiresAt!.getTime());
-      const r = await this.store.claimInOneStatement(entry, agentId, cls, claimPatch, now);
-      if (r !== 'ok') {
-        if (!auto) await this.d.scheduler.done('offer', timer);
-        return { status: r };
+      if (!auto) await (pre?.scheduled ?? this.d.scheduler.schedule('offer', timer, offer.expiresAt!.getTime()));
+      const r = await this.store.claimWithOffer(entry, agentId, cls, claimPatch, now, Object.assign(new RoutingOfferEntity(), { endedAt: null, reason: null, ...offer }));
+      if (r.load) this.store.loadCache.observed(tenantId, agentId, cls, r.load, r.status === 'ok' ? now : null);
+      if (r.status !== 'ok') {
+        if (!auto && !pre) void this.d.scheduler.done('offer', timer).catch(() => undefined);
+        return { status: r.status };
       }
-      await this.store.insertOfferRow(Object.assign(new RoutingOfferEntity(), { endedAt: null, reason: null, ...offer }));
-      claimed = Object.assign(new RoutingEntryEntity(), entry, claimPatch, { updatedAt: now, version: entry.version + 1 });
+      claimed = Object.assign(new RoutingEntryEntity(), entry, claimPatch, { updatedAt: now, version: r.version ?? entry.version + 1 });
       return this.afterClaim(tenantId, claimed, agentId, offerId, auto);
     }
     try {
@@ -655,7 +714,8 @@ export class RoutingService {
   private async afterClaim(tenantId: string, claimed: RoutingEntryEntity, agentId: string, offerId: string, auto: boolean): Promise<{ status: 'ok'; entry: RoutingEntryEntity }> {
     this.d.queue.changed(tenantId, claimed.groupId);
     if (auto) await this.complete(tenantId, claimed, agentId, SYSTEM_ACTOR);
-    else await this.notify(tenantId, agentId, claimed.conversationId, offerId, AssignmentEventType.OFFERED);
+    // The offer is committed; the event needs no waiting for (notify reports its own failures).
+    else void this.notify(tenantId, agentId, claimed.conversationId, offerId, AssignmentEventType.OFFERED);
     return { status: 'ok', entry: claimed };
   }
 
@@ -665,10 +725,18 @@ export class RoutingService {
     // Should this replica die before the conversation has its assignee, the check repairs it later.
     await this.d.scheduler.schedule('verify', verify, this.clock() + IN_FLIGHT_MS * 2);
     try {
-      const c = await this.d.conversations.assign(tenantId, e.conversationId, agentId, actor);
+      let c = await this.d.conversations.assign(tenantId, e.conversationId, agentId, actor);
+      // Two steps at once (two transfers on two replicas): the conversation's assignments may run in the other
+      // order than the routing steps committed. Whichever finishes last makes it follow the entry's holder, and
+      // an overtaken step tells its agent nothing (the step that overtook it ended their hold and said so).
+      const current = await this.store.entry(tenantId, e.conversationId);
+      const overtaken = !!current && current.version > e.version && current.state === EntryState.ASSIGNED && !!current.agentId && current.agentId !== agentId;
+      if (overtaken) c = await this.d.conversations.assign(tenantId, e.conversationId, current.agentId!, actor);
       await this.d.scheduler.done('verify', verify);
-      await this.notify(tenantId, agentId, e.conversationId, e.offerId!, AssignmentEventType.ASSIGNED);
-      await this.afterAssigned(tenantId, e);
+      if (!overtaken) {
+        await this.notify(tenantId, agentId, e.conversationId, e.offerId!, AssignmentEventType.ASSIGNED);
+        await this.afterAssigned(tenantId, e);
+      }
       return c;
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
@@ -900,10 +968,11 @@ export class RoutingService {
       const [p] = [...(await this.d.presence.get(tenantId, [to])).values()];
       if (!p || p.status === PresenceStatus.OFFLINE) throw conflict('that agent is offline');
       await this.loadsOf(tenantId, [to]);
-      const now = new Date(this.clock());
       const offerId = newId();
       for (let attempt = 0; ; attempt++) {
         const e = entry;
+        // Taken per attempt: a retry comes after whatever overtook it, and its times must say so.
+        const now = new Date(this.clock());
         try {
           entry = await this.store.tx(async (m) => {
             const holder = HOLDING_STATES.includes(e.state) ? e.agentId : null;
