@@ -228,7 +228,9 @@ export class IngestService {
     const rows = await this.repo.findBy({ id: In(ids), claimedBy: claim, status: P.PROCESSING });
     rows.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || ids.indexOf(a.id) - ids.indexOf(b.id));
     const done: Array<{ id: string; messageId: string | null }> = [];
-    await Promise.all(rows.map((row) => {
+    // Settled, not all: one row whose failure could not even be recorded (database gone) must not keep the
+    // others from being marked; it stays PROCESSING until its claim runs out and the sweeper retries it.
+    const settled = await Promise.allSettled(rows.map((row) => {
       const senderKey = `${row.channelId}:${(row.event as { sender?: { externalId?: string } } | null)?.sender?.externalId ?? row.id}`;
       return this.serialized(senderKey, () => this.run(row)).then((r) => {
         out.set(row.id, r.status);
@@ -236,6 +238,8 @@ export class IngestService {
       });
     }));
     await this.markProcessed(done);
+    const broken = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    if (broken) throw broken.reason;
     return out;
   }
 
