@@ -68,7 +68,10 @@ describe('knowledge sources crawled from a local shop', () => {
     expect(shop.hits().some((r) => r.path.startsWith('/private/'))).toBe(false);
     expect(shop.hits().every((r) => String(r.headers['user-agent']).startsWith('HuiliuBot'))).toBe(true);
     const times = shop.hits().map((r) => r.at);
-    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(MIN_INTERVAL - 5); // one host: rate limited
+    // One host: rate limited. The crawler spaces the starts of its requests; their arrival here jitters by a few
+    // ms under load, so each gap is checked loosely and the whole span exactly.
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(MIN_INTERVAL * 0.75);
+    expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual((times.length - 1) * MIN_INTERVAL - 10);
 
     const created = await articles(token);
     const wc = created.find((a: { title: string }) => a.title === WUCHANG.name);
