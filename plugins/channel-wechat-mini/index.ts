@@ -1,5 +1,5 @@
-import { DEFAULT_CAPABILITIES, ReplyWindow, SDK_API_VERSION, defineChannel, definePlugin, textResponse, z } from '../sdk/index.js';
-import { callWithToken, customMessageBody, officialAccountToken } from '../wechat-common/wechat.api.js';
+import { DEFAULT_CAPABILITIES, SDK_API_VERSION, defineChannel, definePlugin, textResponse, z } from '../sdk/index.js';
+import { openReplyWindows, sendCustomerServiceMessage, type CustomerServiceRules } from '../wechat-common/wechat.customer-service.js';
 import { wechatAccountConfig, wechatInboundConfig, windowRule } from '../wechat-common/wechat.config.js';
 import { echoFor, readWechatMessage, verifyWechatRequest, wechatEvent, type WechatInboundConfig } from '../wechat-common/wechat.inbound.js';
 
@@ -22,6 +22,10 @@ export type WechatMiniChannelConfig = z.output<typeof wechatMiniChannelConfig>;
 const inbound = (c: WechatMiniChannelConfig, pc: WechatMiniPluginConfig): WechatInboundConfig => wechatInboundConfig(c, pc.maxClockSkewSeconds);
 
 export function createWechatMiniAdapter(pc: WechatMiniPluginConfig) {
+  const rules: CustomerServiceRules = {
+    replyWindow: pc.replyWindow, enforceReplyWindow: pc.enforceReplyWindow, label: 'mini program reply window',
+    eventWindow: (name) => (name === 'user_enter_tempsession' ? pc.enterWindow : null),
+  };
   return defineChannel<typeof wechatMiniChannelConfig, WechatMiniPluginConfig>({
     type: 'wechat-mini',
     displayName: 'WeChat Mini Program customer service (小程序客服)',
@@ -42,28 +46,8 @@ export function createWechatMiniAdapter(pc: WechatMiniPluginConfig) {
       return [wechatEvent(fields, 'wechat-mini', req.receivedAt)];
     },
     respond: (req, _events, config) => textResponse(req.method.toUpperCase() === 'GET' ? echoFor(req, inbound(config, pc)) : 'success'),
-    async receive(events, ctx) {
-      const window = new ReplyWindow(ctx.kv, ctx.clock, pc.replyWindow, 'mini program reply window');
-      for (const ev of events) {
-        if (ev.origin !== 'customer') continue;
-        if (ev.content.kind !== 'event') await window.open(ev.sender.externalId, ev.sentAt.getTime());
-        else if (ev.content.name === 'user_enter_tempsession') await window.open(ev.sender.externalId, ev.sentAt.getTime(), pc.enterWindow);
-      }
-      return { events };
-    },
-    async send(message, ctx) {
-      const cfg = ctx.channel.config;
-      const to = message.recipient.externalId;
-      const body = customMessageBody(to, message.content, 'wechat-mini');
-      const slot = pc.enforceReplyWindow ? await new ReplyWindow(ctx.kv, ctx.clock, pc.replyWindow, 'mini program reply window').reserve(to) : null;
-      try {
-        await callWithToken(ctx, officialAccountToken(cfg.appId, cfg.appSecret), '/cgi-bin/message/custom/send', body);
-      } catch (e) {
-        await slot?.release();
-        throw e;
-      }
-      return { externalMessageId: message.id, status: 'sent' };
-    },
+    receive: (events, ctx) => openReplyWindows(events, ctx, rules),
+    send: (message, ctx) => sendCustomerServiceMessage(message, ctx, 'wechat-mini', rules),
   });
 }
 

@@ -1,5 +1,5 @@
-import { DEFAULT_CAPABILITIES, ReplyWindow, SDK_API_VERSION, defineChannel, definePlugin, textResponse, z } from '../sdk/index.js';
-import { callWithToken, customMessageBody, officialAccountToken } from '../wechat-common/wechat.api.js';
+import { DEFAULT_CAPABILITIES, SDK_API_VERSION, defineChannel, definePlugin, textResponse, z } from '../sdk/index.js';
+import { openReplyWindows, sendCustomerServiceMessage, type CustomerServiceRules } from '../wechat-common/wechat.customer-service.js';
 import { wechatAccountConfig, wechatInboundConfig, windowRule } from '../wechat-common/wechat.config.js';
 import { echoFor, readWechatMessage, verifyWechatRequest, wechatEvent, type WechatInboundConfig } from '../wechat-common/wechat.inbound.js';
 
@@ -29,6 +29,10 @@ export function inboundConfig(c: WechatOaChannelConfig, pc: WechatOaPluginConfig
 const WINDOW_OPENING_EVENTS = new Set(['click', 'subscribe', 'scan', 'view']);
 
 export function createWechatOaAdapter(pc: WechatOaPluginConfig) {
+  const rules: CustomerServiceRules = {
+    replyWindow: pc.replyWindow, enforceReplyWindow: pc.enforceReplyWindow, label: 'WeChat reply window',
+    eventWindow: (name) => (WINDOW_OPENING_EVENTS.has(name) ? pc.eventWindow : null),
+  };
   return defineChannel<typeof wechatOaChannelConfig, WechatOaPluginConfig>({
     type: 'wechat-oa',
     displayName: 'WeChat Official Account (公众号)',
@@ -60,31 +64,8 @@ export function createWechatOaAdapter(pc: WechatOaPluginConfig) {
       return textResponse('success');
     },
 
-    async receive(events, ctx) {
-      const window = new ReplyWindow(ctx.kv, ctx.clock, pc.replyWindow, 'WeChat reply window');
-      for (const ev of events) {
-        if (ev.origin !== 'customer') continue;
-        const c = ev.content;
-        if (c.kind !== 'event') await window.open(ev.sender.externalId, ev.sentAt.getTime());
-        else if (WINDOW_OPENING_EVENTS.has(c.name)) await window.open(ev.sender.externalId, ev.sentAt.getTime(), pc.eventWindow);
-      }
-      return { events };
-    },
-
-    async send(message, ctx) {
-      const cfg = ctx.channel.config;
-      const to = message.recipient.externalId;
-      const body = customMessageBody(to, message.content, 'wechat-oa');
-      const slot = pc.enforceReplyWindow ? await new ReplyWindow(ctx.kv, ctx.clock, pc.replyWindow, 'WeChat reply window').reserve(to) : null;
-      try {
-        await callWithToken(ctx, officialAccountToken(cfg.appId, cfg.appSecret), '/cgi-bin/message/custom/send', body);
-      } catch (e) {
-        await slot?.release();
-        throw e;
-      }
-      // the customer-service API returns no message id
-      return { externalMessageId: message.id, status: 'sent' };
-    },
+    receive: (events, ctx) => openReplyWindows(events, ctx, rules),
+    send: (message, ctx) => sendCustomerServiceMessage(message, ctx, 'wechat-oa', rules),
   });
 }
 
