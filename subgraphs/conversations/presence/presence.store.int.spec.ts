@@ -23,16 +23,19 @@ describe('Redis presence store and routing coordination (shared by replicas)', (
     const s1 = createRedisPresenceStore(r1, prefix);
     const s2 = createRedisPresenceStore(r2, prefix);
     const t = `t_${newId().slice(0, 6)}`;
+    // Wide margins (grace 2 s, steps of 1.25 s): a loaded CI machine can stall a few hundred ms between commands.
+    const GRACE = 2000;
+    const STEP = 1250;
     const now = Date.now();
-    expect(await s1.setStatus(t, 'a', PresenceStatus.ONLINE, now, 400)).toMatchObject({ previous: PresenceStatus.OFFLINE, changed: true, record: { status: PresenceStatus.ONLINE, since: now } });
-    expect((await s2.setStatus(t, 'a', PresenceStatus.ONLINE, now + 5, 400)).changed).toBe(false);
-    await s2.setStatus(t, 'b', PresenceStatus.BUSY, now, 400);
+    expect(await s1.setStatus(t, 'a', PresenceStatus.ONLINE, now, GRACE)).toMatchObject({ previous: PresenceStatus.OFFLINE, changed: true, record: { status: PresenceStatus.ONLINE, since: now } });
+    expect((await s2.setStatus(t, 'a', PresenceStatus.ONLINE, now + 5, GRACE)).changed).toBe(false);
+    await s2.setStatus(t, 'b', PresenceStatus.BUSY, now, GRACE);
     expect(await r1.hget(`${prefix}presence:${t}`, 'a')).toBe(`ONLINE|${now}`);
-    expect(await r1.pttl(`${prefix}presence-hb:${t}:a`)).toBeGreaterThan(300);
+    expect(await r1.pttl(`${prefix}presence-hb:${t}:a`)).toBeGreaterThan(GRACE / 2);
 
-    await sleep(250);
-    expect(await s2.heartbeat(t, 'a', Date.now(), 400)).toMatchObject({ status: PresenceStatus.ONLINE });
-    await sleep(250); // b's heartbeat is gone, a's is not
+    await sleep(STEP);
+    expect(await s2.heartbeat(t, 'a', Date.now(), GRACE)).toMatchObject({ status: PresenceStatus.ONLINE });
+    await sleep(STEP); // b's heartbeat is gone, a's is not
     const both = await s1.get(t, ['a', 'b', 'c']);
     expect([...both.values()].map((p) => [p.agentId, p.status])).toEqual([['a', PresenceStatus.ONLINE], ['b', PresenceStatus.OFFLINE], ['c', PresenceStatus.OFFLINE]]);
     // Two replicas sweep at once: the change is reported by exactly one of them.
@@ -40,9 +43,9 @@ describe('Redis presence store and routing coordination (shared by replicas)', (
     const mine = [...x, ...y].filter((c) => c.tenantId === t);
     expect(mine.map((c) => [c.agentId, c.previous])).toEqual([['b', PresenceStatus.BUSY]]);
     expect((await s1.all(t)).map((p) => [p.agentId, p.status]).sort()).toEqual([['a', PresenceStatus.ONLINE], ['b', PresenceStatus.OFFLINE]]);
-    await s1.setStatus(t, 'a', PresenceStatus.OFFLINE, Date.now(), 400);
+    await s1.setStatus(t, 'a', PresenceStatus.OFFLINE, Date.now(), GRACE);
     expect(await r1.exists(`${prefix}presence-hb:${t}:a`)).toBe(0);
-    expect(await s1.heartbeat(t, 'a', Date.now(), 400)).toBeNull();
+    expect(await s1.heartbeat(t, 'a', Date.now(), GRACE)).toBeNull();
   });
 
   it('leases, schedules and activation are shared across connections', async () => {
