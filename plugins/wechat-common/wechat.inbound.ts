@@ -31,8 +31,21 @@ export function cryptoFor(c: WechatInboundConfig): WechatCrypto | null {
   return x;
 }
 
+type Outer = { fields: XmlFields; format: 'xml' | 'json' };
+/** verify and parse both read the envelope of the same request: parsed once per body (read-only results). */
+const outers = new WeakMap<Buffer, Outer>();
+
 /** The outer body: XML or JSON (mini programs may push either). */
-export function readOuter(req: InboundRequest): { fields: XmlFields; format: 'xml' | 'json' } {
+export function readOuter(req: InboundRequest): Outer {
+  let outer = outers.get(req.rawBody);
+  if (!outer) {
+    outer = parseOuter(req);
+    outers.set(req.rawBody, outer);
+  }
+  return outer;
+}
+
+function parseOuter(req: InboundRequest): Outer {
   const text = req.rawBody.toString('utf8').trim();
   if (!text) throw badRequest('empty body');
   if (text.startsWith('{')) {

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { TEST_REDIS_URL } from '../../test/helpers/env.js';
-import { createRedisEventBus, type DomainEvent } from './events.js';
+import { createInProcessEventBus, createRedisEventBus, type DomainEvent, type EventBus } from './events.js';
 import { newId } from './ids.js';
 import { createLogger } from './logger.js';
 
@@ -59,5 +59,41 @@ describe('Redis event bus: concurrent consumer', () => {
     // Everything else was acknowledged: only the failed event is still pending.
     const pending = (await redis.xpending(stream, 'g')) as [number, ...unknown[]];
     expect(pending[0]).toBe(1);
+  });
+});
+
+describe('event bus topics: a work hand-off reaches its own group only', () => {
+  const stream = `test:events-topics:${newId().slice(0, 8)}`;
+  const redis = new Redis(TEST_REDIS_URL);
+  afterAll(async () => {
+    await redis.del(stream, `${stream}:work`);
+    redis.disconnect();
+  });
+
+  const check = async (bus: EventBus) => {
+    const domain: string[] = [];
+    const work: string[] = [];
+    const a = await bus.consume('domain-readers', async (e) => void domain.push(e.type));
+    const b = await bus.consume('workers', async (e) => void work.push(e.type), { topic: 'work' });
+    await bus.publish({ type: 'thing.happened', tenantId: 't', data: {} });
+    await bus.publish({ type: 'work.stored', tenantId: 't', data: {} }, { topic: 'work' });
+    const deadline = Date.now() + 5000;
+    while ((domain.length < 1 || work.length < 1) && Date.now() < deadline) await sleep(20);
+    await sleep(150); // anything misrouted would have arrived by now
+    await a.stop();
+    await b.stop();
+    await bus.close();
+    expect(domain).toEqual(['thing.happened']);
+    expect(work).toEqual(['work.stored']);
+  };
+
+  it('on Redis Streams (a topic is its own stream)', async () => {
+    await check(createRedisEventBus(TEST_REDIS_URL, log, { stream, blockMs: 100 }));
+    expect(await redis.xlen(`${stream}:work`)).toBe(1);
+    expect(await redis.xlen(stream)).toBe(1);
+  });
+
+  it('in process', async () => {
+    await check(createInProcessEventBus(log));
   });
 });

@@ -19,7 +19,15 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
-export interface ConsumeOptions {
+/**
+ * A topic is a separate stream: work hand-offs that one group consumes (stored webhook payloads for the
+ * processing replicas) go there, so they do not pass through every other group that reads the domain events.
+ */
+export interface PublishOptions {
+  topic?: string;
+}
+
+export interface ConsumeOptions extends PublishOptions {
   /** Events of one read handled at the same time (default 1: one after the other, in stream order). */
   concurrency?: number;
   /** With concurrency: events with the same key are still handled one after the other, in stream order. */
@@ -31,7 +39,7 @@ export interface ConsumeOptions {
  * Each consumer group sees every event once; a handler that throws leaves the event pending to be retried.
  */
 export interface EventBus {
-  publish<T extends Record<string, unknown>>(event: NewEvent<T>): Promise<DomainEvent<T>>;
+  publish<T extends Record<string, unknown>>(event: NewEvent<T>, opts?: PublishOptions): Promise<DomainEvent<T>>;
   consume(group: string, handler: EventHandler, opts?: ConsumeOptions): Promise<Consumer>;
   close(): Promise<void>;
 }
@@ -42,7 +50,12 @@ function stamp<T>(e: NewEvent<T>): DomainEvent<T> {
 
 /** Embedded mode: delivery in the same process, retried a few times with backoff on failure. */
 export function createInProcessEventBus(log: Logger): EventBus {
-  const groups = new Map<string, EventHandler>();
+  const topics = new Map<string, Map<string, EventHandler>>(); // topic ('' for the domain events) → group → handler
+  const groupsOf = (topic = '') => {
+    let g = topics.get(topic);
+    if (!g) topics.set(topic, (g = new Map()));
+    return g;
+  };
   const deliver = async (group: string, handler: EventHandler, e: DomainEvent) => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -54,16 +67,17 @@ export function createInProcessEventBus(log: Logger): EventBus {
     }
   };
   return {
-    async publish(e) {
+    async publish(e, opts) {
       const event = stamp(e);
-      for (const [group, handler] of groups) setImmediate(() => void deliver(group, handler, event as DomainEvent));
+      for (const [group, handler] of groupsOf(opts?.topic)) setImmediate(() => void deliver(group, handler, event as DomainEvent));
       return event;
     },
-    async consume(group, handler) {
+    async consume(group, handler, opts) {
+      const groups = groupsOf(opts?.topic);
       groups.set(group, handler);
       return { stop: async () => void groups.delete(group) };
     },
-    close: async () => groups.clear(),
+    close: async () => topics.clear(),
   };
 }
 
@@ -77,7 +91,8 @@ export interface RedisBusOptions {
 
 /** Distributed mode: Redis Streams. A consumer that crashes resumes where its group left off. */
 export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOptions = {}): EventBus {
-  const stream = opts.stream ?? 'huiliu:events';
+  const base = opts.stream ?? 'huiliu:events';
+  const streamOf = (topic?: string) => (topic ? `${base}:${topic}` : base);
   const maxLen = opts.maxLen ?? 1_000_000;
   const claimIdleMs = opts.claimIdleMs ?? 30_000;
   const blockMs = opts.blockMs ?? 1000;
@@ -85,12 +100,13 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
   const consumers = new Set<Consumer>();
 
   return {
-    async publish(e) {
+    async publish(e, publishOpts) {
       const event = stamp(e);
-      await writer.xadd(stream, 'MAXLEN', '~', String(maxLen), '*', 'event', JSON.stringify(event));
+      await writer.xadd(streamOf(publishOpts?.topic), 'MAXLEN', '~', String(maxLen), '*', 'event', JSON.stringify(event));
       return event;
     },
     async consume(group, handler, consumeOpts = {}) {
+      const stream = streamOf(consumeOpts.topic);
       const reader = new Redis(url, { maxRetriesPerRequest: null });
       const concurrency = Math.max(1, consumeOpts.concurrency ?? 1);
       const name = `${hostname()}-${process.pid}-${newId().slice(0, 8)}`;

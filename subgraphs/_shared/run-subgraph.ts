@@ -57,7 +57,7 @@ export async function runSubgraph(o: RunSubgraphOptions): Promise<RunningSubgrap
     port: o.port,
     host: o.host,
     readiness: { database: async () => void (await dataSource.query('SELECT 1')), ...o.readiness },
-    routes: m.routes ? (app) => m.routes!(app, services, deps) : undefined,
+    routes: m.routes?.(services, deps),
   });
   return {
     name: m.name,

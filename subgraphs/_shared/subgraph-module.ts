@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import type { Viewer } from './auth.js';
 import type { SubgraphDefinition } from './build-subgraph.js';
@@ -28,6 +28,9 @@ export interface Worker {
 }
 
 /** Everything one subgraph is, so that the distributed main, the embedded main and the tests assemble it alike. */
+/** A plain node:http handler that takes the requests it recognises (returns true) and leaves the rest. */
+export type RawRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 export interface SubgraphModule<S = any, L = any> {
   name: 'customers' | 'conversations' | 'tickets' | 'knowledge' | 'analytics';
   defaultPort: number;
@@ -42,8 +45,9 @@ export interface SubgraphModule<S = any, L = any> {
   seedDemo?(services: S): Promise<void>;
   startWorkers?(services: S, deps: SubgraphDeps): Promise<Worker[]>;
   /**
-   * Extra HTTP routes on the subgraph's port (channel webhooks), mounted before any body parser so a route
-   * sees the raw bytes (signatures cover them).
+   * Extra HTTP routes on the subgraph's port (channel webhooks), on plain node:http ahead of express: a route
+   * sees the raw bytes (signatures cover them) and a hot path pays nothing for routing middleware. The
+   * handler answers `true` when it took the request.
    */
-  routes?(app: Express, services: S, deps: SubgraphDeps): void;
+  routes?(services: S, deps: SubgraphDeps): RawRoute;
 }

@@ -14,6 +14,7 @@ import type { BuiltSubgraph } from './build-subgraph.js';
 import type { SubgraphContext } from './context.js';
 import { createErrorFormatter, DomainError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { RawRoute } from './subgraph-module.js';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -27,8 +28,8 @@ export interface SubgraphServerOptions<S, L> {
   host?: string;
   /** Named checks for /readyz: database, redis, ... */
   readiness: Record<string, ReadinessCheck>;
-  /** Extra routes (SubgraphModule.routes), mounted before the GraphQL JSON body parser. */
-  routes?: (app: express.Express) => void;
+  /** Extra routes (SubgraphModule.routes) on plain node:http, tried before express. */
+  routes?: RawRoute;
 }
 
 export interface RunningServer {
@@ -45,7 +46,8 @@ export interface RunningServer {
 export async function startSubgraphServer<S, L>(o: SubgraphServerOptions<S, L>): Promise<RunningServer> {
   const { built, log, verifier } = o;
   const app = express();
-  const httpServer = createServer(app);
+  const routes = o.routes;
+  const httpServer = createServer(routes ? (req, res) => { if (!routes(req, res)) app(req, res); } : app);
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
 
   const viewerFrom = async (authorization: unknown): Promise<Viewer | null> => {
@@ -91,7 +93,6 @@ export async function startSubgraphServer<S, L>(o: SubgraphServerOptions<S, L>):
   });
   await apollo.start();
 
-  o.routes?.(app);
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', subgraph: built.name }));
   app.get('/readyz', async (_req, res) => {
     const checks: Record<string, string> = {};

@@ -14,7 +14,7 @@ import { ChannelBindings } from './channel-bindings.js';
 import { createIdentityClient, type IdentityResolver } from './identity.client.js';
 import { startIdentityCacheInvalidation } from './identity.invalidation.js';
 import { DEFAULT_INGEST_CONFIG, type IngestConfig } from './ingest.config.js';
-import { INBOUND_STORED, INGEST_PROCESSORS_GROUP, IngestService } from './ingest.service.js';
+import { INBOUND_STORED, INGEST_PROCESSORS_GROUP, INGEST_TOPIC, IngestService } from './ingest.service.js';
 import { createPullPoller } from './pull.poller.js';
 
 export interface IngestServices {
@@ -74,7 +74,7 @@ export async function startIngestWorker(s: IngestServices & { channels: ChannelS
   const handOffs = processes
     ? await deps.events.consume(INGEST_PROCESSORS_GROUP, async (e) => {
       if (e.type === INBOUND_STORED) s.ingest.enqueue((e.data as { ids?: unknown }).ids instanceof Array ? (e.data as { ids: unknown[] }).ids.filter((x): x is string => typeof x === 'string') : []);
-    })
+    }, { topic: INGEST_TOPIC })
     : null;
   const every = s.ingest.config.sweepIntervalMs;
   let running = false;

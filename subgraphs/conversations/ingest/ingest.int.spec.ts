@@ -139,6 +139,8 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     expect((await post(base, 'not-a-uuid', push({}))).status).toBe(404);
     const big = push({});
     expect((await post(base, channelId, { ...big, rawBody: Buffer.alloc(300 * 1024, 'a') })).status).toBe(413);
+    expect((await post(base, channelId, push({}), 'PUT')).status).toBe(405);
+    expect((await fetch(`${base}/webhooks/${channelId}/extra`, { method: 'POST', body: 'x' })).status).toBe(404); // not a webhook path: left to express
     const other = (await gqlOk(conv.url, CREATE, { i: { type: 'wechat-oa', name: 'Off', config: CFG } }, admin)).createChannel.channel.id;
     await gqlOk(conv.url, `mutation($i: DisableChannelInput!) { disableChannel(input: $i) { channel { enabled health { status } } } }`, { i: { id: other } }, admin);
     expect((await post(base, other, push({}))).status).toBe(403);

@@ -27,6 +27,8 @@ const SWEEP_GRACE_MS = 10_000;
 /** Stored payloads handed to processing replicas (INGEST_ROLE=receive): the event type and their consumer group. */
 export const INBOUND_STORED = 'inbound.stored';
 export const INGEST_PROCESSORS_GROUP = 'conversations-ingest-processors';
+/** Hand-offs travel on their own stream: only the processors' group reads them, not every domain-event group. */
+export const INGEST_TOPIC = 'ingest';
 /** Payload ids per inbound.stored event; a hand-off waits at most one tick to fill it. */
 const HANDOFF_BATCH = 100;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
@@ -129,10 +131,10 @@ export class IngestService {
   }
 
   private row(channel: ChannelEntity, request: StoredRequest, dedupeKey: string, externalMessageId: string | null, event: Record<string, unknown> | null, at: Date, over: Partial<InboundPayloadEntity> = {}): InboundPayloadEntity {
-    return this.repo.create({
+    return { // a plain row (PayloadWriter writes it): no entity instance on the acknowledgement path
       id: newId(), tenantId: channel.tenantId, channelId: channel.id, channelType: channel.type, dedupeKey, externalMessageId: externalMessageId?.slice(0, 191) ?? null,
       status: P.PENDING, event, request, attempts: 0, errorCode: null, error: null, messageId: null, receivedAt: at, nextAttemptAt: null, lockedUntil: null, processedAt: null, claimedBy: null, ...over,
-    });
+    };
   }
 
   /**
@@ -155,7 +157,7 @@ export class IngestService {
     for (const [tenantId, ids] of all) {
       for (let i = 0; i < ids.length; i += HANDOFF_BATCH) {
         const data = { ids: ids.slice(i, i + HANDOFF_BATCH) };
-        await this.events.publish({ type: INBOUND_STORED, tenantId, data })
+        await this.events.publish({ type: INBOUND_STORED, tenantId, data }, { topic: INGEST_TOPIC })
           .catch((err) => this.log.warn({ err: describe(err), tenantId, payloads: data.ids.length }, 'inbound hand-off not published; the sweeper will take them'));
       }
     }

@@ -18,7 +18,15 @@ export class PayloadWriter {
 
   constructor(private readonly ds: DataSource, private readonly maxInFlight = 2, private readonly maxRows = 250) {
     const meta = ds.getMetadata(InboundPayloadEntity);
-    this.columns = meta.columns.map((c) => ({ name: c.databaseName, prop: c.propertyName as keyof InboundPayloadEntity, meta: c }));
+    // Strings, numbers and JSON need no driver conversion: only the other types (dates) go through typeorm's.
+    const plain = new Set(['varchar', 'text', 'int', String, Number]);
+    this.columns = meta.columns.map((c) => {
+      const prop = c.propertyName as keyof InboundPayloadEntity;
+      const value: (r: InboundPayloadEntity) => unknown = c.type === 'json'
+        ? (r) => (r[prop] == null ? null : JSON.stringify(r[prop]))
+        : plain.has(c.type as string) ? (r) => r[prop] ?? null : (r) => ds.driver.preparePersistentValue(r[prop], c);
+      return { name: c.databaseName, value };
+    });
     this.ignore = ds.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
   }
 
@@ -54,7 +62,7 @@ export class PayloadWriter {
     const cols = this.columns;
     const one = `(${cols.map(() => '?').join(', ')})`;
     const params: unknown[] = [];
-    for (const r of rows) for (const c of cols) params.push(this.ds.driver.preparePersistentValue(r[c.prop], c.meta));
+    for (const r of rows) for (const c of cols) params.push(c.value(r));
     const sql = `${this.ignore} INTO inbound_payloads (${cols.map((c) => c.name).join(', ')}) VALUES ${rows.map(() => one).join(', ')}`;
     await this.ds.query(sql, params);
   }

@@ -1,7 +1,8 @@
-import type { Express, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChannelConfigError, ChannelDisabledError, PluginCrashError } from '../../../plugins/host/index.js';
 import { httpStatusFor, isChannelError, type InboundEvent, type InboundRequest } from '../../../plugins/sdk/index.js';
 import type { Logger } from '../../_shared/logger.js';
+import type { RawRoute } from '../../_shared/subgraph-module.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import type { ChannelBindings } from './channel-bindings.js';
 import type { IngestService } from './ingest.service.js';
@@ -13,7 +14,7 @@ class WebhookRefusal extends Error {
 }
 
 /** The exact bytes of the body, or a 413 refusal past `max` (checked on content-length first, then while reading). */
-function readBody(req: Request, max: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > max) return Promise.reject(new WebhookRefusal(413, `body of ${declared} bytes exceeds ${max}`, 'TOO_LARGE'));
   return new Promise((resolve, reject) => {
@@ -36,14 +37,13 @@ function readBody(req: Request, max: number): Promise<Buffer> {
   });
 }
 
-function queryOf(req: Request): Record<string, string> {
+function queryOf(search: string): Record<string, string> {
   const q: Record<string, string> = {};
-  const i = req.originalUrl.indexOf('?');
-  if (i >= 0) for (const [k, v] of new URLSearchParams(req.originalUrl.slice(i + 1))) q[k] = v; // last value wins
+  if (search) for (const [k, v] of new URLSearchParams(search)) q[k] = v; // last value wins
   return q;
 }
 
-function headersOf(req: Request): Record<string, string> {
+function headersOf(req: IncomingMessage): Record<string, string> {
   const h: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) h[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return h;
@@ -55,16 +55,27 @@ function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(t));
 }
 
+const PREFIX = '/webhooks/';
+
+const TEXT = 'text/plain; charset=utf-8';
+
+/** One write: status, headers (a plugin's names in any case; text/plain unless it says otherwise) and body. */
+function answer(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
+  const h: Record<string, string> = { 'content-type': TEXT };
+  if (headers) for (const k in headers) h[k.toLowerCase()] = headers[k];
+  res.writeHead(status, h).end(body);
+}
+
 /**
  * GET/POST /webhooks/:channelId: channel → body (size limit) → plugin verify → parse → store (dedupe) →
  * the plugin's immediate answer, then asynchronous processing. Refusals answer a status and log a line;
- * nothing refused is stored.
+ * nothing refused is stored. Plain node:http: this is the acknowledgement path, measured by bench:ingest.
  */
-export function mountWebhooks(app: Express, d: { channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; log: Logger }): void {
+export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; log: Logger }): RawRoute {
   const log = d.log.child({ component: 'webhooks' });
-  const handler = async (req: Request, res: Response) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse, path: string, search: string) => {
     const receivedAt = new Date();
-    const channelId = String(req.params.channelId ?? '');
+    const channelId = decodeURIComponent(path.slice(PREFIX.length));
     try {
       if (!UUID.test(channelId)) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
       const channel = d.bindings.cached(channelId) ?? (await d.channels.forWebhook(channelId));
@@ -80,7 +91,7 @@ export function mountWebhooks(app: Express, d: { channels: ChannelService; bindi
       if (!bound) throw new WebhookRefusal(503, 'channel not configured for webhooks', 'NOT_CONFIGURED');
       const caps = bound.capabilities;
       const rawBody = await readBody(req, caps.maxBodyBytes);
-      const request: InboundRequest = { method: req.method, path: req.path, query: queryOf(req), headers: headersOf(req), rawBody, receivedAt };
+      const request: InboundRequest = { method: req.method ?? 'GET', path, query: queryOf(search), headers: headersOf(req), rawBody, receivedAt };
       bound.verify(request);
       let events: InboundEvent[] = [];
       let failure: unknown;
@@ -90,9 +101,9 @@ export function mountWebhooks(app: Express, d: { channels: ChannelService; bindi
         if (isChannelError(e) || e instanceof ChannelDisabledError) throw e;
         failure = e; // verified but the plugin crashed: keep it raw for a replay
       }
-      const response = failure ? { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' } : bound.respond(request, events);
+      const response = failure ? { status: 200, body: '' } : bound.respond(request, events);
       const ids = await withDeadline(d.ingest.store(channel, request, events, failure), Math.max(100, caps.ackDeadlineMs - 500));
-      res.status(response.status).set(response.headers ?? {}).send(response.body);
+      answer(res, response.status, response.body, response.headers);
       d.ingest.handOff(channel.tenantId, ids);
     } catch (e) {
       let status = 500;
@@ -102,12 +113,23 @@ export function mountWebhooks(app: Express, d: { channels: ChannelService; bindi
       else if (isChannelError(e)) { status = httpStatusFor(e.code); code = e.code; message = e.message; }
       else if (e instanceof ChannelDisabledError) { status = 503; code = e.code; message = 'channel temporarily disabled'; }
       else if (e instanceof PluginCrashError) { status = 500; code = e.code; message = 'channel plugin failed'; }
-      const line = { channelId, status, code, method: req.method, bytes: Number(req.headers['content-length']) || undefined, reason: message.slice(0, 200) };
+      const line = { channelId: channelId.slice(0, 64), status, code, method: req.method, bytes: Number(req.headers['content-length']) || undefined, reason: message.slice(0, 200) };
       if (status >= 500 && status !== 503) log.error({ ...line, err: e }, 'webhook failed');
       else log.warn(line, 'webhook refused');
-      if (!res.headersSent) res.status(status).set(status === 413 ? { connection: 'close' } : {}).type('text/plain').send(status >= 500 ? 'unavailable' : message.slice(0, 200));
+      if (!res.headersSent) answer(res, status, status >= 500 ? 'unavailable' : message.slice(0, 200), status === 413 ? { connection: 'close' } : undefined);
     }
   };
-  app.get('/webhooks/:channelId', (req, res) => void handler(req, res));
-  app.post('/webhooks/:channelId', (req, res) => void handler(req, res));
+  return (req, res) => {
+    const url = req.url ?? '/';
+    if (!url.startsWith(PREFIX)) return false;
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path.indexOf('/', PREFIX.length) >= 0 || path.length === PREFIX.length) return false; // not /webhooks/:channelId
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      answer(res, 405, 'method not allowed', { allow: 'GET, POST' });
+      return true;
+    }
+    void handler(req, res, path, q < 0 ? '' : url.slice(q + 1));
+    return true;
+  };
 }
