@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { authError, badRequest } from '../sdk/errors.js';
 import { safeEqual, sha1Hex } from '../sdk/crypto.js';
 
@@ -14,15 +14,16 @@ export const ENCODING_AES_KEY = /^[A-Za-z0-9]{43}$/;
  * IV = key[0..16), PKCS#7 padding to 32 bytes; plaintext = random(16) ‖ len(4, big endian) ‖ msg ‖ appId.
  */
 export class WechatCrypto {
-  private readonly key: Buffer;
+  private readonly key: KeyObject; // imported once: a raw Buffer key is re-imported by every cipher
   private readonly iv: Buffer;
 
   /** `appId`: the OA/mini-program appid, or the WeCom corpid (receiveid). */
   constructor(private readonly token: string, encodingAESKey: string, private readonly appId: string) {
     if (!ENCODING_AES_KEY.test(encodingAESKey)) throw badRequest('encodingAESKey must be 43 letters and digits');
-    this.key = Buffer.from(encodingAESKey + '=', 'base64');
-    if (this.key.length !== 32) throw badRequest('encodingAESKey does not decode to 32 bytes');
-    this.iv = this.key.subarray(0, 16);
+    const key = Buffer.from(encodingAESKey + '=', 'base64');
+    if (key.length !== 32) throw badRequest('encodingAESKey does not decode to 32 bytes');
+    this.key = createSecretKey(key);
+    this.iv = key.subarray(0, 16);
   }
 
   signature(timestamp: string, nonce: string, encrypt: string): string {

@@ -10,13 +10,17 @@ export enum InboundPayloadStatus {
   FAILED = 'FAILED',
 }
 
-/** The request as received (for audit and re-parsing); the body base64 so any bytes survive. */
+/**
+ * The request as received (for audit and re-parsing). The body is kept as text when its bytes are valid UTF-8
+ * (every JSON and XML push: a third smaller than base64, and readable), otherwise base64 so any bytes survive.
+ */
 export interface StoredRequest {
   method: string;
   path: string;
   query: Record<string, string>;
   headers: Record<string, string>;
-  bodyBase64: string;
+  body?: string;
+  bodyBase64?: string;
   receivedAt: string;
 }
 

@@ -16,7 +16,7 @@ export class PayloadWriter {
   private readonly columns;
   private readonly ignore: string;
 
-  constructor(private readonly ds: DataSource, private readonly maxInFlight = 2, private readonly maxRows = 250) {
+  constructor(private readonly ds: DataSource, private readonly maxInFlight = 1, private readonly maxRows = 250) {
     const meta = ds.getMetadata(InboundPayloadEntity);
     // Strings, numbers and JSON need no driver conversion: only the other types (dates) go through typeorm's.
     const plain = new Set(['varchar', 'text', 'int', String, Number]);

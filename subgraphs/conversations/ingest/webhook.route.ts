@@ -63,6 +63,7 @@ const TEXT = 'text/plain; charset=utf-8';
 function answer(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
   const h: Record<string, string> = { 'content-type': TEXT };
   if (headers) for (const k in headers) h[k.toLowerCase()] = headers[k];
+  h['content-length'] = String(Buffer.byteLength(body)); // writeHead fixes the framing: without it, chunked
   res.writeHead(status, h).end(body);
 }
 
