@@ -101,6 +101,14 @@ async function mariadbInserts(seconds = 4, clients = 8) {
   return { rate };
 }
 
+/** MariaDB's own statement counters (server-wide: the bench runs alone). */
+async function sqlStatements(): Promise<Record<string, number>> {
+  const c = await mysql.createConnection({ uri: TEST_MYSQL_URL });
+  const [rows] = await c.query(`SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_select', 'Com_insert', 'Com_update', 'Com_commit', 'Questions')`) as unknown as [Array<{ Variable_name: string; Value: string }>];
+  await c.end();
+  return Object.fromEntries(rows.map((r) => [r.Variable_name.replace('Com_', '').toLowerCase(), Number(r.Value)]));
+}
+
 /** Encrypted requests, built up front (@wecom/crypto), fresh timestamps; 10 % of them delivered twice. */
 function deliveries(channelId: string, count = MESSAGES, first = 7_000_000_000_000_000_000n, repeat = REPEAT): Req[] {
   const ts = Math.floor(Date.now() / 1000);
@@ -116,12 +124,14 @@ function deliveries(channelId: string, count = MESSAGES, first = 7_000_000_000_0
   return all;
 }
 
-type Topology = 'single' | 'single-via-gateway' | 'split-via-gateway' | 'receive-only';
+type Topology = 'single' | 'single-via-gateway' | 'split-via-gateway' | 'receive-only' | 'receive-only-x2';
 
 /**
  * One topology: fresh database, a customers process, conversations replica(s), optionally a gateway in front.
  * `split`: one replica with INGEST_ROLE=receive takes the webhooks, another (role all) processes.
  * `receive-only`: the receiving replica alone, nothing processing: the acknowledgement path's own capacity.
+ * `receive-only-x2`: two receiving replicas, the connections spread over both (a load balancer's job): how
+ * that capacity grows with replicas on two cores.
  */
 async function runTopology(topology: Topology, run: number) {
   const db = `${DB}_${run}`;
@@ -136,11 +146,13 @@ async function runTopology(topology: Topology, run: number) {
     const common = { LOG_LEVEL: 'warn', CUSTOMERS_URL: c.customers.url, ...(process.env.BENCH_NODE_ARGS ? { NODE_ARGS: process.env.BENCH_NODE_ARGS } : {}) };
     const specs = topology === 'split-via-gateway'
       ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }, { name: 'conversations', label: 'processor' }]
-      : topology === 'receive-only' ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }] : [{ name: 'conversations' }];
+      : topology === 'receive-only' ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }]
+        : topology === 'receive-only-x2' ? ['receiver', 'receiver2'].map((label) => ({ name: 'conversations', label, env: { INGEST_ROLE: 'receive' } }))
+          : [{ name: 'conversations' }];
     const s = await startSubgraphs(specs, db, common);
     procs.push(...Object.values(s));
     const edge = s.receiver ?? s.conversations;
-    let port = edge.port;
+    let port: number | number[] = s.receiver2 ? [edge.port, s.receiver2.port] : edge.port;
     if (topology.endsWith('via-gateway')) {
       const unused = 'http://127.0.0.1:9/graphql'; // the bench only posts webhooks; other subgraphs are not needed
       const gw = await startGatewayProcess('gateway', { conversations: edge.url, customers: c.customers.url, tickets: unused, knowledge: unused, analytics: unused }, common);
@@ -159,7 +171,7 @@ async function runTopology(topology: Topology, run: number) {
       const until = Date.now() + 120_000;
       for (;;) {
         const [[w]] = await db0.query(`SELECT COUNT(*) AS n FROM inbound_payloads WHERE tenant_id = ? AND status = 'PROCESSED'`, [tenant]) as unknown as [[{ n: number }]];
-        if (topology === 'receive-only' || Number(w.n) >= SENDERS || Date.now() > until) break;
+        if (topology.startsWith('receive-only') || Number(w.n) >= SENDERS || Date.now() > until) break;
         await new Promise((r) => setTimeout(r, 200));
       }
       await db0.end();
@@ -176,10 +188,12 @@ async function runTopology(topology: Topology, run: number) {
     });
     const firstAck = new Map<string, number>();
     // Ack-to-published is measured from the first acknowledgement of each message.
+    const statements0 = await sqlStatements();
     const pids = { ...Object.fromEntries(procs.map((x) => [x.name, x.proc.proc.pid!])), ...servicePids() };
     const { result: ingest, cpuMs: cpu } = await cpuDuring(pids, () => drive(port, all, CONCURRENCY, (r, at) => { if (!firstAck.has(r.msgId)) firstAck.set(r.msgId, at); }));
-    const deadline = Date.now() + (topology === 'receive-only' ? 0 : 300_000);
+    const deadline = Date.now() + (topology.startsWith('receive-only') ? 0 : 300_000);
     while (published.size < MESSAGES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const statements1 = await sqlStatements();
     const drainSeconds = published.size ? (Math.max(...published.values()) - Math.min(...firstAck.values())) / 1000 : NaN;
     const check = await mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${db}` });
     const [rows] = await check.query(`SELECT id, JSON_UNQUOTE(JSON_EXTRACT(payload, '$.externalMessageId')) AS ext FROM messages WHERE tenant_id = ?`, [tenant]) as unknown as [Array<{ id: string; ext: string }>];
@@ -194,13 +208,15 @@ async function runTopology(topology: Topology, run: number) {
     return {
       topology,
       ingest: { ackPerSecond: r1(ingest.rate), ackP50Ms: r1(ingest.p50), ackP99Ms: r1(ingest.p99), failedAcks: ingest.failed, failedByStatus: ingest.statuses, seconds: r1(ingest.seconds) },
+      // MariaDB statements per delivery from the first send until the last message was published (the whole server's counters).
+      sqlPerDelivery: Object.fromEntries(Object.keys(statements1).map((k) => [k, Math.round(((statements1[k] - statements0[k]) / all.length) * 100) / 100])),
       // CPU per acknowledged delivery while the load ran (µs), per process; `self` is the load generator.
       cpuUsPerAck: Object.fromEntries(Object.entries(cpu).map(([k, ms]) => [k, Math.round((ms * 1000) / all.length)])),
-      processing: topology === 'receive-only' ? null : {
+      processing: topology.startsWith('receive-only') ? null : {
         persistedAndPublished: toPublished.length, endToEndPerSecond: r1(toPublished.length / drainSeconds),
         ackToPublishedP50Ms: r1(pct(toPublished, 50)), ackToPublishedP99Ms: r1(pct(toPublished, 99)),
       },
-      stored: topology === 'receive-only'
+      stored: topology.startsWith('receive-only')
         // Nothing processes here: what counts is that every message was stored once before its acknowledgement.
         ? { payloads: Number(stored.n), distinct: Number(stored.d), lost: MESSAGES - Number(stored.d), duplicated: Number(stored.n) - Number(stored.d) }
         : { messages: Number(m.n), distinct: Number(m.d), conversations: Number(conv.n), payloads: Number(p.n), processed: Number(p.ok), lost: MESSAGES - Number(m.d), duplicated: Number(m.n) - Number(m.d) },
