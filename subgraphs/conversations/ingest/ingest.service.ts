@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { Brackets, In, type DataSource, type Repository } from 'typeorm';
+import { Brackets, In, type DataSource, type FindOptionsSelect, type Repository } from 'typeorm';
 import { backoffDelay, ChannelDisabledError, PluginCrashError, type BoundChannel } from '../../../plugins/host/index.js';
 import type { ImmediateResponse, InboundEvent, InboundRequest, MessageContent } from '../../../plugins/sdk/index.js';
 import { contentToText, isChannelError } from '../../../plugins/sdk/index.js';
@@ -86,6 +86,7 @@ const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).sp
  */
 export class IngestService {
   private readonly repo: Repository<InboundPayloadEntity>;
+  private readonly processingColumns: FindOptionsSelect<InboundPayloadEntity>;
   private readonly writer: PayloadWriter;
   private readonly receiver: ReceiveBatcher;
   private readonly queue: string[] = [];
@@ -110,6 +111,7 @@ export class IngestService {
     readonly config: IngestConfig,
   ) {
     this.repo = ds.getRepository(InboundPayloadEntity);
+    this.processingColumns = Object.fromEntries(this.repo.metadata.columns.map((c) => [c.propertyName, c.propertyName !== 'request'])) as FindOptionsSelect<InboundPayloadEntity>;
     this.writer = new PayloadWriter(ds);
     this.receiver = new ReceiveBatcher(conversations);
   }
@@ -234,7 +236,9 @@ export class IngestService {
         .orWhere('(status = :processing AND locked_until < :now)', { processing: P.PROCESSING, now })))
       .execute();
     if (!claimed.affected) return out;
-    const rows = await this.repo.findBy({ id: In(ids), claimedBy: claim, status: P.PROCESSING });
+    // Without the raw request (the larger half of a row): processing reads the decoded event, and loads the
+    // request only for a payload stored without one (a plugin crash kept for a replay).
+    const rows = await this.repo.find({ select: this.processingColumns, where: { id: In(ids), claimedBy: claim, status: P.PROCESSING } });
     rows.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || ids.indexOf(a.id) - ids.indexOf(b.id));
     const done: Array<{ id: string; messageId: string | null }> = [];
     // Settled, not all: one row whose failure could not even be recorded (database gone) must not keep the
@@ -282,7 +286,7 @@ export class IngestService {
       if (!channel) throw new Error(`channel ${row.channelId} no longer exists`);
       const bound = this.bindings.bind(channel);
       if (!bound) throw new Error(`channel ${channel.id} has no usable config or no plugin for ${channel.type}`);
-      const parsed = row.event ? [reviveEvent(row.event)] : bound.parse(inboundRequest(row.request));
+      const parsed = row.event ? [reviveEvent(row.event)] : bound.parse(inboundRequest((await this.repo.findOneOrFail({ select: { id: true, request: true }, where: { id: row.id } })).request));
       const { events, commit } = await bound.receive(parsed);
       let messageId: string | null = null;
       for (const e of events) {
