@@ -97,3 +97,33 @@ describe('event bus topics: a work hand-off reaches its own group only', () => {
     await check(createInProcessEventBus(log));
   });
 });
+
+describe('Redis event bus: a lingering consumer reads a busy stream in batches', () => {
+  const stream = `test:events-linger:${newId().slice(0, 8)}`;
+  const redis = new Redis(TEST_REDIS_URL);
+  afterAll(async () => {
+    await redis.del(stream);
+    redis.disconnect();
+  });
+
+  it('takes events that arrive while it lingers in one read, and stops without waiting the linger out', async () => {
+    const bus = createRedisEventBus(TEST_REDIS_URL, log, { stream, blockMs: 100 });
+    const handledAt = new Map<number, number>();
+    const consumer = await bus.consume('g', async (e) => void handledAt.set((e.data as { n: number }).n, performance.now()), { lingerMs: 400 });
+    await bus.publish({ type: 'test.tick', tenantId: 't', data: { n: 0 } });
+    const deadline = Date.now() + 5000;
+    while (!handledAt.has(0) && Date.now() < deadline) await sleep(5);
+    for (let n = 1; n <= 5; n++) {
+      await bus.publish({ type: 'test.tick', tenantId: 't', data: { n } });
+      await sleep(30);
+    }
+    while (handledAt.size < 6 && Date.now() < deadline) await sleep(5);
+    const later = [1, 2, 3, 4, 5].map((n) => handledAt.get(n)!);
+    expect(Math.min(...later) - handledAt.get(0)!).toBeGreaterThanOrEqual(350); // waited out the linger
+    expect(Math.max(...later) - Math.min(...later)).toBeLessThan(60); // then one read took all five
+    const t = performance.now();
+    await consumer.stop(); // lingering again after that partial read
+    expect(performance.now() - t).toBeLessThan(300);
+    await bus.close();
+  });
+});

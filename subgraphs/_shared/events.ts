@@ -32,7 +32,16 @@ export interface ConsumeOptions extends PublishOptions {
   concurrency?: number;
   /** With concurrency: events with the same key are still handled one after the other, in stream order. */
   keyOf?: (event: DomainEvent) => string | null | undefined;
+  /**
+   * Redis: once caught up, wait this long before reading again, so a busy stream is read in batches. For
+   * groups that react to rare events or need no sub-second latency (merges, analytics): each group reads
+   * every domain event, and a read per event per group was a large share of a busy replica's socket writes.
+   */
+  lingerMs?: number;
 }
+
+/** For consumers that need no sub-second reaction (merges, analytics, ticket rules): batched reads. */
+export const RELAXED_LATENCY: ConsumeOptions = { lingerMs: 250 };
 
 /**
  * Durable bus: Redis Streams with consumer groups when distributed, in-process when embedded, same interface.
@@ -166,20 +175,27 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
         }
         if (done.length) await reader.xack(stream, group, ...done);
       };
+      let wake: (() => void) | null = null;
+      const linger = (ms: number) => new Promise<void>((r) => {
+        const t = setTimeout(() => { wake = null; r(); }, ms);
+        wake = () => { clearTimeout(t); wake = null; r(); };
+      });
+      const lingerMs = consumeOpts.lingerMs ?? 0;
       const loop = (async () => {
-        let sinceClaim = Number.MAX_SAFE_INTEGER;
+        let lastClaim = 0;
         while (running) {
           try {
-            if (sinceClaim * blockMs >= claimIdleMs / 2) {
-              sinceClaim = 0;
+            if (Date.now() - lastClaim >= claimIdleMs / 2) {
+              lastClaim = Date.now();
               const claimed = (await reader.xautoclaim(stream, group, name, claimIdleMs, '0-0', 'COUNT', 100)) as [string, Array<[string, string[]]>];
               await handle(claimed[1]);
             }
             const res = (await reader.xreadgroup('GROUP', group, name, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', stream, '>')) as
               | Array<[string, Array<[string, string[]]>]>
               | null;
-            sinceClaim++;
             if (res) await handle(res[0][1]);
+            // A partial read means the group is caught up: let the next events gather instead of waking per event.
+            if (lingerMs && running && res && res[0][1].length < 100) await linger(lingerMs);
           } catch (err) {
             if (!running) break;
             log.error({ err, group }, 'event consumer error; retrying');
@@ -191,6 +207,7 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
         stop: async () => {
           // Let the in-flight batch finish and ack (the blocking read returns within blockMs), then disconnect.
           running = false;
+          (wake as (() => void) | null)?.();
           await loop;
           reader.disconnect();
           consumers.delete(consumer);

@@ -1,3 +1,4 @@
+import { RELAXED_LATENCY } from '../_shared/events.js';
 import type { SubgraphDeps, Worker } from '../_shared/subgraph-module.js';
 import { MetricRecorder } from './metrics/metric.recorder.js';
 import { MetricService } from './metrics/metric.service.js';
@@ -21,6 +22,6 @@ export function createAnalyticsServices(deps: SubgraphDeps): AnalyticsServices {
 export async function startAnalyticsWorkers(s: AnalyticsServices, deps: SubgraphDeps): Promise<Worker[]> {
   const consumer = await deps.events.consume(ANALYTICS_CONSUMER_GROUP, async (event) => {
     await s.recorder.handle(event);
-  });
+  }, RELAXED_LATENCY);
   return [consumer];
 }

@@ -1,3 +1,4 @@
+import { RELAXED_LATENCY } from '../_shared/events.js';
 import type { SubgraphDeps, Worker } from '../_shared/subgraph-module.js';
 import { ConversationDigestService } from './conversation/conversation-digest.service.js';
 import { TicketLive } from './live/ticket.live.js';
@@ -44,6 +45,6 @@ export function createTicketsServices(deps: SubgraphDeps): TicketsServices {
 export async function startTicketsWorkers(s: TicketsServices, deps: SubgraphDeps): Promise<Worker[]> {
   const rules = await deps.events.consume(TICKETS_RULES_GROUP, async (event) => {
     await s.rules.handle(event);
-  });
+  }, RELAXED_LATENCY);
   return [rules, s.scheduler.start(SLA_TICK_MS)];
 }

@@ -69,7 +69,8 @@ describe('tickets ↔ conversations through domain events', () => {
     const Q = `query($id: ID!) { conversation(id: $id) { messages(first: 10) { nodes { text internal delivery { status errorCode } } } } }`;
     const nodes = await eventually(async () => {
       const n = (await gqlOk(conversations.url, Q, { id: conv.id }, admin)).conversation.messages.nodes;
-      return n.find((m: { text: string; delivery: unknown }) => m.text === '已为您补发，顺丰 SF456' && m.delivery) ? n : undefined;
+      // Settled: the reply is stored with a PENDING delivery first, and the send attempt follows.
+      return n.find((m: { text: string; delivery: { status: string } | null }) => m.text === '已为您补发，顺丰 SF456' && (m.delivery?.status === 'SENT' || m.delivery?.status === 'FAILED')) ? n : undefined;
     });
     // The conversation was opened by API, so the channel knows no recipient: the send is attempted and refused
     // with the channel's own typed error (an inbound-opened conversation is delivered; see ingest.int.spec.ts).
