@@ -137,6 +137,7 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     expect((await post(base, channelId, { query: q, rawBody: Buffer.from('<xml><Encrypt>not closed'), headers: {} })).status).toBeGreaterThanOrEqual(400);
     expect((await post(base, '00000000-0000-4000-8000-000000000000', push({}))).status).toBe(404);
     expect((await post(base, 'not-a-uuid', push({}))).status).toBe(404);
+    expect((await post(base, '%E0%A4%A', push({}))).status).toBe(404); // a broken %-escape is just an unknown channel
     const big = push({});
     expect((await post(base, channelId, { ...big, rawBody: Buffer.alloc(300 * 1024, 'a') })).status).toBe(413);
     expect((await post(base, channelId, push({}), 'PUT')).status).toBe(405);

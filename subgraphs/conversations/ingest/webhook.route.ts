@@ -76,7 +76,7 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
   const log = d.log.child({ component: 'webhooks' });
   const handler = async (req: IncomingMessage, res: ServerResponse, path: string, search: string) => {
     const receivedAt = new Date();
-    const channelId = decodeURIComponent(path.slice(PREFIX.length));
+    const channelId = path.slice(PREFIX.length); // a UUID or unknown: nothing to decode (a bad %-escape must not throw)
     try {
       if (!UUID.test(channelId)) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
       const channel = d.bindings.cached(channelId) ?? (await d.channels.forWebhook(channelId));
@@ -130,7 +130,10 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
       answer(res, 405, 'method not allowed', { allow: 'GET, POST' });
       return true;
     }
-    void handler(req, res, path, q < 0 ? '' : url.slice(q + 1));
+    handler(req, res, path, q < 0 ? '' : url.slice(q + 1)).catch((err) => { // never leave a rejection to crash the process
+      log.error({ err }, 'webhook handler failed');
+      if (!res.headersSent) answer(res, 500, 'unavailable');
+    });
     return true;
   };
 }
