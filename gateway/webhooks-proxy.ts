@@ -44,11 +44,19 @@ export function createWebhooksProxy(conversationsGraphqlUrl: string, log: Logger
       res.end('conversations service unavailable');
     };
     const forward = (body: Buffer | null, retried = false) => {
+      try {
+        send(body, retried);
+      } catch (err) { // e.g. a path http.request refuses: an answer, never an uncaught exception
+        fail(err as Error);
+      }
+    };
+    const send = (body: Buffer | null, retried: boolean) => {
       let answered = false;
       const upstream = httpRequest(
         { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent, timeout: 10_000 },
         (up) => {
           answered = true;
+          up.on('error', () => res.destroy()); // the subgraph died mid-answer: reset, the platform retries
           const status = up.statusCode ?? 502;
           const upHeaders = forwardable(up.headers);
           if (!smallBody(up, (b) => res.writeHead(status, { ...upHeaders, 'content-length': String(b.length) }).end(b))) {
