@@ -127,3 +127,31 @@ describe('Redis event bus: a lingering consumer reads a busy stream in batches',
     await bus.close();
   });
 });
+
+describe('Redis event bus: consumers of processes long gone', () => {
+  const stream = `test:events-prune:${newId().slice(0, 8)}`;
+  const redis = new Redis(TEST_REDIS_URL);
+  afterAll(async () => {
+    await redis.del(stream);
+    redis.disconnect();
+  });
+
+  it('are removed when a consumer starts, unless they still hold pending entries', async () => {
+    await redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM');
+    await redis.xadd(stream, '*', 'event', JSON.stringify({ id: 'e1', type: 'test.pending', tenantId: 't', occurredAt: new Date().toISOString(), data: {} }));
+    await redis.xreadgroup('GROUP', 'g', 'dead-with-pending', 'COUNT', 1, 'STREAMS', stream, '>'); // never acknowledged
+    await redis.xgroup('CREATECONSUMER', stream, 'g', 'dead-idle'); // 0 pending
+    await sleep(120);
+    const names = async () => ((await redis.xinfo('CONSUMERS', stream, 'g')) as Array<Array<string | number>>).map((r) => String(r[1])).sort();
+    expect(await names()).toEqual(['dead-idle', 'dead-with-pending']);
+    const bus = createRedisEventBus(TEST_REDIS_URL, log, { stream, blockMs: 100, staleConsumerMs: 100, claimIdleMs: 60_000 });
+    const consumer = await bus.consume('g', async () => undefined);
+    const deadline = Date.now() + 5000;
+    while ((await names()).includes('dead-idle') && Date.now() < deadline) await sleep(20);
+    const left = await names();
+    expect(left).not.toContain('dead-idle');
+    expect(left).toContain('dead-with-pending'); // its entry must first be claimed by a live consumer
+    await consumer.stop();
+    await bus.close();
+  });
+});

@@ -96,6 +96,26 @@ export interface RedisBusOptions {
   /** An entry left pending this long by a dead consumer is claimed by a live one. */
   claimIdleMs?: number;
   blockMs?: number;
+  /**
+   * A consumer name is per process start, so a group collects the names of every process that ever ran. A
+   * consumer that starts removes those idle this long with nothing pending (a dead process's pending entries
+   * are claimed by live ones first). Default one day.
+   */
+  staleConsumerMs?: number;
+}
+
+/** Removes a group's consumers that are idle past `staleMs` with no pending entries (never `keep`). */
+async function pruneStaleConsumers(redis: Redis, stream: string, group: string, keep: string, staleMs: number): Promise<number> {
+  const rows = (await redis.xinfo('CONSUMERS', stream, group)) as Array<Array<string | number>>;
+  let removed = 0;
+  for (const row of rows) {
+    const c: Record<string, string | number> = {};
+    for (let i = 0; i + 1 < row.length; i += 2) c[String(row[i])] = row[i + 1];
+    if (c.name === keep || Number(c.pending) !== 0 || !(Number(c.idle) > staleMs)) continue;
+    await redis.xgroup('DELCONSUMER', stream, group, String(c.name));
+    removed++;
+  }
+  return removed;
 }
 
 /** Distributed mode: Redis Streams. A consumer that crashes resumes where its group left off. */
@@ -125,6 +145,9 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
       } catch (err) {
         if (!String(err).includes('BUSYGROUP')) throw err;
       }
+      void pruneStaleConsumers(writer, stream, group, name, opts.staleConsumerMs ?? 86_400_000)
+        .then((n) => n && log.info({ group, stream, removed: n }, 'removed consumers of processes long gone'))
+        .catch((err) => log.warn({ err, group }, 'stale consumers not pruned'));
       let running = true;
       const handle = async (entries: Array<[string, string[]]>) => {
         // One XACK for the batch (a round trip per event per group was a large share of busy streams' cost);
