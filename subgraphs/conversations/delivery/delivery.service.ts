@@ -12,6 +12,8 @@ import { DeliveryStatus as D, MessageDeliveryEntity } from './delivery.entity.js
 const LOCK_MS = 60_000;
 /** How long sendMessage waits for the first attempt before answering with PENDING. */
 const FIRST_ATTEMPT_WAIT_MS = 5000;
+/** A first attempt the enqueuing replica has not started by then is the sweeper's. */
+const FIRST_ATTEMPT_GRACE_MS = FIRST_ATTEMPT_WAIT_MS + 5000;
 
 const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 1000);
 
@@ -114,10 +116,16 @@ export class DeliveryService {
     return { id: m.id, recipient: sender, content: outboundContent(m), ...(context ? { context } : {}), sender: { type, ...(m.senderId ? { id: m.senderId } : {}) } };
   }
 
+  /**
+   * Deliveries nobody is sending: retries that are due, claims that ran out, and first attempts that the
+   * enqueuing replica has not made within the grace (it crashed). A fresh one is left to that replica, whose
+   * caller waits for it: a sweep taking it would have sendMessage answer SENDING instead of the outcome.
+   */
   async due(limit = 200): Promise<string[]> {
     const now = new Date();
+    const fresh = new Date(now.getTime() - FIRST_ATTEMPT_GRACE_MS);
     const rows = await this.repo.createQueryBuilder('d').select('d.id', 'id')
-      .where('(d.status = :pending AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= :now))', { pending: D.PENDING, now })
+      .where('(d.status = :pending AND ((d.next_attempt_at IS NULL AND d.created_at <= :fresh) OR d.next_attempt_at <= :now))', { pending: D.PENDING, now, fresh })
       .orWhere('(d.status = :sending AND d.locked_until < :now)', { sending: D.SENDING, now })
       .orderBy('d.created_at', 'ASC').limit(limit).getRawMany<{ id: string }>();
     return rows.map((r) => r.id);

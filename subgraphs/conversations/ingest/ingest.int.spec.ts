@@ -148,6 +148,7 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     expect((await gqlOk(conv.url, PAYLOADS, {}, admin)).inboundPayloads.length).toBe(before);
     // still serving
     expect((await post(base, channelId, push({ openId: 'oAlice', text: 'still here' }))).status).toBe(200);
+    expect((await post(base, `${channelId}/`, push({ openId: 'oAlice', text: 'a trailing slash is the same URL' }))).status).toBe(200);
   });
 
   test('an agent reply goes out through the plugin with its status; retryable errors retry; WINDOW_CLOSED is explained', async () => {

@@ -124,7 +124,8 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
     const url = req.url ?? '/';
     if (!url.startsWith(PREFIX)) return false;
     const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
+    let path = q < 0 ? url : url.slice(0, q);
+    if (path.endsWith('/') && path.length > PREFIX.length) path = path.slice(0, -1); // as express matched it
     if (path.indexOf('/', PREFIX.length) >= 0 || path.length === PREFIX.length) return false; // not /webhooks/:channelId
     if (req.method !== 'GET' && req.method !== 'POST') {
       answer(res, 405, 'method not allowed', { allow: 'GET, POST' });
