@@ -155,3 +155,29 @@ describe('Redis event bus: consumers of processes long gone', () => {
     await bus.close();
   });
 });
+
+describe('Redis event bus: what a dead consumer left pending', () => {
+  const stream = `test:events-claim:${newId().slice(0, 8)}`;
+  const redis = new Redis(TEST_REDIS_URL);
+  afterAll(async () => {
+    await redis.del(stream);
+    redis.disconnect();
+  });
+
+  it('is claimed page after page at once, not one page of 100 per claim interval', async () => {
+    await redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM');
+    for (let n = 0; n < 250; n++) await redis.xadd(stream, '*', 'event', JSON.stringify({ id: `e${n}`, type: 'test.left', tenantId: 't', occurredAt: new Date().toISOString(), data: { n } }));
+    await redis.xreadgroup('GROUP', 'g', 'dead', 'COUNT', 1000, 'STREAMS', stream, '>'); // read, never acknowledged
+    await sleep(2100); // idle past claimIdleMs
+    const bus = createRedisEventBus(TEST_REDIS_URL, log, { stream, blockMs: 100, claimIdleMs: 2000 });
+    const seen = new Set<number>();
+    const t = performance.now();
+    const consumer = await bus.consume('g', async (e) => void seen.add((e.data as { n: number }).n));
+    while (seen.size < 250 && performance.now() - t < 8000) await sleep(10);
+    const took = performance.now() - t;
+    await consumer.stop();
+    await bus.close();
+    expect(seen.size).toBe(250);
+    expect(took).toBeLessThan(1500); // three pages back to back (~0.1 s); one page per 1 s would take 2 s
+  });
+});

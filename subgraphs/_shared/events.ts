@@ -212,6 +212,7 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
               lastClaim = Date.now();
               const claimed = (await reader.xautoclaim(stream, group, name, claimIdleMs, '0-0', 'COUNT', 100)) as [string, Array<[string, string[]]>];
               await handle(claimed[1]);
+              if (claimed[0] !== '0-0') lastClaim = 0; // more left by a dead consumer: the next page at once
             }
             const res = (await reader.xreadgroup('GROUP', group, name, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', stream, '>')) as
               | Array<[string, Array<[string, string[]]>]>
