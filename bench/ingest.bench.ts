@@ -143,7 +143,12 @@ async function runTopology(topology: Topology, run: number) {
     const c = await startSubgraphs([{ name: 'customers' }], `${db}_customers`, { LOG_LEVEL: 'warn' });
     procs.push(...Object.values(c));
     // BENCH_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) profiles the conversations and gateway processes.
-    const common = { LOG_LEVEL: 'warn', CUSTOMERS_URL: c.customers.url, ...(process.env.BENCH_NODE_ARGS ? { NODE_ARGS: process.env.BENCH_NODE_ARGS } : {}) };
+    // BENCH_INGEST_CONCURRENCY: the replicas' INGEST_CONCURRENCY (payloads per processing batch).
+    const common = {
+      LOG_LEVEL: 'warn', CUSTOMERS_URL: c.customers.url,
+      ...(process.env.BENCH_NODE_ARGS ? { NODE_ARGS: process.env.BENCH_NODE_ARGS } : {}),
+      ...(process.env.BENCH_INGEST_CONCURRENCY ? { INGEST_CONCURRENCY: process.env.BENCH_INGEST_CONCURRENCY } : {}),
+    };
     const specs = topology === 'split-via-gateway'
       ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }, { name: 'conversations', label: 'processor' }]
       : topology === 'receive-only' ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }]
