@@ -37,6 +37,8 @@ export function subgraphEnvSchema(defaultPort: number, defaultDb: string) {
         .regex(/^(mysql|mariadb):\/\/|^sqlite:/, 'must start with mysql://, mariadb:// or sqlite:')
         .default(defaultDb),
       REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+      /** The Redis stream of domain events (one per installation; tests and benches use their own). */
+      EVENTS_STREAM: z.string().regex(/^[\w:.-]{1,100}$/, 'must be 1–100 letters, digits and _ : . -').default('huiliu:events'),
       JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_JWT_SECRET),
       JWT_JWKS_URL: z.string().url().optional(),
       MIGRATE_ON_BOOT: z

@@ -19,7 +19,7 @@ export async function mainSubgraph(module: SubgraphModule, env: NodeJS.ProcessEn
   const log = createLogger(`subgraph-${module.name}`, config.LOG_LEVEL).child({ replica: config.REPLICA_ID ?? process.pid });
   const redisUrl = config.REDIS_URL;
   const pubsub = redisUrl ? createRedisPubSub(redisUrl) : createMemoryPubSub();
-  const events = redisUrl ? createRedisEventBus(redisUrl, log) : createInProcessEventBus(log);
+  const events = redisUrl ? createRedisEventBus(redisUrl, log, { stream: config.EVENTS_STREAM }) : createInProcessEventBus(log);
   const cache = redisUrl ? createRedisCache(redisUrl) : createMemoryCache();
   const probe = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true }) : undefined;
   const running = await runSubgraph({

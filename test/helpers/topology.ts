@@ -28,6 +28,9 @@ export async function startSubgraphs(specs: SubgraphSpec[], db: string, common: 
       HOST: '127.0.0.1',
       DATABASE_URL: `${TEST_MYSQL_URL}/${db}`,
       REDIS_URL: TEST_REDIS_URL,
+      // The topology's own event stream (overridable): events other runs left (a bench publishes hundreds of
+      // thousands that no analytics group reads) must not stand between its consumers and its own events.
+      EVENTS_STREAM: `huiliu:${db}:events`,
       REPLICA_ID: label,
       ...common,
       ...spec.env,
