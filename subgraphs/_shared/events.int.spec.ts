@@ -7,13 +7,21 @@ import { createLogger } from './logger.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = createLogger('test-events', 'silent');
 
+// Each case on streams of its own (and their topic streams), all removed at the end.
+const redis = new Redis(TEST_REDIS_URL);
+const created: string[] = [];
+const testStream = (name: string) => {
+  const stream = `test:events-${name}:${newId().slice(0, 8)}`;
+  created.push(stream, `${stream}:work`);
+  return stream;
+};
+afterAll(async () => {
+  await redis.del(...created);
+  redis.disconnect();
+});
+
 describe('Redis event bus: concurrent consumer', () => {
-  const stream = `test:events-concurrency:${newId().slice(0, 8)}`;
-  const redis = new Redis(TEST_REDIS_URL);
-  afterAll(async () => {
-    await redis.del(stream);
-    redis.disconnect();
-  });
+  const stream = testStream('concurrency');
 
   it('handles up to `concurrency` events at once, one key at a time in stream order, and acks what succeeded', async () => {
     const bus = createRedisEventBus(TEST_REDIS_URL, log, { stream, blockMs: 100 });
@@ -63,12 +71,7 @@ describe('Redis event bus: concurrent consumer', () => {
 });
 
 describe('event bus topics: a work hand-off reaches its own group only', () => {
-  const stream = `test:events-topics:${newId().slice(0, 8)}`;
-  const redis = new Redis(TEST_REDIS_URL);
-  afterAll(async () => {
-    await redis.del(stream, `${stream}:work`);
-    redis.disconnect();
-  });
+  const stream = testStream('topics');
 
   const check = async (bus: EventBus) => {
     const domain: string[] = [];
@@ -99,12 +102,7 @@ describe('event bus topics: a work hand-off reaches its own group only', () => {
 });
 
 describe('Redis event bus: a lingering consumer reads a busy stream in batches', () => {
-  const stream = `test:events-linger:${newId().slice(0, 8)}`;
-  const redis = new Redis(TEST_REDIS_URL);
-  afterAll(async () => {
-    await redis.del(stream);
-    redis.disconnect();
-  });
+  const stream = testStream('linger');
 
   it('takes events that arrive while it lingers in one read, and stops without waiting the linger out', async () => {
     const bus = createRedisEventBus(TEST_REDIS_URL, log, { stream, blockMs: 100 });
@@ -129,12 +127,7 @@ describe('Redis event bus: a lingering consumer reads a busy stream in batches',
 });
 
 describe('Redis event bus: consumers of processes long gone', () => {
-  const stream = `test:events-prune:${newId().slice(0, 8)}`;
-  const redis = new Redis(TEST_REDIS_URL);
-  afterAll(async () => {
-    await redis.del(stream);
-    redis.disconnect();
-  });
+  const stream = testStream('prune');
 
   it('are removed when a consumer starts, unless they still hold pending entries', async () => {
     await redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM');
@@ -157,12 +150,7 @@ describe('Redis event bus: consumers of processes long gone', () => {
 });
 
 describe('Redis event bus: what a dead consumer left pending', () => {
-  const stream = `test:events-claim:${newId().slice(0, 8)}`;
-  const redis = new Redis(TEST_REDIS_URL);
-  afterAll(async () => {
-    await redis.del(stream);
-    redis.disconnect();
-  });
+  const stream = testStream('claim');
 
   it('is claimed page after page at once, not one page of 100 per claim interval', async () => {
     await redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM');
