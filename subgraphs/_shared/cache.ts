@@ -14,6 +14,11 @@ export interface KeyValueCache {
   /** Adds 1 atomically (a new key starts at 0) and (re)sets the key's expiry. */
   incr(key: string, ttlSeconds: number): Promise<number>;
   /**
+   * For each entry, atomically: bumps `guardKey` (as incr, with that expiry) and deletes `key`. Many entries in
+   * one round trip: a batch of inbound messages invalidates all its customers' caches at once.
+   */
+  invalidate(entries: ReadonlyArray<{ key: string; guardKey: string }>, ttlSeconds: number): Promise<void>;
+  /**
    * Sets `key` only while `guardKey` still holds `guard` (null: absent), atomically. A rebuild that read the
    * database before a concurrent write bumped the guard is dropped instead of caching stale data.
    */
@@ -29,9 +34,21 @@ if (ARGV[3] == '1' and not g) or (ARGV[3] == '0' and g == ARGV[4]) then
 end
 return 0`;
 
+/** KEYS: guard, key, guard, key, ...; ARGV[1]: the guards' TTL. */
+const INVALIDATE = `
+for i = 1, #KEYS, 2 do
+  redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[1])
+  redis.call('DEL', KEYS[i + 1])
+end
+return #KEYS / 2`;
+
 /** Distributed mode. Every key is prefixed, so tests and deployments sharing a Redis do not collide. */
 export function createRedisCache(url: string, prefix = 'huiliu:cache:'): KeyValueCache {
   const redis = new Redis(url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+  // EVALSHA after the first call; the key count is given per call (`invalidate` takes any number of entries).
+  redis.defineCommand('huiliuInvalidate', { lua: INVALIDATE });
+  const invalidate = (redis as unknown as { huiliuInvalidate(n: number, ...args: string[]): Promise<unknown> }).huiliuInvalidate.bind(redis);
   const k = (key: string) => prefix + key;
   return {
     get: (key) => redis.get(k(key)),
@@ -48,6 +65,10 @@ export function createRedisCache(url: string, prefix = 'huiliu:cache:'): KeyValu
       const [err, n] = res![0];
       if (err) throw err;
       return Number(n);
+    },
+    async invalidate(entries, ttlSeconds) {
+      if (!entries.length) return;
+      await invalidate(entries.length * 2, ...entries.flatMap((e) => [k(e.guardKey), k(e.key)]), String(ttlSeconds));
     },
     async setIfGuard(key, value, ttlSeconds, guardKey, guard) {
       const r = await redis.eval(SET_IF_GUARD, 2, k(key), k(guardKey), value, String(ttlSeconds), guard === null ? '1' : '0', guard ?? '');
@@ -98,6 +119,12 @@ export function createMemoryCache(o: MemoryCacheOptions = {}): KeyValueCache {
       const n = Number(read(key) ?? 0) + 1;
       write(key, String(n), ttlSeconds);
       return n;
+    },
+    async invalidate(list, ttlSeconds) {
+      for (const e of list) {
+        write(e.guardKey, String(Number(read(e.guardKey) ?? 0) + 1), ttlSeconds);
+        entries.delete(e.key);
+      }
     },
     async setIfGuard(key, value, ttlSeconds, guardKey, guard) {
       if (read(guardKey) !== guard) return false;

@@ -85,13 +85,19 @@ export class ConversationContextService {
   }
 
   /** After a write that changes a customer's context: the next read rebuilds it. Never fails the write. */
-  async invalidate(tenantId: string, customerId: string): Promise<void> {
+  invalidate(tenantId: string, customerId: string): Promise<void> {
+    return this.invalidateMany(tenantId, [customerId]);
+  }
+
+  /** Several customers in one cache round trip (a batch of inbound messages). */
+  async invalidateMany(tenantId: string, customerIds: readonly string[]): Promise<void> {
+    if (!customerIds.length) return;
     try {
-      // Sent together (in this order on the pipelined connection): the new generation, then the stale context gone.
-      await Promise.all([
-        this.cache.incr(ConversationContextService.generationKey(tenantId, customerId), CONTEXT_TTL_SECONDS),
-        this.cache.del(ConversationContextService.key(tenantId, customerId)),
-      ]);
+      // Per customer, atomically: the new generation (a rebuild racing this write will not be cached), the stale context gone.
+      await this.cache.invalidate(
+        [...new Set(customerIds)].map((c) => ({ guardKey: ConversationContextService.generationKey(tenantId, c), key: ConversationContextService.key(tenantId, c) })),
+        CONTEXT_TTL_SECONDS,
+      );
     } catch (err) {
       this.log.warn({ err, tenantId }, 'context cache not invalidated');
     }

@@ -18,7 +18,7 @@ export async function startContextMergeWorker(context: ConversationContextServic
     const d = e.data as { survivorId?: unknown; mergedId?: unknown };
     if (typeof d.survivorId !== 'string' || typeof d.mergedId !== 'string') return;
     const [survivorId, mergedId] = [d.survivorId, d.mergedId];
-    const invalidate = () => Promise.all([context.invalidate(e.tenantId, survivorId), context.invalidate(e.tenantId, mergedId)]);
+    const invalidate = () => context.invalidateMany(e.tenantId, [survivorId, mergedId]);
     await invalidate();
     for (const ms of againAfterMs) {
       const t = setTimeout(() => {

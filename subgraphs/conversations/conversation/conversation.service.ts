@@ -253,7 +253,7 @@ export class ConversationService {
     const announced = await Promise.all([
       ...[...written.values()].map((d) => this.announceMessage(d.conversation, d.message)),
       ...conversations.map((c) => this.live(TOPICS.conversationUpdated, c)),
-      ...[...new Set(conversations.map((c) => c.customerId))].map((customerId) => this.x.context.invalidate(tenantId, customerId)),
+      this.x.context.invalidateMany(tenantId, conversations.map((c) => c.customerId)),
     ]).then(() => null, (error: unknown) => ({ error }));
     for (const [n, r] of written) out[n] = announced ?? r;
     // One at a time per customer and channel (in order), customers in parallel.

@@ -24,6 +24,11 @@ export interface IngestConfig {
   maxAttempts: number;
   /** Payloads claimed per batch; two batches are processed at once per process (the rest wait in the queue). */
   concurrency: number;
+  /**
+   * Role `all`: when acknowledgements take longer than this (or the event loop lags that much), processing on
+   * the replica shrinks its batches and then pauses between them (processing.pace.ts). 0 turns pacing off.
+   */
+  ackTargetMs?: number;
   /** First retry delay; doubles up to 5 minutes. */
   retryBaseMs: number;
   /** Pull channels (Taobao TMC...): pause between polls of a channel (default 5000; 0 turns polling off). See pull.poller.ts. */

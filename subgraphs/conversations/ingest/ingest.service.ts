@@ -20,6 +20,7 @@ import type { IdentityResolver } from './identity.client.js';
 import type { IngestConfig } from './ingest.config.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P, type StoredRequest } from './payload.entity.js';
 import { PayloadWriter } from './payload.writer.js';
+import { ProcessingPace } from './processing.pace.js';
 import { ReceiveBatcher } from './receive.batcher.js';
 
 const LOCK_MS = 60_000;
@@ -38,6 +39,8 @@ const HANDOFF_BATCH = 100;
  */
 const HANDOFF_WAIT_MS = 5;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
+/** INGEST_ACK_TARGET_MS: acknowledgements slower than this make processing on the same replica back off. */
+export const DEFAULT_ACK_TARGET_MS = 20;
 
 /** The message id an inbound event becomes: derived from channel + dedupe key, so a reprocessed event finds its message. */
 export const inboundMessageId = (channelId: string, dedupeKey: string) => stableId(`inbound:${channelId}:${dedupeKey}`);
@@ -98,6 +101,9 @@ export class IngestService {
   private readonly senderChains = new Map<string, Promise<unknown>>();
   private stopped = false;
   private readonly idle = new Set<() => void>();
+  /** Batch size and pauses, set by how this replica's acknowledgements fare (role `all`). */
+  private readonly pace: ProcessingPace;
+  private pauseTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ds: DataSource,
@@ -114,6 +120,12 @@ export class IngestService {
     this.processingColumns = Object.fromEntries(this.repo.metadata.columns.map((c) => [c.propertyName, c.propertyName !== 'request'])) as FindOptionsSelect<InboundPayloadEntity>;
     this.writer = new PayloadWriter(ds);
     this.receiver = new ReceiveBatcher(conversations);
+    this.pace = new ProcessingPace({ maxBatch: config.concurrency, ackTargetMs: config.ackTargetMs ?? DEFAULT_ACK_TARGET_MS });
+  }
+
+  /** The webhook answered `ms` after its handler started: processing here backs off when acknowledgements slow down. */
+  noteAck(ms: number): void {
+    if (this.config.ackTargetMs !== 0) this.pace.noteAck(ms);
   }
 
   /**
@@ -180,17 +192,28 @@ export class IngestService {
   }
 
   private pump(): void {
-    // Two batches at a time: one is claimed while the other runs, so the database round trip of a claim
-    // does not leave the processors idle.
-    while (!this.stopped && this.active < 2 && this.queue.length) {
-      const ids = this.queue.splice(0, this.config.concurrency);
+    if (this.pauseTimer) return; // pacing: the timer pumps
+    // Two batches at a time at full size: one is claimed while the other runs, so the database round trip of a
+    // claim does not leave the processors idle. Smaller batches, one at a time, while acknowledgements suffer.
+    const { batch, parallel } = this.pace.current;
+    while (!this.stopped && this.active < parallel && this.queue.length) {
+      const ids = this.queue.splice(0, batch);
       this.active++;
       void this.processBatch(ids)
         .catch((err) => this.log.error({ err, payloadIds: ids.length }, 'inbound payload processing crashed'))
         .finally(() => {
           for (const id of ids) this.queued.delete(id);
           this.active--;
-          this.pump();
+          const wasHeld = this.pace.holding;
+          this.pace.settle();
+          if (this.pace.holding !== wasHeld) {
+            this.log.info({ ...this.pace.current, backlog: this.queue.length }, this.pace.holding ? 'acknowledgements are slow: processing backs off' : 'processing back at full pace');
+          }
+          const { pauseMs } = this.pace.current;
+          if (pauseMs && this.queue.length && !this.stopped && !this.pauseTimer) {
+            this.pauseTimer = setTimeout(() => { this.pauseTimer = undefined; this.pump(); }, pauseMs);
+            this.pauseTimer.unref();
+          } else this.pump();
           if (!this.active && !this.queue.length) for (const f of this.idle) f();
         });
     }
@@ -207,9 +230,12 @@ export class IngestService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = undefined;
     for (const id of this.queue) this.queued.delete(id);
     this.queue.length = 0;
     await this.drain();
+    this.pace.stop();
   }
 
   /** Claims one due payload and processes it (replays). */

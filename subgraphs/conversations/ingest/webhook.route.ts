@@ -76,6 +76,7 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
   const log = d.log.child({ component: 'webhooks' });
   const handler = async (req: IncomingMessage, res: ServerResponse, path: string, search: string) => {
     const receivedAt = new Date();
+    const started = performance.now();
     const channelId = path.slice(PREFIX.length); // a UUID or unknown: nothing to decode (a bad %-escape must not throw)
     try {
       if (!UUID.test(channelId)) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
@@ -105,6 +106,7 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
       const response = failure ? { status: 200, body: '' } : bound.respond(request, events);
       const ids = await withDeadline(d.ingest.store(channel, request, events, failure), Math.max(100, caps.ackDeadlineMs - 500));
       answer(res, response.status, response.body, response.headers);
+      d.ingest.noteAck(performance.now() - started);
       d.ingest.handOff(channel.tenantId, ids);
     } catch (e) {
       let status = 500;
