@@ -20,6 +20,15 @@ export interface IdentityResolver {
   invalidateCustomers?(tenantId: string, customerIds: readonly string[]): number;
 }
 
+/**
+ * When a cached answer expires: `cacheMs` give or take a quarter. Senders first seen together (a burst, a boot)
+ * would otherwise all expire in the same second and come back as a herd of resolutions that stalls processing
+ * and the acknowledgements on the same replica (seen in bench:ingest's sustained phase).
+ */
+export function cacheExpiry(now: number, cacheMs: number, random = Math.random()): number {
+  return now + Math.round(cacheMs * (0.75 + random * 0.5));
+}
+
 const RESOLVE = 'mutation($i: ResolveIdentityInput!) { resolveIdentity(input: $i) { created customer { id } } }';
 
 /**
@@ -63,7 +72,7 @@ export function createIdentityClient(o: { url?: string; secret: string; cacheMs?
       }
       if ((generations.get(tenantId) ?? 0) === generation) {
         if (cache.size >= max) cache.delete(cache.keys().next().value as string);
-        cache.set(key, { tenantId, customerId: r.customer.id, until: Date.now() + cacheMs });
+        cache.set(key, { tenantId, customerId: r.customer.id, until: cacheExpiry(Date.now(), cacheMs) });
       }
       return { customerId: r.customer.id, created: r.created };
     },
