@@ -22,8 +22,9 @@ export interface IdentityResolver {
 
 /**
  * When a cached answer expires: `cacheMs` give or take a quarter. Senders first seen together (a burst, a boot)
- * would otherwise all expire in the same second and come back as a herd of resolutions that stalls processing
- * and the acknowledgements on the same replica (seen in bench:ingest's sustained phase).
+ * would otherwise all expire in the same second and come back as a herd of resolutions, taking the CPU of
+ * processing and of the acknowledgements on the same replica (in bench:ingest, the warm-up's 500 senders all
+ * came due in the middle of the sustained phase).
  */
 export function cacheExpiry(now: number, cacheMs: number, random = Math.random()): number {
   return now + Math.round(cacheMs * (0.75 + random * 0.5));

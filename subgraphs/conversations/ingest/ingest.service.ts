@@ -282,9 +282,9 @@ export class IngestService {
     const lockedUntil = new Date(now.getTime() + LOCK_MS);
     if (this.ds.options.type !== 'better-sqlite3') {
       // FORCE INDEX: left to itself, MariaDB may range-scan idx_inbound_payloads_due (status, ...) rather than look
-      // these ids up. Under a backlog that scans every PENDING row and next-key-locks them and their gaps, which
-      // holds up the acknowledgements' INSERTs (0.5-1.5 s stalls in bench:ingest) and makes every claim slower
-      // the further processing lags.
+      // these ids up (EXPLAIN showed it). Under a backlog that scans every PENDING row and next-key-locks them
+      // and their gaps, which holds up the acknowledgements' INSERTs and makes every claim slower the further
+      // processing lags.
       const r = await this.ds.query(
         `UPDATE inbound_payloads FORCE INDEX (PRIMARY) SET status = ?, locked_until = ?, attempts = attempts + 1, claimed_by = ?
          WHERE id IN (?) AND (status = ? OR (status = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?) OR (status = ? AND locked_until < ?))`,
