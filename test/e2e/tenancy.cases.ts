@@ -286,6 +286,7 @@ export const CASES: Case[] = [
   { covers: ['Mutation.createCategory'], query: 'mutation($i: CreateCategoryInput!) { createCategory(input: $i) { category { id } } }', variables: (b) => ({ i: { name: 'x', parentId: b.categoryId } }), check: () => notFound },
   { covers: ['Query.inboundPayloads'], query: '{ inboundPayloads(first: 100) { id } }', variables: () => ({}), check: (b) => lacks((d) => d, b) },
   { covers: ['Query.inboundPayloads'], query: 'query($c: ID) { inboundPayloads(channelId: $c) { id } }', variables: (b) => ({ c: b.partnerChannelId }), check: () => (r) => expect(r.data.inboundPayloads).toEqual([]) },
+  { covers: ['Query.inboundBacklog'], query: 'query($c: ID) { inboundBacklog(channelId: $c) { pending failed } }', variables: (b) => ({ c: b.partnerChannelId }), check: () => (r) => expect(r.data.inboundBacklog).toEqual({ pending: 0, failed: 0 }) },
   { covers: ['Mutation.replayInboundPayload'], query: 'mutation($i: ReplayInboundPayloadInput!) { replayInboundPayload(input: $i) { __typename } }', variables: (b) => ({ i: { id: b.inboundPayloadId } }), check: () => notFound },
   { covers: ['Mutation.updateChannel'], query: 'mutation($i: UpdateChannelInput!) { updateChannel(input: $i) { channel { id } } }', variables: (b) => ({ i: { id: b.channelId, name: 'hijacked' } }), check: () => notFound },
   { covers: ['Mutation.disableChannel'], query: 'mutation($i: DisableChannelInput!) { disableChannel(input: $i) { channel { id } } }', variables: (b) => ({ i: { id: b.partnerChannelId } }), check: () => notFound },

@@ -14,6 +14,7 @@ const CFG = { appId: 'wx4ab900c96f6b0360', appSecret: 'app-secret-0123456789', t
 const CREATE = `mutation($i: CreateChannelInput!) { createChannel(input: $i) { webhookUrl channel { id type config health { status } } } }`;
 const PAYLOADS = `query($s: InboundPayloadStatus) { inboundPayloads(status: $s) { id status attempts error errorCode messageId dedupeKey nextAttemptAt } }`;
 const CONVS = `query { conversations(first: 20) { nodes { id channelType customer { id } messages { nodes { id kind text senderType payload attachments { kind mediaRef } delivery { status errorCode error externalMessageId attempts } } } } } }`;
+const BACKLOG = `query($c: ID) { inboundBacklog(channelId: $c) { pending failed waitingForReplay oldestPendingAt lagSeconds } }`;
 const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status errorCode error attempts externalMessageId } } } }`;
 
 const until = async <T>(f: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> => {
@@ -185,12 +186,21 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     const failed = await until(async () => (await gqlOk(broken.url, PAYLOADS, { s: 'FAILED' }, admin)).inboundPayloads[0]);
     expect(failed).toMatchObject({ attempts: 1, nextAttemptAt: null });
     expect(failed.error).toMatch(/fetch failed|ECONNREFUSED|resolveIdentity/);
+    expect((await gqlOk(broken.url, BACKLOG, { c: channelId }, admin)).inboundBacklog).toMatchObject({ pending: 0, failed: 1, waitingForReplay: 1, oldestPendingAt: null, lagSeconds: null });
     // 2. acknowledged, then the process dies before processing
     const crash = await startTestSubgraph(ingest({ processInline: false, sweepIntervalMs: 0 }), { db: 'ingest', stream: 'ingest' });
     await broken.close();
     const orphan = push({ openId: 'oCarol', text: 'acked then crashed' });
     expect((await post(baseOf(crash), channelId, orphan)).status).toBe(200);
     expect((await gqlOk(crash.url, PAYLOADS, { s: 'PENDING' }, admin)).inboundPayloads).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 300));
+    const behind = (await gqlOk(crash.url, BACKLOG, {}, admin)).inboundBacklog;
+    expect(behind).toMatchObject({ pending: 1, failed: 1, waitingForReplay: 1 });
+    expect(Date.now() - Date.parse(behind.oldestPendingAt)).toBeGreaterThanOrEqual(250);
+    expect(behind.lagSeconds).toBeGreaterThanOrEqual(0.25);
+    // Another tenant's admin sees none of it.
+    const other = await tokenFor(newTenant('ingest-other'), ['admin']);
+    expect((await gqlOk(crash.url, BACKLOG, { c: channelId }, other)).inboundBacklog).toMatchObject({ pending: 0, failed: 0, oldestPendingAt: null });
     await crash.close();
     // 3. a healthy process: the sweeper picks up the orphan; the failed one is replayed by an admin
     conv = await start();
@@ -198,6 +208,7 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     expect(done.length).toBeGreaterThan(0);
     const replayed = (await gqlOk(conv.url, `mutation($i: ReplayInboundPayloadInput!) { replayInboundPayload(input: $i) { payload { status attempts messageId error } } }`, { i: { id: failed.id } }, admin)).replayInboundPayload.payload;
     expect(replayed).toMatchObject({ status: 'PROCESSED', attempts: 2, error: null });
+    expect((await gqlOk(conv.url, BACKLOG, {}, admin)).inboundBacklog).toMatchObject({ pending: 0, failed: 0, waitingForReplay: 0, oldestPendingAt: null });
     const texts = (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
     expect(texts).toEqual(expect.arrayContaining(['will fail first', 'acked then crashed']));
     expect(texts.filter((t: string) => t === 'will fail first')).toHaveLength(1);
@@ -206,6 +217,7 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
   test('inboundPayloads and channel admin are for admins; partners register their own channel and get the secret once', async () => {
     const agent = await tokenFor(tenant, ['agent']);
     expect((await gql(conv.url, PAYLOADS, {}, agent)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await gql(conv.url, BACKLOG, {}, agent)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const partner = await tokenFor(tenant, ['partner'], 'acme');
     const r = await gqlOk(conv.url, `mutation($i: RegisterPartnerChannelInput!) { registerPartnerChannel(input: $i) { secret webhookUrl channel { id type } } }`, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner);
     expect(r.registerPartnerChannel.channel.type).toBe('partner-api');

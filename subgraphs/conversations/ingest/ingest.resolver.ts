@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-g
 import { requireViewer } from '../../_shared/context.js';
 import { ADMINS } from '../../_shared/roles.js';
 import type { ConversationsContext } from '../conversations.context.js';
-import { InboundPayload, InboundPayloadStatus, ReplayInboundPayloadInput, ReplayInboundPayloadPayload } from './ingest.type.js';
+import { InboundBacklog, InboundPayload, InboundPayloadStatus, ReplayInboundPayloadInput, ReplayInboundPayloadPayload } from './ingest.type.js';
 
 @Resolver(() => InboundPayload)
 export class IngestResolver {
@@ -15,6 +15,12 @@ export class IngestResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number,
   ) {
     return ctx.services.ingest.list(requireViewer(ctx).tenant, { status, channelId, first });
+  }
+
+  @Authorized(...ADMINS)
+  @Query(() => InboundBacklog, { description: "Processing's backlog for the tenant (or one channel): counts and the oldest waiting payload. Under a burst processing backs off for acknowledgements and this grows; nothing in it is lost." })
+  inboundBacklog(@Ctx() ctx: ConversationsContext, @Arg('channelId', () => ID, { nullable: true }) channelId?: string): Promise<InboundBacklog> {
+    return ctx.services.ingest.backlog(requireViewer(ctx).tenant, channelId ?? null);
   }
 
   @Authorized(...ADMINS)

@@ -1,5 +1,5 @@
 import { IsUUID } from 'class-validator';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { InboundPayloadStatus } from './payload.entity.js';
 
 export { InboundPayloadStatus };
@@ -30,4 +30,13 @@ export class ReplayInboundPayloadInput {
 @ObjectType()
 export class ReplayInboundPayloadPayload {
   @Field(() => InboundPayload) payload: InboundPayload;
+}
+
+@ObjectType({ description: 'How far behind processing is: what was acknowledged and stored but is not a message yet.' })
+export class InboundBacklog {
+  @Field(() => Int, { description: 'Stored and waiting to be processed (PENDING), or being processed now (PROCESSING).' }) pending: number;
+  @Field(() => Int, { description: 'FAILED: retried on a schedule, or waiting for a replay.' }) failed: number;
+  @Field(() => Int, { description: 'FAILED with no retry left: replayInboundPayload is the way on.' }) waitingForReplay: number;
+  @Field(() => Date, { nullable: true, description: 'When the oldest pending payload was received.' }) oldestPendingAt: Date | null;
+  @Field(() => Float, { nullable: true, description: 'Seconds since then: how long the oldest waiting message has been waiting.' }) lagSeconds: number | null;
 }
