@@ -15,6 +15,12 @@ describe('conversations config', () => {
     expect(loadConversationsConfig({ CUSTOMERS_URL: 'http://customers:4001/graphql', CHANNEL_PLUGINS: 'builtins' }).ingest).toMatchObject({ customersUrl: 'http://customers:4001/graphql', plugins: ['builtins'] });
   });
 
+  it('paces processing for acknowledgements at 20 ms unless INGEST_ACK_TARGET_MS says otherwise (0: never)', () => {
+    expect(loadConversationsConfig({}).ingest).toMatchObject({ ackTargetMs: 20 });
+    expect(loadConversationsConfig({ INGEST_ACK_TARGET_MS: '0' }).ingest).toMatchObject({ ackTargetMs: 0 });
+    expect(() => loadConversationsConfig({ INGEST_ACK_TARGET_MS: '-5' })).toThrow(/INGEST_ACK_TARGET_MS/);
+  });
+
   it('takes channel secret keys from CHANNEL_SECRET_KEYS, else PII_KEYS, and refuses the development key in production', () => {
     const key = (c: string) => Buffer.alloc(32, c).toString('base64');
     const dev = loadConversationsConfig({}).ingest!.secretKeys!;
