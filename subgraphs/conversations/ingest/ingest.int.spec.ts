@@ -5,6 +5,7 @@ import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subg
 import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
 import { subscribe, wsClient } from '../../../test/helpers/ws-client.js';
 import { customersSubgraph } from '../../customers/index.js';
+import type { ConversationsServices } from '../conversations.services.js';
 import type { IngestConfig } from './ingest.config.js';
 import { conversationsWithIngest } from './ingest.module.js';
 
@@ -231,6 +232,32 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     await until(async () => (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes.find((c: { channelType: string }) => c.channelType === 'partner-api'));
     const cfg = (await gqlOk(conv.url, `query { channels { id config } }`, {}, admin)).channels.find((c: { id: string }) => c.id === r.registerPartnerChannel.channel.id).config;
     expect(cfg.secret).toBe('[redacted]');
+  });
+
+  test('acknowledgements first: slow acknowledgements make processing back off, and nothing is lost meanwhile', async () => {
+    const texts = async (s: TestSubgraph) => (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
+    // 24 messages from 8 senders at once (8 new conversations: the 20 newest are read back).
+    const burst = async (s: TestSubgraph, tag: string) => {
+      const sent = Array.from({ length: 24 }, (_, i) => `${tag} ${i}`);
+      const res = await Promise.all(sent.map((text, i) => post(baseOf(s), channelId, push({ openId: `o${tag}${i % 8}`, text }))));
+      expect(res.map((r) => r.status)).toEqual(sent.map(() => 200));
+      await until(async () => { const t = await texts(s); return sent.every((x) => t.includes(x)); }, 20_000);
+      return (s.services as ConversationsServices).ingest.pacing;
+    };
+    await conv.close();
+    let paced: TestSubgraph | undefined;
+    try {
+      // A 1 ms target: concurrent acknowledgements (each waits for its group-committed INSERT) count as slow.
+      paced = await start({ ackTargetMs: 1 });
+      const p = await burst(paced, 'paced');
+      expect(p.holding).toBe(true);
+      expect(p.batch).toBeLessThan(32);
+    } finally {
+      await paced?.close();
+      // Pacing off: the same burst leaves processing at full pace.
+      conv = await start({ ackTargetMs: 0 });
+    }
+    expect(await burst(conv, 'unpaced')).toEqual({ batch: 32, parallel: 2, pauseMs: 0, holding: false });
   });
 
   test('INGEST_ROLE=receive: a webhook replica only stores and acknowledges; processing replicas take its payloads over the event bus', async () => {

@@ -123,6 +123,11 @@ export class IngestService {
     this.pace = new ProcessingPace({ maxBatch: config.concurrency, ackTargetMs: config.ackTargetMs ?? DEFAULT_ACK_TARGET_MS });
   }
 
+  /** Where processing's pacing stands (batch size, batches at once, pause; `holding` below full pace). */
+  get pacing(): { batch: number; parallel: number; pauseMs: number; holding: boolean } {
+    return { ...this.pace.current, holding: this.pace.holding };
+  }
+
   /** The webhook answered `ms` after its handler started: processing here backs off when acknowledgements slow down. */
   noteAck(ms: number): void {
     if (this.config.ackTargetMs !== 0) this.pace.noteAck(ms);
