@@ -4,7 +4,7 @@ import { summarizerConfigSchema, type SummarizerConfig } from '../../plugins/ai-
 import { parsePluginList } from '../../plugins/host/index.js';
 import { DEV_JWT_SECRET } from '../_shared/env.js';
 import { parseKeyring, keyringProblems } from '../_shared/keyring.js';
-import { DEV_CHANNEL_SECRET_KEYS, type IngestConfig } from './ingest/ingest.config.js';
+import { DEFAULT_ACK_TARGET_MS, DEV_CHANNEL_SECRET_KEYS, type IngestConfig } from './ingest/ingest.config.js';
 
 /** The conversations deployable's own settings; the shared ones (port, database, Redis, JWT) are read by runMain. */
 export interface ConversationsConfig {
@@ -40,7 +40,7 @@ const schema = z
     INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
     INGEST_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
     INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
-    INGEST_ACK_TARGET_MS: z.coerce.number().int().min(0).max(60_000).default(20),
+    INGEST_ACK_TARGET_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_ACK_TARGET_MS),
     INGEST_ROLE: z.enum(['all', 'receive']).default('all'),
     INGEST_PULL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),

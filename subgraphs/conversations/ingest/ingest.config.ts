@@ -43,6 +43,9 @@ export interface IngestConfig {
   secretKeys: { keys: ReadonlyMap<string, Buffer>; activeKeyId: string };
 }
 
+/** INGEST_ACK_TARGET_MS's default. */
+export const DEFAULT_ACK_TARGET_MS = 20;
+
 // A fixed development key so that `npm start` and the tests need no setup; production refuses it.
 export const DEV_CHANNEL_SECRET_KEYS = `dev1:${Buffer.from('huiliu-dev-channel-secret-key-32', 'utf8').toString('base64')}`;
 

@@ -17,7 +17,7 @@ import { MessageSenderType, type Attachment } from '../message/message.entity.js
 import type { MessageService } from '../message/message.service.js';
 import type { ChannelBindings } from './channel-bindings.js';
 import type { IdentityResolver } from './identity.client.js';
-import type { IngestConfig } from './ingest.config.js';
+import { DEFAULT_ACK_TARGET_MS, type IngestConfig } from './ingest.config.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P, type StoredRequest } from './payload.entity.js';
 import { PayloadWriter } from './payload.writer.js';
 import { ProcessingPace } from './processing.pace.js';
@@ -39,8 +39,6 @@ const HANDOFF_BATCH = 100;
  */
 const HANDOFF_WAIT_MS = 5;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
-/** INGEST_ACK_TARGET_MS: acknowledgements slower than this make processing on the same replica back off. */
-export const DEFAULT_ACK_TARGET_MS = 20;
 
 /** The message id an inbound event becomes: derived from channel + dedupe key, so a reprocessed event finds its message. */
 export const inboundMessageId = (channelId: string, dedupeKey: string) => stableId(`inbound:${channelId}:${dedupeKey}`);
@@ -130,7 +128,7 @@ export class IngestService {
 
   /** The webhook answered `ms` after its handler started: processing here backs off when acknowledgements slow down. */
   noteAck(ms: number): void {
-    if (this.config.ackTargetMs !== 0) this.pace.noteAck(ms);
+    this.pace.noteAck(ms);
   }
 
   /**
@@ -206,24 +204,27 @@ export class IngestService {
       this.active++;
       void this.processBatch(ids)
         .catch((err) => this.log.error({ err, payloadIds: ids.length }, 'inbound payload processing crashed'))
-        .finally(() => {
-          for (const id of ids) this.queued.delete(id);
-          this.active--;
-          const wasHeld = this.pace.holding;
-          this.pace.settle();
-          if (this.pace.holding !== wasHeld) {
-            const line = { ...this.pace.current, backlog: this.queue.length };
-            if (this.pace.holding) this.log.warn(line, 'acknowledgements are slow: processing backs off');
-            else this.log.info(line, 'processing back at full pace');
-          }
-          const { pauseMs } = this.pace.current;
-          if (pauseMs && this.queue.length && !this.stopped && !this.pauseTimer) {
-            this.pauseTimer = setTimeout(() => { this.pauseTimer = undefined; this.pump(); }, pauseMs);
-            this.pauseTimer.unref();
-          } else this.pump();
-          if (!this.active && !this.queue.length) for (const f of this.idle) f();
-        });
+        .finally(() => this.batchDone(ids));
     }
+  }
+
+  /** After a batch: the pace adjusts (logged when it starts or stops holding back), then the next batch, or a pause first. */
+  private batchDone(ids: string[]): void {
+    for (const id of ids) this.queued.delete(id);
+    this.active--;
+    const wasHeld = this.pace.holding;
+    this.pace.settle();
+    if (this.pace.holding !== wasHeld) {
+      const line = { ...this.pace.current, backlog: this.queue.length };
+      if (this.pace.holding) this.log.warn(line, 'acknowledgements are slow: processing backs off');
+      else this.log.info(line, 'processing back at full pace');
+    }
+    const { pauseMs } = this.pace.current;
+    if (pauseMs && this.queue.length && !this.stopped && !this.pauseTimer) {
+      this.pauseTimer = setTimeout(() => { this.pauseTimer = undefined; this.pump(); }, pauseMs);
+      this.pauseTimer.unref();
+    } else this.pump();
+    if (!this.active && !this.queue.length) for (const f of this.idle) f();
   }
 
   /** Resolves when nothing is queued or running (tests, shutdown). */

@@ -3,7 +3,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 export interface PaceOptions {
   /** Largest batch (INGEST_CONCURRENCY); two such batches run at once when nothing holds processing back. */
   maxBatch: number;
-  /** Acknowledgements slower than this (handler time), or an event loop this late (p99), hold processing back. */
+  /** Acknowledgements slower than this (handler time), or an event loop this late (p99), hold processing back; 0: never. */
   ackTargetMs: number;
   /** Smallest batch before processing starts pausing between batches. */
   minBatch?: number;
@@ -38,17 +38,19 @@ export class ProcessingPace {
   private slowAcks = 0;
   private readonly min: number;
   private readonly maxPause: number;
-  private readonly loop: NonNullable<PaceOptions['loopDelay']>;
+  /** Started with the first batch: a replica that never processes (role `receive`) never samples the loop. */
+  private loop: PaceOptions['loopDelay'];
 
   constructor(private readonly o: PaceOptions) {
     this.batch = o.maxBatch;
     this.min = Math.min(o.minBatch ?? 4, o.maxBatch);
     this.maxPause = o.maxPauseMs ?? 100;
-    this.loop = o.loopDelay ?? loopDelayMonitor();
+    this.loop = o.loopDelay;
   }
 
   /** An acknowledgement took `ms` in its handler. */
   noteAck(ms: number): void {
+    if (!this.o.ackTargetMs) return; // pacing off: no acknowledgement ever holds processing back
     this.acks++;
     if (ms > this.o.ackTargetMs) this.slowAcks++;
   }
@@ -65,6 +67,7 @@ export class ProcessingPace {
 
   /** After each batch: adjusts to the acknowledgements seen since the previous one. */
   settle(): void {
+    this.loop ??= loopDelayMonitor();
     const pressed = this.acks > 0 && (this.slowAcks > this.acks * 0.01 || this.loop.p99Ms() > this.o.ackTargetMs);
     this.loop.reset();
     this.acks = this.slowAcks = 0;
@@ -79,6 +82,6 @@ export class ProcessingPace {
   }
 
   stop(): void {
-    this.loop.stop();
+    this.loop?.stop();
   }
 }
