@@ -149,9 +149,9 @@ async function mariadbInserts(seconds = 4, clients = 8) {
 /** MariaDB's own statement counters (server-wide: the bench runs alone). */
 async function sqlStatements(): Promise<Record<string, number>> {
   const c = await mysql.createConnection({ uri: TEST_MYSQL_URL });
-  const [rows] = await c.query(`SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_select', 'Com_insert', 'Com_update', 'Com_commit', 'Questions')`) as unknown as [Array<{ Variable_name: string; Value: string }>];
+  const [rows] = await c.query(`SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_select', 'Com_insert', 'Com_update', 'Com_commit', 'Questions', 'Bytes_received', 'Bytes_sent')`) as unknown as [Array<{ Variable_name: string; Value: string }>];
   await c.end();
-  return Object.fromEntries(rows.map((r) => [r.Variable_name.replace('Com_', '').toLowerCase(), Number(r.Value)]));
+  return Object.fromEntries(rows.map((r) => [r.Variable_name.replace('Com_', '').replace('Bytes_', 'bytes_').toLowerCase(), Number(r.Value)]));
 }
 
 /** Encrypted requests, built up front (@wecom/crypto), fresh timestamps; 10 % of them delivered twice. */
@@ -296,7 +296,7 @@ async function runTopology(topology: Topology, run: number) {
     const result = {
       topology,
       ingest: { ackPerSecond: r1(ingest.rate), ackP50Ms: r1(ingest.p50), ackP99Ms: r1(ingest.p99), failedAcks: ingest.failed, failedByStatus: ingest.statuses, seconds: r1(ingest.seconds) },
-      // MariaDB statements per delivery from the first send until the last message was published (the whole server's counters).
+      // MariaDB statements (and bytes_received/bytes_sent: bytes from/to clients) per delivery from the first send until the last message was published (the whole server's counters).
       sqlPerDelivery: Object.fromEntries(Object.keys(statements1).map((k) => [k, Math.round(((statements1[k] - statements0[k]) / all.length) * 100) / 100])),
       // CPU per delivery (µs) from the first send until every message was published, per process; `self` is the
       // load generator (and the bench's polling while processing drains).

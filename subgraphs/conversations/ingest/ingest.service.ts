@@ -5,7 +5,6 @@ import { backoffDelay, ChannelDisabledError, PluginCrashError, type BoundChannel
 import type { ImmediateResponse, InboundEvent, InboundRequest, MessageContent } from '../../../plugins/sdk/index.js';
 import { contentToText, isChannelError } from '../../../plugins/sdk/index.js';
 import { isUniqueViolation } from '../../_shared/db-errors.js';
-import { notFound } from '../../_shared/errors.js';
 import type { EventBus } from '../../_shared/events.js';
 import { newId, stableId } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
@@ -413,49 +412,6 @@ export class IngestService {
     const ids = (await this.due(200, graceMs)).filter((id) => !this.queued.has(id));
     this.enqueue(ids);
     return ids.length;
-  }
-
-  // ---- admin (tenant-scoped) ----
-
-  list(tenantId: string, f: { status?: P | null; channelId?: string | null; first?: number | null }): Promise<InboundPayloadEntity[]> {
-    const first = Math.min(Math.max(f.first ?? 50, 1), 200);
-    return this.repo.find({
-      where: { tenantId, ...(f.status ? { status: f.status } : {}), ...(f.channelId ? { channelId: f.channelId } : {}) },
-      order: { receivedAt: 'DESC', id: 'DESC' }, take: first,
-    });
-  }
-
-  /** Counts by status (one grouped query on the tenant + status index) and the oldest PENDING or PROCESSING row. */
-  async backlog(tenantId: string, channelId: string | null): Promise<{ pending: number; failed: number; waitingForReplay: number; oldestPendingAt: Date | null; lagSeconds: number | null }> {
-    const scope = { tenantId, ...(channelId ? { channelId } : {}) };
-    const qb = this.repo.createQueryBuilder('p').select('p.status', 'status').addSelect('COUNT(*)', 'n').addSelect('SUM(CASE WHEN p.next_attempt_at IS NULL THEN 1 ELSE 0 END)', 'stuck')
-      .where('p.tenant_id = :tenantId', { tenantId }).andWhere('p.status IN (:...open)', { open: [P.PENDING, P.PROCESSING, P.FAILED] });
-    if (channelId) qb.andWhere('p.channel_id = :channelId', { channelId });
-    const counts = await qb.groupBy('p.status').getRawMany<{ status: P; n: string | number; stuck: string | number | null }>();
-    const n = (s: P) => Number(counts.find((c) => c.status === s)?.n ?? 0);
-    // One index lookup per status (tenant_id, status, received_at) rather than a sort over both.
-    const oldest = (await Promise.all([P.PENDING, P.PROCESSING].map((status) => this.repo.findOne({ select: { id: true, receivedAt: true }, where: { ...scope, status }, order: { receivedAt: 'ASC' } }))))
-      .filter((r): r is InboundPayloadEntity => !!r).map((r) => r.receivedAt).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
-    return {
-      pending: n(P.PENDING) + n(P.PROCESSING), failed: n(P.FAILED), waitingForReplay: Number(counts.find((c) => c.status === P.FAILED)?.stuck ?? 0),
-      oldestPendingAt: oldest, lagSeconds: oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : null,
-    };
-  }
-
-  async get(tenantId: string, id: string): Promise<InboundPayloadEntity> {
-    const p = await this.repo.findOneBy({ tenantId, id });
-    if (!p) throw notFound('inbound payload', id);
-    return p;
-  }
-
-  /** Processes a FAILED payload again now (attempts keep counting); a PROCESSED one is left alone. */
-  async replay(tenantId: string, id: string): Promise<InboundPayloadEntity> {
-    const p = await this.get(tenantId, id);
-    if (p.status === P.FAILED) {
-      await this.repo.update({ tenantId, id, status: P.FAILED }, { status: P.PENDING, nextAttemptAt: null });
-      await this.process(id);
-    }
-    return this.get(tenantId, id);
   }
 }
 

@@ -1,5 +1,6 @@
-import { IsUUID } from 'class-validator';
+import { IsInt, IsOptional, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { MAX_REPLAY } from './ingest.admin.js';
 import { InboundPayloadStatus } from './payload.entity.js';
 
 export { InboundPayloadStatus };
@@ -30,6 +31,19 @@ export class ReplayInboundPayloadInput {
 @ObjectType()
 export class ReplayInboundPayloadPayload {
   @Field(() => InboundPayload) payload: InboundPayload;
+}
+
+@InputType({ description: 'Which FAILED payloads to hand back to processing (all of the tenant when nothing is given).' })
+export class ReplayInboundPayloadsInput {
+  @Field(() => ID, { nullable: true }) @IsOptional() @IsUUID() channelId?: string;
+  @Field(() => String, { nullable: true, description: 'Only those that failed with this code (as inboundPayloads shows it), e.g. PLUGIN_FAILED.' }) @IsOptional() @MaxLength(40) errorCode?: string;
+  @Field(() => Int, { nullable: true, description: `At most this many, oldest first (default 1000, at most ${MAX_REPLAY}).` }) @IsOptional() @IsInt() @Min(1) @Max(MAX_REPLAY) limit?: number;
+}
+
+@ObjectType()
+export class ReplayInboundPayloadsPayload {
+  @Field(() => Int, { description: 'Handed back to processing by this call (PENDING now; watch inboundBacklog).' }) queued: number;
+  @Field(() => Int, { description: 'Still FAILED among those the input selects: call again while this is above 0 (or they failed again).' }) remaining: number;
 }
 
 @ObjectType({ description: 'How far behind processing is: what was acknowledged and stored but is not a message yet.' })
