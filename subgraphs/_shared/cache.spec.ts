@@ -15,16 +15,18 @@ describe('in-memory cache (embedded mode)', () => {
     expect(await c.ttl('k')).toBe(-2);
   });
 
-  it('sets guarded values only while the guard is unchanged', async () => {
+  it('sets guarded values only while the guard is unchanged; invalidate bumps the guard and drops the value', async () => {
     const c = createMemoryCache();
     expect(await c.setIfGuard('ctx', 'a', 60, 'gen', null)).toBe(true);
-    expect(await c.incr('gen', 60)).toBe(1);
-    expect(await c.setIfGuard('ctx', 'stale', 60, 'gen', null)).toBe(false);
-    expect(await c.get('ctx')).toBe('a');
-    expect(await c.setIfGuard('ctx', 'b', 60, 'gen', '1')).toBe(true);
-    expect(await c.incr('gen', 60)).toBe(2);
-    await c.del('ctx');
+    await c.invalidate([{ key: 'ctx', guardKey: 'gen' }], 60);
     expect(await c.get('ctx')).toBeNull();
+    expect(await c.get('gen')).toBe('1');
+    expect(await c.setIfGuard('ctx', 'stale', 60, 'gen', null)).toBe(false); // read before the bump
+    expect(await c.setIfGuard('ctx', 'b', 60, 'gen', '1')).toBe(true);
+    expect(await c.get('ctx')).toBe('b');
+    await c.invalidate([{ key: 'ctx', guardKey: 'gen' }], 60);
+    expect(await c.get('gen')).toBe('2');
+    expect(await c.setIfGuard('ctx', 'stale', 60, 'gen', '1')).toBe(false);
   });
 
   it('drops the oldest entries beyond its bound', async () => {

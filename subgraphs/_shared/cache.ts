@@ -11,10 +11,8 @@ export interface KeyValueCache {
   del(...keys: string[]): Promise<void>;
   /** Seconds before the key expires; -1 without expiry, -2 when absent (Redis TTL semantics). */
   ttl(key: string): Promise<number>;
-  /** Adds 1 atomically (a new key starts at 0) and (re)sets the key's expiry. */
-  incr(key: string, ttlSeconds: number): Promise<number>;
   /**
-   * For each entry, atomically: bumps `guardKey` (as incr, with that expiry) and deletes `key`. Many entries in
+   * For each entry, atomically: adds 1 to `guardKey` (a new one starts at 0) and (re)sets its expiry, and deletes `key`. Many entries in
    * one round trip: a batch of inbound messages invalidates all its customers' caches at once.
    */
   invalidate(entries: ReadonlyArray<{ key: string; guardKey: string }>, ttlSeconds: number): Promise<void>;
@@ -60,12 +58,6 @@ export function createRedisCache(url: string, prefix = 'huiliu:cache:'): KeyValu
       if (keys.length) await redis.del(...keys.map(k));
     },
     ttl: (key) => redis.ttl(k(key)),
-    async incr(key, ttlSeconds) {
-      const res = await redis.multi().incr(k(key)).expire(k(key), ttlSeconds).exec();
-      const [err, n] = res![0];
-      if (err) throw err;
-      return Number(n);
-    },
     async invalidate(entries, ttlSeconds) {
       if (!entries.length) return;
       await invalidate(entries.length * 2, ...entries.flatMap((e) => [k(e.guardKey), k(e.key)]), String(ttlSeconds));
@@ -114,11 +106,6 @@ export function createMemoryCache(o: MemoryCacheOptions = {}): KeyValueCache {
     async ttl(key) {
       const e = read(key) === null ? undefined : entries.get(key);
       return e ? Math.ceil((e.expiresAt - now()) / 1000) : -2;
-    },
-    async incr(key, ttlSeconds) {
-      const n = Number(read(key) ?? 0) + 1;
-      write(key, String(n), ttlSeconds);
-      return n;
     },
     async invalidate(list, ttlSeconds) {
       for (const e of list) {
