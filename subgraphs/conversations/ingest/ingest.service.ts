@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { Brackets, In, type DataSource, type FindOptionsSelect, type Repository } from 'typeorm';
+import { In, type DataSource, type FindOptionsSelect, type Repository } from 'typeorm';
 import { backoffDelay, ChannelDisabledError, PluginCrashError, type BoundChannel } from '../../../plugins/host/index.js';
 import type { ImmediateResponse, InboundEvent, InboundRequest, MessageContent } from '../../../plugins/sdk/index.js';
 import { contentToText, isChannelError } from '../../../plugins/sdk/index.js';
@@ -18,13 +18,11 @@ import type { ChannelBindings } from './channel-bindings.js';
 import type { IdentityResolver } from './identity.client.js';
 import { DEFAULT_ACK_TARGET_MS, type IngestConfig } from './ingest.config.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P, type StoredRequest } from './payload.entity.js';
+import { PayloadClaims, SWEEP_GRACE_MS } from './payload.claims.js';
 import { PayloadWriter } from './payload.writer.js';
 import { ProcessingPace } from './processing.pace.js';
 import { ReceiveBatcher } from './receive.batcher.js';
 
-const LOCK_MS = 60_000;
-/** The sweeper leaves fresh PENDING rows to the replica that acknowledged them (it queued them already). */
-const SWEEP_GRACE_MS = 10_000;
 /** Stored payloads handed to processing replicas (INGEST_ROLE=receive): the event type and their consumer group. */
 export const INBOUND_STORED = 'inbound.stored';
 export const INGEST_PROCESSORS_GROUP = 'conversations-ingest-processors';
@@ -88,6 +86,7 @@ export class IngestService {
   private readonly repo: Repository<InboundPayloadEntity>;
   private readonly processingColumns: FindOptionsSelect<InboundPayloadEntity>;
   private readonly writer: PayloadWriter;
+  private readonly claims: PayloadClaims;
   private readonly receiver: ReceiveBatcher;
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
@@ -116,6 +115,7 @@ export class IngestService {
     this.repo = ds.getRepository(InboundPayloadEntity);
     this.processingColumns = Object.fromEntries(this.repo.metadata.columns.map((c) => [c.propertyName, c.propertyName !== 'request'])) as FindOptionsSelect<InboundPayloadEntity>;
     this.writer = new PayloadWriter(ds);
+    this.claims = new PayloadClaims(ds);
     this.receiver = new ReceiveBatcher(conversations);
     this.pace = new ProcessingPace({ maxBatch: config.concurrency, ackTargetMs: config.ackTargetMs ?? DEFAULT_ACK_TARGET_MS });
   }
@@ -260,7 +260,7 @@ export class IngestService {
     if (!ids.length) return out;
     const now = new Date();
     const claim = newId();
-    const claimed = await this.claim(ids, claim, now);
+    const claimed = await this.claims.claim(ids, claim, now);
     if (!claimed) return out;
     // Without the raw request (the larger half of a row): processing reads the decoded event, and loads the
     // request only for a payload stored without one (a plugin crash kept for a replay).
@@ -276,49 +276,10 @@ export class IngestService {
         if (r.status === 'processed') done.push({ id: row.id, messageId: r.messageId });
       });
     }));
-    await this.markProcessed(done);
+    await this.claims.markProcessed(done);
     const broken = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
     if (broken) throw broken.reason;
     return out;
-  }
-
-  /** Marks the due payloads among `ids` PROCESSING under `claim` (one UPDATE); how many it took. */
-  private async claim(ids: string[], claim: string, now: Date): Promise<number> {
-    const lockedUntil = new Date(now.getTime() + LOCK_MS);
-    if (this.ds.options.type !== 'better-sqlite3') {
-      // FORCE INDEX: left to itself, MariaDB may range-scan idx_inbound_payloads_due (status, ...) rather than look
-      // these ids up (EXPLAIN showed it). Under a backlog that scans every PENDING row and next-key-locks them
-      // and their gaps, which holds up the acknowledgements' INSERTs and makes every claim slower the further
-      // processing lags.
-      const r = await this.ds.query(
-        `UPDATE inbound_payloads FORCE INDEX (PRIMARY) SET status = ?, locked_until = ?, attempts = attempts + 1, claimed_by = ?
-         WHERE id IN (?) AND (status = ? OR (status = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?) OR (status = ? AND locked_until < ?))`,
-        [P.PROCESSING, lockedUntil, claim, ids, P.PENDING, P.FAILED, now, P.PROCESSING, now],
-      ) as { affectedRows?: number };
-      return r.affectedRows ?? 0;
-    }
-    const r = await this.repo.createQueryBuilder().update(InboundPayloadEntity)
-      .set({ status: P.PROCESSING, lockedUntil, attempts: () => 'attempts + 1', claimedBy: claim })
-      .where({ id: In(ids) })
-      .andWhere(new Brackets((w) => w
-        .where('status = :pending', { pending: P.PENDING })
-        .orWhere('(status = :failed AND next_attempt_at IS NOT NULL AND next_attempt_at <= :now)', { failed: P.FAILED, now })
-        .orWhere('(status = :processing AND locked_until < :now)', { processing: P.PROCESSING, now })))
-      .execute();
-    return r.affected ?? 0;
-  }
-
-  /** One UPDATE for a batch: status, time and the message each payload became. */
-  private async markProcessed(done: Array<{ id: string; messageId: string | null }>): Promise<void> {
-    if (!done.length) return;
-    const withMessage = done.filter((d) => d.messageId);
-    const qb = this.repo.createQueryBuilder().update(InboundPayloadEntity)
-      .set({ status: P.PROCESSED, processedAt: new Date(), lockedUntil: null, nextAttemptAt: null, error: null, errorCode: null, claimedBy: null, ...(withMessage.length ? {
-        messageId: () => `CASE id ${withMessage.map((_, i) => `WHEN :pid${i} THEN :mid${i}`).join(' ')} ELSE message_id END`,
-      } : {}) })
-      .where({ id: In(done.map((d) => d.id)) });
-    withMessage.forEach((d, i) => qb.setParameter(`pid${i}`, d.id).setParameter(`mid${i}`, d.messageId));
-    await qb.execute();
   }
 
   private async serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -393,23 +354,12 @@ export class IngestService {
     return id;
   }
 
-  /** Payloads stored but not processed (crash after acknowledging), due retries, and expired claims. */
-  async due(limit = 200, graceMs = SWEEP_GRACE_MS): Promise<string[]> {
-    const now = new Date();
-    const rows = await this.repo.createQueryBuilder('p').select('p.id', 'id')
-      .where('(p.status = :pending AND p.received_at <= :fresh)', { pending: P.PENDING, fresh: new Date(now.getTime() - graceMs) })
-      .orWhere('(p.status = :failed AND p.next_attempt_at IS NOT NULL AND p.next_attempt_at <= :now)', { failed: P.FAILED, now })
-      .orWhere('(p.status = :processing AND p.locked_until < :now)', { processing: P.PROCESSING, now })
-      .orderBy('p.received_at', 'ASC').limit(limit).getRawMany<{ id: string }>();
-    return rows.map((r) => r.id);
-  }
-
   /**
    * One sweep: queues whatever is due that is not already queued here. `graceMs` leaves PENDING rows younger
    * than that to the replica that acknowledged them; at boot nothing here is queued, so the sweep takes all.
    */
   async sweep(graceMs = SWEEP_GRACE_MS): Promise<number> {
-    const ids = (await this.due(200, graceMs)).filter((id) => !this.queued.has(id));
+    const ids = (await this.claims.due(200, graceMs)).filter((id) => !this.queued.has(id));
     this.enqueue(ids);
     return ids.length;
   }

@@ -1,0 +1,69 @@
+import { Brackets, In, type DataSource, type Repository } from 'typeorm';
+import { InboundPayloadEntity, InboundPayloadStatus as P } from './payload.entity.js';
+
+/** How long a claim holds a row: a processor that dies with it lets it go after this, to the sweeper. */
+const LOCK_MS = 60_000;
+/** The sweeper leaves fresh PENDING rows to the replica that acknowledged them (it queued them already). */
+export const SWEEP_GRACE_MS = 10_000;
+
+/**
+ * The statements that move stored payloads between states for processing: claim (PENDING, a due retry or an
+ * expired claim → PROCESSING), mark processed, and find what is due. Each is one statement for a whole batch.
+ */
+export class PayloadClaims {
+  private readonly repo: Repository<InboundPayloadEntity>;
+
+  constructor(private readonly ds: DataSource) {
+    this.repo = ds.getRepository(InboundPayloadEntity);
+  }
+
+  /** Marks the due payloads among `ids` PROCESSING under `claim` (one UPDATE); how many it took. */
+  async claim(ids: string[], claim: string, now: Date): Promise<number> {
+    const lockedUntil = new Date(now.getTime() + LOCK_MS);
+    if (this.ds.options.type !== 'better-sqlite3') {
+      // FORCE INDEX: left to itself, MariaDB may range-scan idx_inbound_payloads_due (status, ...) rather than look
+      // these ids up (EXPLAIN showed it). Under a backlog that scans every PENDING row and next-key-locks them
+      // and their gaps, which holds up the acknowledgements' INSERTs and makes every claim slower the further
+      // processing lags.
+      const r = await this.ds.query(
+        `UPDATE inbound_payloads FORCE INDEX (PRIMARY) SET status = ?, locked_until = ?, attempts = attempts + 1, claimed_by = ?
+         WHERE id IN (?) AND (status = ? OR (status = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?) OR (status = ? AND locked_until < ?))`,
+        [P.PROCESSING, lockedUntil, claim, ids, P.PENDING, P.FAILED, now, P.PROCESSING, now],
+      ) as { affectedRows?: number };
+      return r.affectedRows ?? 0;
+    }
+    const r = await this.repo.createQueryBuilder().update(InboundPayloadEntity)
+      .set({ status: P.PROCESSING, lockedUntil, attempts: () => 'attempts + 1', claimedBy: claim })
+      .where({ id: In(ids) })
+      .andWhere(new Brackets((w) => w
+        .where('status = :pending', { pending: P.PENDING })
+        .orWhere('(status = :failed AND next_attempt_at IS NOT NULL AND next_attempt_at <= :now)', { failed: P.FAILED, now })
+        .orWhere('(status = :processing AND locked_until < :now)', { processing: P.PROCESSING, now })))
+      .execute();
+    return r.affected ?? 0;
+  }
+
+  /** One UPDATE for a batch: status, time and the message each payload became. */
+  async markProcessed(done: Array<{ id: string; messageId: string | null }>): Promise<void> {
+    if (!done.length) return;
+    const withMessage = done.filter((d) => d.messageId);
+    const qb = this.repo.createQueryBuilder().update(InboundPayloadEntity)
+      .set({ status: P.PROCESSED, processedAt: new Date(), lockedUntil: null, nextAttemptAt: null, error: null, errorCode: null, claimedBy: null, ...(withMessage.length ? {
+        messageId: () => `CASE id ${withMessage.map((_, i) => `WHEN :pid${i} THEN :mid${i}`).join(' ')} ELSE message_id END`,
+      } : {}) })
+      .where({ id: In(done.map((d) => d.id)) });
+    withMessage.forEach((d, i) => qb.setParameter(`pid${i}`, d.id).setParameter(`mid${i}`, d.messageId));
+    await qb.execute();
+  }
+
+  /** Payloads stored but not processed (crash after acknowledging), due retries, and expired claims. */
+  async due(limit = 200, graceMs = SWEEP_GRACE_MS): Promise<string[]> {
+    const now = new Date();
+    const rows = await this.repo.createQueryBuilder('p').select('p.id', 'id')
+      .where('(p.status = :pending AND p.received_at <= :fresh)', { pending: P.PENDING, fresh: new Date(now.getTime() - graceMs) })
+      .orWhere('(p.status = :failed AND p.next_attempt_at IS NOT NULL AND p.next_attempt_at <= :now)', { failed: P.FAILED, now })
+      .orWhere('(p.status = :processing AND p.locked_until < :now)', { processing: P.PROCESSING, now })
+      .orderBy('p.received_at', 'ASC').limit(limit).getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+}
