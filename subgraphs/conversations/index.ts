@@ -41,6 +41,7 @@ import { MessageDeliveryResolver } from './delivery/delivery.resolver.js';
 import { startIngestWorker } from './ingest/ingest.composition.js';
 import { IngestResolver } from './ingest/ingest.resolver.js';
 import { InboundPayloadEntity } from './ingest/payload.entity.js';
+import { metricsRoute } from './ingest/channel.metrics.js';
 import { webhookRoute } from './ingest/webhook.route.js';
 
 const loaders = (ctx: unknown) => (ctx as ConversationsContext).loaders;
@@ -80,5 +81,10 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
   },
   startWorkers: async (s, deps) => [await startConversationsCustomerMergeWorker(deps), await startTicketRepliesWorker(s, deps), ...(await startRoutingWorkersOf(s, deps)), await startContextMergeWorker(s.context, deps), await startIngestWorker(s, deps)],
   // POST/GET /webhooks/:channelId (the gateway forwards them unchanged): raw bytes, before any body parser.
-  routes: (s, deps) => webhookRoute({ channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, log: deps.log }),
+  // GET /metrics: Prometheus, on this deployable's internal port only (the gateway does not forward it).
+  routes: (s, deps) => {
+    const webhooks = webhookRoute({ channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, metrics: s.channelMetrics, log: deps.log });
+    const metrics = metricsRoute(s.channelMetrics);
+    return (req, res) => webhooks(req, res) || metrics(req, res);
+  },
 };

@@ -5,6 +5,7 @@ import type { Logger } from '../../_shared/logger.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import type { ConversationEntity } from '../conversation/conversation.entity.js';
 import type { ChannelBindings } from '../ingest/channel-bindings.js';
+import type { ChannelMetrics } from '../ingest/channel.metrics.js';
 import type { IngestConfig } from '../ingest/ingest.config.js';
 import { MessageEntity, MessageSenderType } from '../message/message.entity.js';
 import { DeliveryStatus as D, MessageDeliveryEntity } from './delivery.entity.js';
@@ -39,7 +40,7 @@ export class DeliveryService {
   private readonly repo: Repository<MessageDeliveryEntity>;
   private readonly messages: Repository<MessageEntity>;
 
-  constructor(ds: DataSource, private readonly channels: ChannelService, private readonly bindings: ChannelBindings, private readonly config: IngestConfig, private readonly log: Logger) {
+  constructor(ds: DataSource, private readonly channels: ChannelService, private readonly bindings: ChannelBindings, private readonly config: IngestConfig, private readonly log: Logger, private readonly metrics: ChannelMetrics) {
     this.repo = ds.getRepository(MessageDeliveryEntity);
     this.messages = ds.getRepository(MessageEntity);
   }
@@ -84,14 +85,17 @@ export class DeliveryService {
       .execute();
     if (!claimed.affected) return 'skipped';
     const d = (await this.repo.findOneBy({ id }))!;
+    let channelType = 'unknown';
     try {
       const out = await this.outbound(d);
       const [channel] = await this.channels.byIds(d.tenantId, [d.channelId]);
+      if (channel) channelType = channel.type;
       const bound = channel ? this.bindings.bind(channel) : null;
       if (!channel || !bound) throw new ChannelError('BAD_REQUEST', 'the channel is gone or no longer configured');
       if (!channel.enabled) throw new ChannelError('UNAVAILABLE', 'the channel is disabled', { retryable: false });
       const r = await bound.send(out);
       await this.repo.update({ id }, { status: D.SENT, externalMessageId: r.externalMessageId.slice(0, 191), errorCode: null, error: null, lockedUntil: null, nextAttemptAt: null, updatedAt: new Date() });
+      this.metrics.sent(channelType, 'sent');
       return D.SENT;
     } catch (err) {
       const code = isChannelError(err) ? err.code : (err as { code?: string }).code ?? 'SEND_FAILED';
@@ -100,6 +104,7 @@ export class DeliveryService {
       const message = code === 'WINDOW_CLOSED' ? `reply window closed: ${describe(err)}` : describe(err);
       await this.repo.update({ id }, { status: retry ? D.PENDING : D.FAILED, errorCode: String(code).slice(0, 40), error: message, nextAttemptAt: next, lockedUntil: null, updatedAt: new Date() });
       this.log.warn({ messageId: id, channelId: d.channelId, tenantId: d.tenantId, code, attempts: d.attempts, retryAt: next?.toISOString() ?? null }, 'delivery failed');
+      this.metrics.sent(channelType, retry ? 'retry' : 'failed');
       return retry ? D.PENDING : D.FAILED;
     }
   }

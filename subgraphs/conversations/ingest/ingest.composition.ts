@@ -14,6 +14,7 @@ import { ChannelBindings } from './channel-bindings.js';
 import { createIdentityClient, type IdentityResolver } from './identity.client.js';
 import { startIdentityCacheInvalidation } from './identity.invalidation.js';
 import { DEFAULT_INGEST_CONFIG, type IngestConfig } from './ingest.config.js';
+import { ChannelMetrics } from './channel.metrics.js';
 import { InboundPayloadAdmin } from './ingest.admin.js';
 import { INBOUND_STORED, INGEST_PROCESSORS_GROUP, INGEST_TOPIC, IngestService } from './ingest.service.js';
 import { createPullPoller } from './pull.poller.js';
@@ -25,6 +26,8 @@ export interface IngestServices {
   ingest: IngestService;
   /** Admins' view of stored payloads: lists, backlog, replays (tenant-scoped). */
   inboundAdmin: InboundPayloadAdmin;
+  /** Prometheus metrics of webhooks, processing and sends (GET /metrics on this deployable's port). */
+  channelMetrics: ChannelMetrics;
   delivery: DeliveryService;
   /** Who sent an inbound message (cached per sender; merges invalidate it on every replica). */
   identities: IdentityResolver;
@@ -53,13 +56,15 @@ export function createIngestServices(
   const channelSecrets = new ChannelSecrets(cipher, plugins);
   const channelBindings = new ChannelBindings(plugins, channelSecrets);
   const identity = identities ?? createIdentityClient({ url: config.customersUrl, secret: config.jwtSecret });
-  const ingest = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config);
+  // The metrics read the ingest service at scrape time; it records into them as it works.
+  const metrics: ChannelMetrics = new ChannelMetrics({ backlog: () => ingest.backlogTotals(), local: () => ingest.localState() });
+  const ingest: IngestService = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config, metrics);
   const inboundAdmin = new InboundPayloadAdmin(deps.dataSource, ingest);
-  const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log);
+  const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log, metrics);
   const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, announceChannelChanges(deps.pubsub));
   const channelSecretSweep = new ChannelSecretSweep(deps.dataSource, channelSecrets, deps.log.child({ component: 'channel-secrets' }));
   return {
-    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, delivery, identities: identity, channelSecrets, channelSecretSweep,
+    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, delivery, identities: identity, channelSecrets, channelSecretSweep,
     async closeIngest() { redis?.disconnect(); },
   };
 }

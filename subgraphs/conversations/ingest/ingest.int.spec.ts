@@ -3,6 +3,7 @@ import { wechatPush, wechatXml } from '../../../plugins/wechat-common/wechat.tes
 import { gql, gqlOk } from '../../../test/helpers/graphql-client.js';
 import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
+import { metric, scrape } from '../../../test/helpers/metrics.js';
 import { subscribe, wsClient } from '../../../test/helpers/ws-client.js';
 import { customersSubgraph } from '../../customers/index.js';
 import type { ConversationsServices } from '../conversations.services.js';
@@ -157,6 +158,11 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     const c = (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes[0];
     const agent = await tokenFor(tenant, ['agent'], 'agent-1');
     const calls = sendCalls;
+    const sends = async () => {
+      const text = await scrape(base);
+      return Object.fromEntries(['sent', 'retry', 'failed'].map((result) => [result, metric(text, 'huiliu_outbound_sends_total', { channel_type: 'wechat-oa', result })]));
+    };
+    const before = await sends();
     const sent = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: '正在为您查询' } }, agent)).sendMessage.message;
     expect(sent.delivery).toMatchObject({ status: 'SENT', errorCode: null, attempts: 1 });
     const req = fake.calls('POST /cgi-bin/message/custom/send').at(-1)!;
@@ -176,6 +182,9 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     for (let i = 0; i < 4; i++) last = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: `more ${i}` } }, agent)).sendMessage.message;
     expect(last.delivery).toMatchObject({ status: 'FAILED', errorCode: 'WINDOW_CLOSED' });
     expect(last.delivery.error).toMatch(/reply window closed/);
+    // The operator's view: five sent, one retried, one refused.
+    const after = await sends();
+    expect({ sent: after.sent - before.sent, retry: after.retry - before.retry, failed: after.failed - before.failed }).toEqual({ sent: 5, retry: 1, failed: 1 });
   });
 
   test('a payload that fails is kept with its error and retried; stored-but-unprocessed payloads survive a crash', async () => {

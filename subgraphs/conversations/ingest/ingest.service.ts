@@ -18,6 +18,7 @@ import type { ChannelBindings } from './channel-bindings.js';
 import type { IdentityResolver } from './identity.client.js';
 import { DEFAULT_ACK_TARGET_MS, type IngestConfig } from './ingest.config.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P, type StoredRequest } from './payload.entity.js';
+import type { BacklogTotals, ChannelMetrics, LocalIngestState } from './channel.metrics.js';
 import { PayloadClaims, SWEEP_GRACE_MS } from './payload.claims.js';
 import { PayloadWriter } from './payload.writer.js';
 import { ProcessingPace } from './processing.pace.js';
@@ -111,6 +112,7 @@ export class IngestService {
     private readonly events: EventBus,
     private readonly log: Logger,
     readonly config: IngestConfig,
+    private readonly metrics: ChannelMetrics,
   ) {
     this.repo = ds.getRepository(InboundPayloadEntity);
     this.processingColumns = Object.fromEntries(this.repo.metadata.columns.map((c) => [c.propertyName, c.propertyName !== 'request'])) as FindOptionsSelect<InboundPayloadEntity>;
@@ -121,6 +123,16 @@ export class IngestService {
   }
 
   /** Where processing's pacing stands (batch size, batches at once, pause; `holding` below full pace). */
+  /** Every tenant's backlog in the database (the operator's metrics). */
+  backlogTotals(): Promise<BacklogTotals> {
+    return this.claims.totals();
+  }
+
+  /** What this process holds: queued payloads and the pace (the operator's metrics). */
+  localState(): LocalIngestState {
+    return { queued: this.queue.length, holding: this.pace.holding, batch: this.pace.current.batch };
+  }
+
   get pacing(): { batch: number; parallel: number; pauseMs: number; holding: boolean } {
     return { ...this.pace.current, holding: this.pace.holding };
   }
@@ -307,6 +319,7 @@ export class IngestService {
         messageId = (await this.ingestEvent(channel, bound, row, e)) ?? messageId;
       }
       await commit?.();
+      this.metrics.processed(row.channelType, 'processed');
       return { status: 'processed', messageId };
     } catch (err) {
       const attempts = row.attempts;
@@ -316,6 +329,7 @@ export class IngestService {
       await this.repo.update({ id: row.id }, { status: P.FAILED, error: describe(err), errorCode: code, nextAttemptAt: next, lockedUntil: null, claimedBy: null });
       this.log.warn({ payloadId: row.id, channelId: row.channelId, tenantId: row.tenantId, attempts, code, retryAt: next?.toISOString() ?? null, err: describe(err) }, 'inbound payload failed');
       await this.events.publish({ type: 'inbound.failed', tenantId: row.tenantId, data: { payloadId: row.id, channelId: row.channelId, attempts, code, willRetry: !!next } }).catch(() => undefined);
+      this.metrics.processed(row.channelType, 'failed');
       return { status: 'failed' };
     }
   }

@@ -1,4 +1,5 @@
 import { Brackets, In, type DataSource, type Repository } from 'typeorm';
+import type { BacklogTotals } from './channel.metrics.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P } from './payload.entity.js';
 
 /** How long a claim holds a row: a processor that dies with it lets it go after this, to the sweeper. */
@@ -65,5 +66,22 @@ export class PayloadClaims {
       .orWhere('(p.status = :processing AND p.locked_until < :now)', { processing: P.PROCESSING, now })
       .orderBy('p.received_at', 'ASC').limit(limit).getRawMany<{ id: string }>();
     return rows.map((r) => r.id);
+  }
+
+  /** Every tenant's backlog, for the operator's metrics: one grouped count on the status index and the oldest waiting row. */
+  async totals(now = new Date()): Promise<BacklogTotals> {
+    const counts = await this.repo.createQueryBuilder('p').select('p.status', 'status').addSelect('COUNT(*)', 'n')
+      .addSelect('SUM(CASE WHEN p.next_attempt_at IS NULL THEN 1 ELSE 0 END)', 'stuck')
+      .where('p.status IN (:...open)', { open: [P.PENDING, P.PROCESSING, P.FAILED] }).groupBy('p.status')
+      .getRawMany<{ status: P; n: string | number; stuck: string | number | null }>();
+    const of = (s: P) => counts.find((c) => c.status === s);
+    const oldest = await this.repo.createQueryBuilder('p').select('MIN(p.received_at)', 'at')
+      .where('p.status IN (:...waiting)', { waiting: [P.PENDING, P.PROCESSING] }).getRawOne<{ at: Date | string | null }>();
+    // MariaDB answers a Date; SQLite the UTC text typeorm stored ("2026-11-26 13:30:00.000").
+    const at = !oldest?.at ? null : oldest.at instanceof Date ? oldest.at : new Date(`${String(oldest.at).replace(' ', 'T')}Z`);
+    return {
+      pending: Number(of(P.PENDING)?.n ?? 0) + Number(of(P.PROCESSING)?.n ?? 0), failed: Number(of(P.FAILED)?.n ?? 0),
+      waitingForReplay: Number(of(P.FAILED)?.stuck ?? 0), oldestPendingSeconds: at ? Math.max(0, (now.getTime() - at.getTime()) / 1000) : 0,
+    };
   }
 }

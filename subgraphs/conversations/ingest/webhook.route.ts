@@ -5,6 +5,7 @@ import type { Logger } from '../../_shared/logger.js';
 import type { RawRoute } from '../../_shared/subgraph-module.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import type { ChannelBindings } from './channel-bindings.js';
+import type { ChannelMetrics } from './channel.metrics.js';
 import type { IngestService } from './ingest.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -72,16 +73,18 @@ function answer(res: ServerResponse, status: number, body: string, headers?: Rec
  * the plugin's immediate answer, then asynchronous processing. Refusals answer a status and log a line;
  * nothing refused is stored. Plain node:http: this is the acknowledgement path, measured by bench:ingest.
  */
-export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; log: Logger }): RawRoute {
+export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; metrics: ChannelMetrics; log: Logger }): RawRoute {
   const log = d.log.child({ component: 'webhooks' });
   const handler = async (req: IncomingMessage, res: ServerResponse, path: string, search: string) => {
     const receivedAt = new Date();
     const started = performance.now();
     const channelId = path.slice(PREFIX.length); // a UUID or unknown: nothing to decode (a bad %-escape must not throw)
+    let channelType = 'unknown';
     try {
       if (!UUID.test(channelId)) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
       const channel = d.bindings.cached(channelId) ?? (await d.channels.forWebhook(channelId));
       if (!channel) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
+      channelType = channel.type;
       if (!channel.enabled) throw new WebhookRefusal(403, 'channel disabled', 'CHANNEL_DISABLED');
       let bound;
       try {
@@ -106,7 +109,9 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
       const response = failure ? { status: 200, body: '' } : bound.respond(request, events);
       const ids = await withDeadline(d.ingest.store(channel, request, events, failure), Math.max(100, caps.ackDeadlineMs - 500));
       answer(res, response.status, response.body, response.headers);
-      d.ingest.noteAck(performance.now() - started);
+      const ms = performance.now() - started;
+      d.ingest.noteAck(ms);
+      d.metrics.webhook(channelType, response.status, ms / 1000);
       d.ingest.handOff(channel.tenantId, ids);
     } catch (e) {
       let status = 500;
@@ -120,6 +125,7 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
       if (status >= 500 && status !== 503) log.error({ ...line, err: e }, 'webhook failed');
       else log.warn(line, 'webhook refused');
       if (!res.headersSent) answer(res, status, status >= 500 ? 'unavailable' : message.slice(0, 200), status === 413 ? { connection: 'close' } : undefined);
+      d.metrics.webhook(channelType, status, null);
     }
   };
   return (req, res) => {
