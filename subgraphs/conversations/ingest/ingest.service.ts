@@ -122,7 +122,6 @@ export class IngestService {
     this.pace = new ProcessingPace({ maxBatch: config.concurrency, ackTargetMs: config.ackTargetMs ?? DEFAULT_ACK_TARGET_MS });
   }
 
-  /** Where processing's pacing stands (batch size, batches at once, pause; `holding` below full pace). */
   /** Every tenant's backlog in the database (the operator's metrics). */
   backlogTotals(): Promise<BacklogTotals> {
     return this.claims.totals();
@@ -133,6 +132,7 @@ export class IngestService {
     return { queued: this.queue.length, holding: this.pace.holding, batch: this.pace.current.batch };
   }
 
+  /** Where processing's pacing stands (batch size, batches at once, pause; `holding` below full pace). */
   get pacing(): { batch: number; parallel: number; pauseMs: number; holding: boolean } {
     return { ...this.pace.current, holding: this.pace.holding };
   }
