@@ -5,6 +5,7 @@ import { clampFirst, decodeCursor, toPage } from '../_shared/pagination.js';
 import { STAFF } from '../_shared/roles.js';
 import type { AgentEntity, AgentGroupEntity, AgentGroupMemberEntity } from './agent/agent.entity.js';
 import type { ChannelEntity } from './channel/channel.entity.js';
+import type { ChannelTrafficRecord } from './channel/channel.traffic.js';
 import type { ConversationContextData } from './context/context.service.js';
 import type { ConversationEntity } from './conversation/conversation.entity.js';
 import type { ConversationsServices } from './conversations.services.js';
@@ -38,6 +39,8 @@ export interface ConversationsLoaders {
   unreadByConversation: DataLoader<string, number>;
   lastReadByConversation: DataLoader<string, Date | null>;
   contextByCustomer: DataLoader<string, { context: ConversationContextData; cached: boolean }>;
+  /** Keyed by channel id: the caller loaded the channel within its tenant. */
+  channelTraffic: DataLoader<string, ChannelTrafficRecord>;
 }
 
 /**
@@ -52,7 +55,7 @@ export function createConversationsLoaders(s: ConversationsServices, viewer: Vie
       channelById: emptyLoader(null), eventById: emptyLoader(null), handoffById: emptyLoader(null), membershipsByAgent: emptyLoader([]), membershipsByGroup: emptyLoader([]),
       messagePages: noPage, eventPages: noPage, customerConversationPages: noPage, timelinePages: noPage as never,
       handoffByConversation: emptyLoader(null), unreadByConversation: emptyLoader(0), lastReadByConversation: emptyLoader(null),
-      contextByCustomer: emptyLoader(null) as never,
+      contextByCustomer: emptyLoader(null) as never, channelTraffic: emptyLoader(null) as never,
     };
   }
   const t = viewer.tenant;
@@ -85,6 +88,7 @@ export function createConversationsLoaders(s: ConversationsServices, viewer: Vie
       return ids.map((id) => marks.get(id) ?? null);
     }),
     contextByCustomer: new DataLoader((ids) => s.context.getMany(t, ids)),
+    channelTraffic: new DataLoader((ids) => s.channelTraffic.of(ids)),
   };
 }
 

@@ -83,7 +83,7 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
   // POST/GET /webhooks/:channelId (the gateway forwards them unchanged): raw bytes, before any body parser.
   // GET /metrics: Prometheus, on this deployable's internal port only (the gateway does not forward it).
   routes: (s, deps) => {
-    const webhooks = webhookRoute({ channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, metrics: s.channelMetrics, log: deps.log });
+    const webhooks = webhookRoute({ channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, metrics: s.channelMetrics, traffic: s.channelTraffic, log: deps.log });
     const metrics = metricsRoute(s.channelMetrics);
     return (req, res) => webhooks(req, res) || metrics(req, res);
   },

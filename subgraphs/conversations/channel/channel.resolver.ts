@@ -7,7 +7,7 @@ import type { ConversationsContext } from '../conversations.context.js';
 import { manageScope, readScope } from './channel.admin.service.js';
 import type { ChannelEntity } from './channel.entity.js';
 import {
-  Channel, ChannelHealth, ChannelHealthStatus, ChannelPayload, CreateChannelInput, DisableChannelInput, RegisterPartnerChannelInput, RegisterPartnerChannelPayload,
+  Channel, ChannelHealth, ChannelHealthStatus, ChannelPayload, ChannelTraffic, CreateChannelInput, DisableChannelInput, RegisterPartnerChannelInput, RegisterPartnerChannelPayload,
   RotatePartnerChannelSecretInput, RotatePartnerChannelSecretPayload, UpdateChannelInput,
 } from './channel.type.js';
 
@@ -66,6 +66,13 @@ export class ChannelResolver {
     const v = ctx.viewer;
     if (!v || !(hasRole(v, ...ADMINS) || (hasRole(v, 'partner') && c.ownerId === v.sub))) return null;
     return ctx.services.channelAdmin.redactedConfig(c);
+  }
+
+  @FieldResolver(() => ChannelTraffic, { nullable: true, description: 'When its platform last got a webhook through, and the last one refused (admins and the owning partner; null for others).' })
+  traffic(@Root() c: ChannelEntity, @Ctx() ctx: ConversationsContext): Promise<ChannelTraffic> | null {
+    const v = ctx.viewer;
+    if (!v || !(hasRole(v, ...ADMINS) || (hasRole(v, 'partner') && c.ownerId === v.sub))) return null;
+    return ctx.loaders.channelTraffic.load(c.id);
   }
 
   @FieldResolver(() => String)

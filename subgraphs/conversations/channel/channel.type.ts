@@ -17,6 +17,20 @@ export class ChannelHealth {
   @Field(() => Int) consecutiveFailures: number;
 }
 
+@ObjectType({ description: "A webhook of the channel that was refused: what its platform was answered, and why." })
+export class WebhookRefusal {
+  @Field() at: Date;
+  @Field(() => Int, { description: 'The HTTP status answered (401 signature, 403 disabled, 400 malformed, 413 too large, 503 not configured...).' }) status: number;
+  @Field({ description: 'A stable code: AUTH, BAD_REQUEST, CHANNEL_DISABLED, TOO_LARGE, NOT_CONFIGURED...' }) code: string;
+  @Field() reason: string;
+}
+
+@ObjectType({ description: "The channel's webhook traffic, all replicas together: where to look first when its messages stop arriving." })
+export class ChannelTraffic {
+  @Field(() => Date, { nullable: true, description: 'When a webhook was last accepted (to within 10 s; null: none in 30 days).' }) lastAcceptedAt: Date | null;
+  @Field(() => WebhookRefusal, { nullable: true, description: 'The last refused webhook (null: none in 30 days). Refused webhooks are never stored, so this is where they show.' }) lastRefusal: WebhookRefusal | null;
+}
+
 @ObjectType({ description: 'A place customers reach the brand: a WeChat OA, a Taobao shop, the app...' })
 @Directive('@key(fields: "id")')
 export class Channel {
@@ -27,7 +41,7 @@ export class Channel {
   @Field() createdAt: Date;
   @Field(() => ID, { nullable: true, description: 'The partner (token `sub`) that registered it; a partner reaches only its own channels. Null for channels admins created.' })
   ownerId: string | null;
-  // config (redacted; admins and the owning partner), webhookUrl and health are field resolvers
+  // config and traffic (admins and the owning partner), webhookUrl and health are field resolvers
 }
 
 @InputType()

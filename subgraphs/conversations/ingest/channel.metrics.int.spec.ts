@@ -30,7 +30,7 @@ const until = async (f: () => Promise<boolean>, ms = 15_000) => {
   }
 };
 
-describe('GET /metrics of the conversations deployable: what an operator alerts on (MariaDB + Redis)', () => {
+describe('what an operator sees of the channels: GET /metrics and Channel.traffic (MariaDB + Redis)', () => {
   let customers: TestSubgraph;
   let conv: TestSubgraph | undefined;
   beforeAll(async () => {
@@ -78,6 +78,14 @@ describe('GET /metrics of the conversations deployable: what an operator alerts 
     expect(metric(text, 'huiliu_inbound_oldest_pending_seconds')).toBe(0);
     expect(text).toMatch(/^huiliu_nodejs_eventloop_lag_p99_seconds /m);
     for (const secret of [tenant, channelId, '米到了吗', 'oMetricsA', CFG.appSecret, CFG.encodingAESKey]) expect(text).not.toContain(secret);
+
+    // The same story per channel, in GraphQL: messages got through, and the last one refused was a bad signature.
+    const TRAFFIC = `query { channels { id traffic { lastAcceptedAt lastRefusal { at status code reason } } } }`;
+    const [channel] = (await gqlOk(conv.url, TRAFFIC, {}, admin)).channels;
+    expect(channel.traffic).toMatchObject({ lastAcceptedAt: expect.any(String), lastRefusal: { status: 401, code: 'AUTH', reason: expect.stringMatching(/signature/) } });
+    expect(Date.now() - Date.parse(channel.traffic.lastAcceptedAt)).toBeLessThan(60_000);
+    const agent = await tokenFor(tenant, ['agent'], 'agent-metrics');
+    expect((await gqlOk(conv.url, TRAFFIC, {}, agent)).channels).toEqual([{ id: channelId, traffic: null }]); // admins' view
 
     // A replica that stores but does not process (a crash before processing): the backlog's age grows.
     await conv.close();

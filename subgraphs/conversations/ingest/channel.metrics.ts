@@ -42,10 +42,11 @@ export class ChannelMetrics {
     if (o.backlog) {
       const backlog = o.backlog;
       let last: Promise<BacklogTotals> | null = null;
-      // One query per scrape for the four gauges (each gauge's collect asks; the first one queries).
+      // One query per scrape for the four gauges: a scrape calls their collect() together, so the first starts the
+      // query and the others share it while it runs; the next scrape queries afresh.
       // A database that does not answer makes the gauges NaN (unknown), not the whole scrape fail.
       const none: BacklogTotals = { pending: NaN, failed: NaN, waitingForReplay: NaN, oldestPendingSeconds: NaN };
-      const totals = () => (last ??= backlog().catch(() => none).finally(() => setTimeout(() => { last = null; }, 1000).unref()));
+      const totals = () => (last ??= backlog().catch(() => none).finally(() => { last = null; }));
       const gauge = (name: string, help: string, pick: (b: BacklogTotals) => number) => new Gauge({
         name, help, registers, async collect() { this.set(pick(await totals())); },
       });

@@ -1,11 +1,13 @@
 import Redis from 'ioredis';
 import { createPluginHost, RedisKeyValueStore, type PluginHost } from '../../../plugins/host/index.js';
+import { createMemoryCache } from '../../_shared/cache.js';
 import { KeyedCipher } from '../../_shared/keyring.js';
 import type { SubgraphDeps, Worker } from '../../_shared/subgraph-module.js';
 import { ChannelAdminService } from '../channel/channel.admin.service.js';
 import { announceChannelChanges, startChannelChangeListener } from '../channel/channel.changes.js';
 import { ChannelSecrets } from '../channel/channel.secrets.js';
 import { ChannelSecretSweep } from '../channel/channel.secrets.sweep.js';
+import { ChannelTraffic } from '../channel/channel.traffic.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import type { ConversationService } from '../conversation/conversation.service.js';
 import { DeliveryService } from '../delivery/delivery.service.js';
@@ -28,6 +30,8 @@ export interface IngestServices {
   inboundAdmin: InboundPayloadAdmin;
   /** Prometheus metrics of webhooks, processing and sends (GET /metrics on this deployable's port). */
   channelMetrics: ChannelMetrics;
+  /** Per channel: the last accepted and the last refused webhook (Channel.traffic). */
+  channelTraffic: ChannelTraffic;
   delivery: DeliveryService;
   /** Who sent an inbound message (cached per sender; merges invalidate it on every replica). */
   identities: IdentityResolver;
@@ -60,11 +64,12 @@ export function createIngestServices(
   const metrics: ChannelMetrics = new ChannelMetrics({ backlog: () => ingest.backlogTotals(), local: () => ingest.localState() });
   const ingest: IngestService = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config, metrics);
   const inboundAdmin = new InboundPayloadAdmin(deps.dataSource, ingest);
+  const channelTraffic = new ChannelTraffic(deps.cache ?? createMemoryCache(), log);
   const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log, metrics);
   const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, announceChannelChanges(deps.pubsub));
   const channelSecretSweep = new ChannelSecretSweep(deps.dataSource, channelSecrets, deps.log.child({ component: 'channel-secrets' }));
   return {
-    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, delivery, identities: identity, channelSecrets, channelSecretSweep,
+    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, channelTraffic, delivery, identities: identity, channelSecrets, channelSecretSweep,
     async closeIngest() { redis?.disconnect(); },
   };
 }

@@ -4,6 +4,7 @@ import { httpStatusFor, isChannelError, type InboundEvent, type InboundRequest }
 import type { Logger } from '../../_shared/logger.js';
 import type { RawRoute } from '../../_shared/subgraph-module.js';
 import type { ChannelService } from '../channel/channel.service.js';
+import type { ChannelTraffic } from '../channel/channel.traffic.js';
 import type { ChannelBindings } from './channel-bindings.js';
 import type { ChannelMetrics } from './channel.metrics.js';
 import type { IngestService } from './ingest.service.js';
@@ -73,18 +74,20 @@ function answer(res: ServerResponse, status: number, body: string, headers?: Rec
  * the plugin's immediate answer, then asynchronous processing. Refusals answer a status and log a line;
  * nothing refused is stored. Plain node:http: this is the acknowledgement path, measured by bench:ingest.
  */
-export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; metrics: ChannelMetrics; log: Logger }): RawRoute {
+export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; metrics: ChannelMetrics; traffic: ChannelTraffic; log: Logger }): RawRoute {
   const log = d.log.child({ component: 'webhooks' });
   const handler = async (req: IncomingMessage, res: ServerResponse, path: string, search: string) => {
     const receivedAt = new Date();
     const started = performance.now();
     const channelId = path.slice(PREFIX.length); // a UUID or unknown: nothing to decode (a bad %-escape must not throw)
     let channelType = 'unknown';
+    let known = false; // the channel exists: its refusals are recorded on it
     try {
       if (!UUID.test(channelId)) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
       const channel = d.bindings.cached(channelId) ?? (await d.channels.forWebhook(channelId));
       if (!channel) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
       channelType = channel.type;
+      known = true;
       if (!channel.enabled) throw new WebhookRefusal(403, 'channel disabled', 'CHANNEL_DISABLED');
       let bound;
       try {
@@ -112,6 +115,7 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
       const ms = performance.now() - started;
       d.ingest.noteAck(ms);
       d.metrics.webhook(channelType, response.status, ms / 1000);
+      d.traffic.accepted(channelId);
       d.ingest.handOff(channel.tenantId, ids);
     } catch (e) {
       let status = 500;
@@ -126,6 +130,7 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
       else log.warn(line, 'webhook refused');
       if (!res.headersSent) answer(res, status, status >= 500 ? 'unavailable' : message.slice(0, 200), status === 413 ? { connection: 'close' } : undefined);
       d.metrics.webhook(channelType, status, null);
+      if (known) d.traffic.refused(channelId, { status, code, reason: message });
     }
   };
   return (req, res) => {
