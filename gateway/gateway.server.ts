@@ -84,7 +84,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
 
   const webhooks = urls.conversations
     ? createWebhooksProxy(urls.conversations, o.log)
-    : (_req: IncomingMessage, res: ServerResponse) => void res.writeHead(503).end('conversations subgraph not configured');
+    : Object.assign((_req: IncomingMessage, res: ServerResponse) => void res.writeHead(503).end('conversations subgraph not configured'), { close: async () => undefined });
   const readyz = async (res: ServerResponse) => {
     const checks: Record<string, string> = {};
     await Promise.all(
@@ -144,6 +144,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
         httpServer.closeAllConnections();
       });
       await gateway.dispose();
+      await webhooks.close();
     },
   };
 }

@@ -19,6 +19,7 @@ const readAll = (req: IncomingMessage) => new Promise<Buffer>((r) => { const c: 
 describe('gateway /webhooks proxy', () => {
   let upstream: Server;
   let gateway: Server;
+  let proxy: ReturnType<typeof createWebhooksProxy>;
   let base: string;
   let handle: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
   let seen: Array<{ url: string; headers: IncomingMessage['headers']; body: Buffer }>;
@@ -31,12 +32,13 @@ describe('gateway /webhooks proxy', () => {
       handle(req, res, body);
     });
     const up = await listen(upstream);
-    const proxy = createWebhooksProxy(`http://127.0.0.1:${up}/graphql`, log);
+    proxy = createWebhooksProxy(`http://127.0.0.1:${up}/graphql`, log);
     gateway = createServer((req, res) => proxy(req, res));
     base = `http://127.0.0.1:${await listen(gateway)}`;
   });
   afterEach(async () => {
     await close(gateway);
+    await proxy.close();
     await close(upstream);
   });
 
@@ -53,6 +55,15 @@ describe('gateway /webhooks proxy', () => {
     expect(seen[0].body.equals(body)).toBe(true);
     expect(seen[0].headers).toMatchObject({ 'content-type': 'text/xml', 'x-douyin-signature': 'sig', 'content-length': String(body.length), 'x-forwarded-for': '127.0.0.1' });
     expect(seen[0].headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it("forwards a platform's GET URL verification (no body) and answers its echo", async () => {
+    handle = (req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(new URL(req.url!, 'http://x').searchParams.get('echostr') ?? '');
+    const res = await fetch(`${base}/webhooks/abc?signature=s&timestamp=1&nonce=n&echostr=${encodeURIComponent('回声 123')}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('回声 123');
+    expect(seen[0]).toMatchObject({ url: `/webhooks/abc?signature=s&timestamp=1&nonce=n&echostr=${encodeURIComponent('回声 123')}` });
+    expect(seen[0].body.length).toBe(0);
   });
 
   it('streams a body larger than the buffering limit unchanged', async () => {
