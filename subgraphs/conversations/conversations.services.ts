@@ -44,13 +44,14 @@ export function createConversationsServices(deps: SubgraphDeps, config: Conversa
   const lifecycle = new ConversationEventService(deps.dataSource);
   const activity = new ActivityService(deps.dataSource, deps.pubsub, log);
   const settings = new ConversationSettingsService(deps.dataSource, { reopenWindowHours: config.reopenWindowHours });
-  const context = new ConversationContextService(deps.dataSource, deps.cache ?? createMemoryCache(), new ExtractiveSummarizer(segmenter), log);
+  const cache = deps.cache ?? createMemoryCache();
+  const context = new ConversationContextService(deps.dataSource, cache, new ExtractiveSummarizer(segmenter), log);
   const handoffs = new HandoffService(deps.dataSource, summarizer, lifecycle, log);
   const reads = new ReadService(deps.dataSource);
   const conversations = new ConversationService(deps.dataSource, deps.events, deps.pubsub, agents, channels, log, { lifecycle, activity, settings, context, handoffs, reads });
   const messages = new MessageService(deps.dataSource, deps.pubsub, conversations);
   const timeline = new TimelineService(deps.dataSource);
   const routing = createRoutingServices(deps, { conversations, agents });
-  const ingest = createIngestServices(deps, { channels, conversations, messages }, config.ingest);
+  const ingest = createIngestServices({ ...deps, cache }, { channels, conversations, messages }, config.ingest);
   return { agents, channels, conversations, messages, lifecycle, activity, settings, context, handoffs, reads, timeline, summarizer, ...routing, ...ingest };
 }

@@ -1,6 +1,7 @@
 import { Brackets, type DataSource, type Repository, type SelectQueryBuilder } from 'typeorm';
 import { badInput, notFound } from '../../_shared/errors.js';
 import type { IngestService } from './ingest.service.js';
+import { PayloadClaims } from './payload.claims.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P } from './payload.entity.js';
 
 /** Rows flipped back to PENDING per UPDATE of a bulk replay (each a short transaction: acknowledgements keep writing). */
@@ -21,9 +22,11 @@ export interface PayloadFilter {
  */
 export class InboundPayloadAdmin {
   private readonly repo: Repository<InboundPayloadEntity>;
+  private readonly claims: PayloadClaims;
 
   constructor(ds: DataSource, private readonly ingest: Pick<IngestService, 'process' | 'handOff'>) {
     this.repo = ds.getRepository(InboundPayloadEntity);
+    this.claims = new PayloadClaims(ds);
   }
 
   /** Newest first; `after`: the id of the last payload of the previous page (BAD_USER_INPUT when it is not the tenant's). */
@@ -38,21 +41,14 @@ export class InboundPayloadAdmin {
     return qb.orderBy('p.received_at', 'DESC').addOrderBy('p.id', 'DESC').take(first).getMany();
   }
 
-  /** Counts by status (one grouped query on the tenant + status index) and the oldest PENDING or PROCESSING row. */
+  /** The tenant's (or one channel's) open counts and its oldest PENDING or PROCESSING row. */
   async backlog(tenantId: string, channelId: string | null): Promise<{ pending: number; failed: number; waitingForReplay: number; oldestPendingAt: Date | null; lagSeconds: number | null }> {
     const scope = { tenantId, ...(channelId ? { channelId } : {}) };
-    const qb = this.repo.createQueryBuilder('p').select('p.status', 'status').addSelect('COUNT(*)', 'n').addSelect('SUM(CASE WHEN p.next_attempt_at IS NULL THEN 1 ELSE 0 END)', 'stuck')
-      .where('p.tenant_id = :tenantId', { tenantId }).andWhere('p.status IN (:...open)', { open: [P.PENDING, P.PROCESSING, P.FAILED] });
-    if (channelId) qb.andWhere('p.channel_id = :channelId', { channelId });
-    const counts = await qb.groupBy('p.status').getRawMany<{ status: P; n: string | number; stuck: string | number | null }>();
-    const n = (s: P) => Number(counts.find((c) => c.status === s)?.n ?? 0);
+    const counts = await this.claims.openCounts(scope);
     // One index lookup per status (tenant_id, status, received_at) rather than a sort over both.
     const oldest = (await Promise.all([P.PENDING, P.PROCESSING].map((status) => this.repo.findOne({ select: { id: true, receivedAt: true }, where: { ...scope, status }, order: { receivedAt: 'ASC' } }))))
       .filter((r): r is InboundPayloadEntity => !!r).map((r) => r.receivedAt).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
-    return {
-      pending: n(P.PENDING) + n(P.PROCESSING), failed: n(P.FAILED), waitingForReplay: Number(counts.find((c) => c.status === P.FAILED)?.stuck ?? 0),
-      oldestPendingAt: oldest, lagSeconds: oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : null,
-    };
+    return { ...counts, oldestPendingAt: oldest, lagSeconds: oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : null };
   }
 
   async get(tenantId: string, id: string): Promise<InboundPayloadEntity> {

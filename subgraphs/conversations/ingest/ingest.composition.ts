@@ -64,7 +64,7 @@ export function createIngestServices(
   const metrics: ChannelMetrics = new ChannelMetrics({ backlog: () => ingest.backlogTotals(), local: () => ingest.localState() });
   const ingest: IngestService = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config, metrics);
   const inboundAdmin = new InboundPayloadAdmin(deps.dataSource, ingest);
-  const channelTraffic = new ChannelTraffic(deps.cache ?? createMemoryCache(), log);
+  const channelTraffic = new ChannelTraffic(deps.cache ?? createMemoryCache(), log); // conversations.services passes its cache
   const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log, metrics);
   const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, announceChannelChanges(deps.pubsub));
   const channelSecretSweep = new ChannelSecretSweep(deps.dataSource, channelSecrets, deps.log.child({ component: 'channel-secrets' }));

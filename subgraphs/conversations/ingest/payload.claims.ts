@@ -68,20 +68,28 @@ export class PayloadClaims {
     return rows.map((r) => r.id);
   }
 
-  /** Every tenant's backlog, for the operator's metrics: one grouped count on the status index and the oldest waiting row. */
-  async totals(now = new Date()): Promise<BacklogTotals> {
-    const counts = await this.repo.createQueryBuilder('p').select('p.status', 'status').addSelect('COUNT(*)', 'n')
+  /**
+   * Open payloads by state (one grouped count on a status index): PENDING or PROCESSING, FAILED, and FAILED with no
+   * retry left. Every tenant's (the operator's metrics), or one tenant's and channel's (inboundBacklog).
+   */
+  async openCounts(scope: { tenantId?: string; channelId?: string | null } = {}): Promise<{ pending: number; failed: number; waitingForReplay: number }> {
+    const qb = this.repo.createQueryBuilder('p').select('p.status', 'status').addSelect('COUNT(*)', 'n')
       .addSelect('SUM(CASE WHEN p.next_attempt_at IS NULL THEN 1 ELSE 0 END)', 'stuck')
-      .where('p.status IN (:...open)', { open: [P.PENDING, P.PROCESSING, P.FAILED] }).groupBy('p.status')
-      .getRawMany<{ status: P; n: string | number; stuck: string | number | null }>();
+      .where('p.status IN (:...open)', { open: [P.PENDING, P.PROCESSING, P.FAILED] });
+    if (scope.tenantId) qb.andWhere('p.tenant_id = :tenantId', { tenantId: scope.tenantId });
+    if (scope.channelId) qb.andWhere('p.channel_id = :channelId', { channelId: scope.channelId });
+    const counts = await qb.groupBy('p.status').getRawMany<{ status: P; n: string | number; stuck: string | number | null }>();
     const of = (s: P) => counts.find((c) => c.status === s);
+    return { pending: Number(of(P.PENDING)?.n ?? 0) + Number(of(P.PROCESSING)?.n ?? 0), failed: Number(of(P.FAILED)?.n ?? 0), waitingForReplay: Number(of(P.FAILED)?.stuck ?? 0) };
+  }
+
+  /** Every tenant's backlog, for the operator's metrics: the open counts and the age of the oldest waiting row. */
+  async totals(now = new Date()): Promise<BacklogTotals> {
+    const counts = await this.openCounts();
     const oldest = await this.repo.createQueryBuilder('p').select('MIN(p.received_at)', 'at')
       .where('p.status IN (:...waiting)', { waiting: [P.PENDING, P.PROCESSING] }).getRawOne<{ at: Date | string | null }>();
     // MariaDB answers a Date; SQLite the UTC text typeorm stored ("2026-11-26 13:30:00.000").
     const at = !oldest?.at ? null : oldest.at instanceof Date ? oldest.at : new Date(`${String(oldest.at).replace(' ', 'T')}Z`);
-    return {
-      pending: Number(of(P.PENDING)?.n ?? 0) + Number(of(P.PROCESSING)?.n ?? 0), failed: Number(of(P.FAILED)?.n ?? 0),
-      waitingForReplay: Number(of(P.FAILED)?.stuck ?? 0), oldestPendingSeconds: at ? Math.max(0, (now.getTime() - at.getTime()) / 1000) : 0,
-    };
+    return { ...counts, oldestPendingSeconds: at ? Math.max(0, (now.getTime() - at.getTime()) / 1000) : 0 };
   }
 }

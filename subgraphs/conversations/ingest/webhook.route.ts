@@ -3,6 +3,7 @@ import { ChannelConfigError, ChannelDisabledError, PluginCrashError } from '../.
 import { httpStatusFor, isChannelError, type InboundEvent, type InboundRequest } from '../../../plugins/sdk/index.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { RawRoute } from '../../_shared/subgraph-module.js';
+import type { ChannelEntity } from '../channel/channel.entity.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import type { ChannelTraffic } from '../channel/channel.traffic.js';
 import type { ChannelBindings } from './channel-bindings.js';
@@ -80,14 +81,11 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
     const receivedAt = new Date();
     const started = performance.now();
     const channelId = path.slice(PREFIX.length); // a UUID or unknown: nothing to decode (a bad %-escape must not throw)
-    let channelType = 'unknown';
-    let known = false; // the channel exists: its refusals are recorded on it
+    let channel: ChannelEntity | null = null; // once found, its type labels the metrics and its refusals are recorded on it
     try {
       if (!UUID.test(channelId)) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
-      const channel = d.bindings.cached(channelId) ?? (await d.channels.forWebhook(channelId));
+      channel = d.bindings.cached(channelId) ?? (await d.channels.forWebhook(channelId));
       if (!channel) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
-      channelType = channel.type;
-      known = true;
       if (!channel.enabled) throw new WebhookRefusal(403, 'channel disabled', 'CHANNEL_DISABLED');
       let bound;
       try {
@@ -114,7 +112,7 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
       answer(res, response.status, response.body, response.headers);
       const ms = performance.now() - started;
       d.ingest.noteAck(ms);
-      d.metrics.webhook(channelType, response.status, ms / 1000);
+      d.metrics.webhook(channel.type, response.status, ms / 1000);
       d.traffic.accepted(channelId);
       d.ingest.handOff(channel.tenantId, ids);
     } catch (e) {
@@ -129,8 +127,8 @@ export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBin
       if (status >= 500 && status !== 503) log.error({ ...line, err: e }, 'webhook failed');
       else log.warn(line, 'webhook refused');
       if (!res.headersSent) answer(res, status, status >= 500 ? 'unavailable' : message.slice(0, 200), status === 413 ? { connection: 'close' } : undefined);
-      d.metrics.webhook(channelType, status, null);
-      if (known) d.traffic.refused(channelId, { status, code, reason: message });
+      d.metrics.webhook(channel?.type ?? 'unknown', status, null);
+      if (channel) d.traffic.refused(channelId, { status, code, reason: message });
     }
   };
   return (req, res) => {
