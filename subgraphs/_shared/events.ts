@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import Redis from 'ioredis';
 import { newId } from './ids.js';
@@ -138,7 +139,7 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
       const stream = streamOf(consumeOpts.topic);
       const reader = new Redis(url, { maxRetriesPerRequest: null });
       const concurrency = Math.max(1, consumeOpts.concurrency ?? 1);
-      const name = `${hostname()}-${process.pid}-${newId().slice(0, 8)}`;
+      const name = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
       try {
         // '0': a group created after events were published still sees them.
         await reader.xgroup('CREATE', stream, group, '0', 'MKSTREAM');

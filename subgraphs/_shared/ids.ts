@@ -1,9 +1,28 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { v7 } from 'uuid';
 
-export const newId = (): string => randomUUID();
+/**
+ * UUIDv7 (RFC 9562): the first 48 bits are the creation time in ms, the rest random. Time-ordered keys append to
+ * the end of InnoDB's clustered index instead of landing on random pages: with random UUIDv4 keys every insert
+ * dirtied (and often split) a random page of a large table, which in bench:ingest meant ~14 KB of redo log per
+ * delivered message and InnoDB flushing at its checkpoint limit. Not for secrets: the time is readable.
+ */
+export const newId = (): string => v7();
 
 /** A stable UUID derived from a name, so seeds are idempotent and subgraphs agree on demo ids. */
 export function stableId(name: string): string {
   const h = createHash('sha1').update(`huiliu:${name}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * A stable id that is also time-ordered: the 48-bit ms time `at` (as in UUIDv7), then bits of a hash of `name`
+ * (version 8, RFC 9562's custom layout). The same name and time always give the same id, so a row keyed on
+ * it is written once; rows written near each other in time share index pages, as with newId.
+ */
+export function orderedStableId(at: Date, name: string): string {
+  const ms = Number.isFinite(at.getTime()) ? Math.min(Math.max(at.getTime(), 0), 2 ** 48 - 1) : 0;
+  const t = ms.toString(16).padStart(12, '0');
+  const h = createHash('sha1').update(`huiliu:${name}`).digest('hex');
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-8${h.slice(0, 3)}-${((parseInt(h[3], 16) & 0x3) | 0x8).toString(16)}${h.slice(4, 7)}-${h.slice(7, 19)}`;
 }

@@ -6,7 +6,7 @@ import type { ImmediateResponse, InboundEvent, InboundRequest, MessageContent } 
 import { contentToText, isChannelError } from '../../../plugins/sdk/index.js';
 import { isUniqueViolation } from '../../_shared/db-errors.js';
 import type { EventBus } from '../../_shared/events.js';
-import { newId, stableId } from '../../_shared/ids.js';
+import { newId, orderedStableId } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { ChannelEntity } from '../channel/channel.entity.js';
 import type { ChannelService } from '../channel/channel.service.js';
@@ -19,7 +19,7 @@ import type { IdentityResolver } from './identity.client.js';
 import { DEFAULT_ACK_TARGET_MS, type IngestConfig } from './ingest.config.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P, type StoredRequest } from './payload.entity.js';
 import type { BacklogTotals, ChannelMetrics, LocalIngestState } from './channel.metrics.js';
-import { PayloadClaims, SWEEP_GRACE_MS } from './payload.claims.js';
+import { LOCK_MS, PayloadClaims, SWEEP_GRACE_MS } from './payload.claims.js';
 import { PayloadWriter } from './payload.writer.js';
 import { ProcessingPace } from './processing.pace.js';
 import { ReceiveBatcher } from './receive.batcher.js';
@@ -38,8 +38,13 @@ const HANDOFF_BATCH = 100;
 const HANDOFF_WAIT_MS = 5;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
-/** The message id an inbound event becomes: derived from channel + dedupe key, so a reprocessed event finds its message. */
-export const inboundMessageId = (channelId: string, dedupeKey: string) => stableId(`inbound:${channelId}:${dedupeKey}`);
+/**
+ * The message id an inbound event becomes: derived from channel + dedupe key and the time the platform gives the
+ * message, so a reprocessed event finds its message, and messages append to the table's index in time order.
+ * Platforms repeat their own timestamp on every redelivery; where one gives none, the plugin's fallback is the
+ * stored payload's receive time, which a redelivery does not change (the payload is stored once).
+ */
+export const inboundMessageId = (channelId: string, dedupeKey: string, sentAt: Date) => orderedStableId(sentAt, `inbound:${channelId}:${dedupeKey}`);
 
 export function storedRequest(r: InboundRequest): StoredRequest {
   const body = isUtf8(r.rawBody) ? { body: r.rawBody.toString('utf8') } : { bodyBase64: r.rawBody.toString('base64') };
@@ -96,6 +101,15 @@ export class IngestService {
   private readonly handOffs = new Map<string, string[]>();
   /** Per sender: one event at a time, so two messages of a new customer do not open two conversations. */
   private readonly senderChains = new Map<string, Promise<unknown>>();
+  /**
+   * Role `all`: rows are stored already claimed by this replica (PROCESSING under this token, locked for
+   * LOCK_MS), so processing them needs no claim UPDATE. That UPDATE grew each ~3 KB row (status, lock, claim
+   * token), which made InnoDB rewrite the row's page: ~11 KB of redo log per message, most of the ingest's redo.
+   * A crash leaves the rows to the sweeper once the lock runs out, as with any claim.
+   */
+  private readonly ownClaim: string | null;
+  /** Rows stored claimed by this replica and not processed yet: when they were stored. */
+  private readonly born = new Map<string, number>();
   private stopped = false;
   private readonly idle = new Set<() => void>();
   /** Batch size and pauses, set by how this replica's acknowledgements fare (role `all`). */
@@ -120,6 +134,7 @@ export class IngestService {
     this.claims = new PayloadClaims(ds);
     this.receiver = new ReceiveBatcher(conversations);
     this.pace = new ProcessingPace({ maxBatch: config.concurrency, ackTargetMs: config.ackTargetMs ?? DEFAULT_ACK_TARGET_MS });
+    this.ownClaim = config.processInline && (config.role ?? 'all') === 'all' ? newId() : null;
   }
 
   /** Every tenant's backlog in the database (the operator's metrics). */
@@ -162,13 +177,19 @@ export class IngestService {
     // INSERT IGNORE (MariaDB) / INSERT OR IGNORE (SQLite), grouped with concurrent webhooks: a redelivery leaves
     // the first row as it is (its id, never inserted, is then skipped by the claim).
     await this.writer.write(rows);
-    return rows.filter((r) => r.status === P.PENDING).map((r) => r.id);
+    const now = Date.now();
+    const ids = rows.filter((r) => r.status !== P.FAILED).map((r) => r.id);
+    if (this.ownClaim) for (const id of ids) this.born.set(id, now); // until processed here (or the sweeper's claim after a lost hand-off)
+    return ids;
   }
 
   private row(channel: ChannelEntity, request: StoredRequest, dedupeKey: string, externalMessageId: string | null, event: Record<string, unknown> | null, at: Date, over: Partial<InboundPayloadEntity> = {}): InboundPayloadEntity {
+    const claimed = this.ownClaim
+      ? { status: P.PROCESSING, attempts: 1, claimedBy: this.ownClaim, lockedUntil: new Date(Date.now() + LOCK_MS) }
+      : { status: P.PENDING, attempts: 0, claimedBy: null, lockedUntil: null };
     return { // a plain row (PayloadWriter writes it): no entity instance on the acknowledgement path
       id: newId(), tenantId: channel.tenantId, channelId: channel.id, channelType: channel.type, dedupeKey, externalMessageId: externalMessageId?.slice(0, 191) ?? null,
-      status: P.PENDING, event, request, attempts: 0, errorCode: null, error: null, messageId: null, receivedAt: at, nextAttemptAt: null, lockedUntil: null, processedAt: null, claimedBy: null, ...over,
+      event, request, errorCode: null, error: null, messageId: null, receivedAt: at, nextAttemptAt: null, processedAt: null, ...claimed, ...over,
     };
   }
 
@@ -179,7 +200,7 @@ export class IngestService {
    */
   handOff(tenantId: string, ids: string[]): void {
     if (!ids.length || !this.config.processInline) return;
-    if ((this.config.role ?? 'all') === 'all') return this.enqueue(ids);
+    if (this.ownClaim) return this.enqueue(ids);
     const pending = this.handOffs.get(tenantId) ?? [];
     pending.push(...ids);
     this.handOffs.set(tenantId, pending);
@@ -221,7 +242,7 @@ export class IngestService {
 
   /** After a batch: the pace adjusts (logged when it starts or stops holding back), then the next batch, or a pause first. */
   private batchDone(ids: string[]): void {
-    for (const id of ids) this.queued.delete(id);
+    for (const id of ids) { this.queued.delete(id); this.born.delete(id); }
     this.active--;
     const wasHeld = this.pace.holding;
     this.pace.settle();
@@ -251,7 +272,7 @@ export class IngestService {
     this.stopped = true;
     clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
-    for (const id of this.queue) this.queued.delete(id);
+    for (const id of this.queue) { this.queued.delete(id); this.born.delete(id); }
     this.queue.length = 0;
     await this.drain();
     this.pace.stop();
@@ -265,18 +286,22 @@ export class IngestService {
   /**
    * Claims the due payloads among `ids` with one UPDATE (atomically, so replicas and the sweeper never process
    * one twice at once), reads back the rows this claim won, turns them into messages (one sender at a time,
-   * senders in parallel) and marks the processed ones with one UPDATE.
+   * senders in parallel) and marks the processed ones with one UPDATE. Rows this replica stored claimed need no
+   * claim while their lock has more than half its time left; older ones are claimed anew (the lock renewed).
    */
   private async processBatch(ids: string[]): Promise<Map<string, 'processed' | 'failed'>> {
     const out = new Map<string, 'processed' | 'failed'>();
     if (!ids.length) return out;
     const now = new Date();
+    const fresh = now.getTime() - LOCK_MS / 2;
+    const rest = ids.filter((id) => !((this.born.get(id) ?? -Infinity) > fresh));
     const claim = newId();
-    const claimed = await this.claims.claim(ids, claim, now);
-    if (!claimed) return out;
+    const claimed = rest.length ? await this.claims.claim(rest, claim, now, this.ownClaim) : 0;
+    if (!claimed && rest.length === ids.length) return out;
+    const owners = this.ownClaim && rest.length < ids.length ? [claim, this.ownClaim] : [claim];
     // Without the raw request (the larger half of a row): processing reads the decoded event, and loads the
     // request only for a payload stored without one (a plugin crash kept for a replay).
-    const rows = await this.repo.find({ select: this.processingColumns, where: { id: In(ids), claimedBy: claim, status: P.PROCESSING } });
+    const rows = await this.repo.find({ select: this.processingColumns, where: { id: In(ids), claimedBy: In(owners), status: P.PROCESSING } });
     rows.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || ids.indexOf(a.id) - ids.indexOf(b.id));
     const done: Array<{ id: string; messageId: string | null }> = [];
     // Settled, not all: one row whose failure could not even be recorded (database gone) must not keep the
@@ -337,7 +362,7 @@ export class IngestService {
   /** One event → identity → conversation → message. Exactly once: the message id derives from the dedupe key. */
   private async ingestEvent(channel: ChannelEntity, bound: BoundChannel, row: InboundPayloadEntity, e: InboundEvent): Promise<string | null> {
     const tenantId = channel.tenantId;
-    const id = inboundMessageId(channel.id, e.dedupeKey);
+    const id = inboundMessageId(channel.id, e.dedupeKey, e.sentAt);
     // A first attempt cannot have written the message; a retry after a crash may have (the insert would refuse it too).
     if (row.attempts > 1 && (await this.messages.byIds(tenantId, [id])).length) return id;
     const identity = await this.identities.resolve(tenantId, {

@@ -3,7 +3,7 @@ import type { BacklogTotals } from './channel.metrics.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P } from './payload.entity.js';
 
 /** How long a claim holds a row: a processor that dies with it lets it go after this, to the sweeper. */
-const LOCK_MS = 60_000;
+export const LOCK_MS = 60_000;
 /** The sweeper leaves fresh PENDING rows to the replica that acknowledged them (it queued them already). */
 export const SWEEP_GRACE_MS = 10_000;
 
@@ -18,8 +18,11 @@ export class PayloadClaims {
     this.repo = ds.getRepository(InboundPayloadEntity);
   }
 
-  /** Marks the due payloads among `ids` PROCESSING under `claim` (one UPDATE); how many it took. */
-  async claim(ids: string[], claim: string, now: Date): Promise<number> {
+  /**
+   * Marks the due payloads among `ids` PROCESSING under `claim` (one UPDATE); how many it took. Rows held by
+   * `own` (this replica's claim at storing) are taken whatever their lock: that renews it.
+   */
+  async claim(ids: string[], claim: string, now: Date, own: string | null = null): Promise<number> {
     const lockedUntil = new Date(now.getTime() + LOCK_MS);
     if (this.ds.options.type !== 'better-sqlite3') {
       // FORCE INDEX: left to itself, MariaDB may range-scan idx_inbound_payloads_due (status, ...) rather than look
@@ -28,8 +31,8 @@ export class PayloadClaims {
       // processing lags.
       const r = await this.ds.query(
         `UPDATE inbound_payloads FORCE INDEX (PRIMARY) SET status = ?, locked_until = ?, attempts = attempts + 1, claimed_by = ?
-         WHERE id IN (?) AND (status = ? OR (status = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?) OR (status = ? AND locked_until < ?))`,
-        [P.PROCESSING, lockedUntil, claim, ids, P.PENDING, P.FAILED, now, P.PROCESSING, now],
+         WHERE id IN (?) AND (status = ? OR (status = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?) OR (status = ? AND (locked_until < ? OR claimed_by = ?)))`,
+        [P.PROCESSING, lockedUntil, claim, ids, P.PENDING, P.FAILED, now, P.PROCESSING, now, own ?? ''],
       ) as { affectedRows?: number };
       return r.affectedRows ?? 0;
     }
@@ -39,7 +42,7 @@ export class PayloadClaims {
       .andWhere(new Brackets((w) => w
         .where('status = :pending', { pending: P.PENDING })
         .orWhere('(status = :failed AND next_attempt_at IS NOT NULL AND next_attempt_at <= :now)', { failed: P.FAILED, now })
-        .orWhere('(status = :processing AND locked_until < :now)', { processing: P.PROCESSING, now })))
+        .orWhere('(status = :processing AND (locked_until < :now OR claimed_by = :own))', { processing: P.PROCESSING, now, own: own ?? '' })))
       .execute();
     return r.affected ?? 0;
   }

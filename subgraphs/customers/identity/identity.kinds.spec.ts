@@ -1,3 +1,4 @@
+import { newId } from '../../_shared/ids.js';
 import { appIdFor, kindOfChannel, placeholderName } from './identity.kinds.js';
 
 describe('identity kinds', () => {
@@ -27,7 +28,9 @@ describe('identity kinds', () => {
   });
 
   it('names a customer nobody has named yet', () => {
-    expect(placeholderName('wechat-openid', 'a1b2c3d4-0000')).toBe('微信用户 a1b2c3');
-    expect(placeholderName('store', 'a1b2c3d4-0000')).toBe('store用户 a1b2c3');
+    expect(placeholderName('wechat-openid', '019dc3a1-0000-7000-8000-00000a1b2c3d')).toBe('微信用户 1b2c3d');
+    expect(placeholderName('store', '019dc3a1-0000-7000-8000-00000a1b2c3d')).toBe('store用户 1b2c3d');
+    // two customers created in the same second do not share a name
+    expect(placeholderName('wechat-openid', newId())).not.toBe(placeholderName('wechat-openid', newId()));
   });
 });

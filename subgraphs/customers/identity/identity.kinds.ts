@@ -54,7 +54,10 @@ const LABELS: Record<string, string> = {
   phone: '电话',
 };
 
-/** The name a customer gets before anyone knows it, e.g. 微信用户 3f2a9c. */
+/**
+ * The name a customer gets before anyone knows it, e.g. 微信用户 3f2a9c: the id's last six hex digits, which
+ * are random (its first ones are a timestamp, the same for every customer created within hours).
+ */
 export function placeholderName(kind: string, customerId: string): string {
-  return `${LABELS[kind] ?? kind}用户 ${customerId.slice(0, 6)}`;
+  return `${LABELS[kind] ?? kind}用户 ${customerId.slice(-6)}`;
 }

@@ -1,0 +1,52 @@
+import { In, type DataSource } from 'typeorm';
+import { openDataSource } from '../../_shared/data-source.js';
+import { newId } from '../../_shared/ids.js';
+import { mysqlUrl } from '../../../test/helpers/env.js';
+import { conversationsSubgraph } from '../index.js';
+import { LOCK_MS, PayloadClaims } from './payload.claims.js';
+import { InboundPayloadEntity, InboundPayloadStatus as P } from './payload.entity.js';
+
+// The claim is raw SQL on MariaDB and the query builder on SQLite: the same rules on both.
+describe.each([
+  ['MariaDB', () => mysqlUrl('payload_claims')],
+  ['SQLite', () => 'sqlite::memory:'],
+])('PayloadClaims.claim on %s', (_engine, url) => {
+  let ds: DataSource;
+  beforeAll(async () => {
+    ds = await openDataSource({ url: url(), subgraph: 'conversations', entities: conversationsSubgraph.entities, migrations: conversationsSubgraph.migrations }, true);
+  });
+  afterAll(() => ds.destroy());
+
+  it('takes due rows and the rows its own replica stored claimed, never another claim that still holds', async () => {
+    const now = new Date();
+    const later = new Date(now.getTime() + LOCK_MS);
+    const earlier = new Date(now.getTime() - 1000);
+    const mine = newId();
+    const theirs = newId();
+    const row = (status: P, over: Partial<InboundPayloadEntity> = {}): InboundPayloadEntity => ({
+      id: newId(), tenantId: 't1', channelId: 'c1', channelType: 'wechat-oa', dedupeKey: newId(), externalMessageId: null, status, event: null,
+      request: { method: 'POST', path: '/webhooks/c1', query: {}, headers: {}, body: '', receivedAt: now.toISOString() }, attempts: 1, errorCode: null, error: null,
+      messageId: null, receivedAt: now, nextAttemptAt: null, lockedUntil: null, processedAt: null, claimedBy: null, ...over,
+    });
+    const rows = {
+      pending: row(P.PENDING, { attempts: 0 }),
+      storedByMe: row(P.PROCESSING, { claimedBy: mine, lockedUntil: later }),
+      heldByOther: row(P.PROCESSING, { claimedBy: theirs, lockedUntil: later }),
+      expired: row(P.PROCESSING, { claimedBy: theirs, lockedUntil: earlier }),
+      retryDue: row(P.FAILED, { nextAttemptAt: earlier }),
+      retryLater: row(P.FAILED, { nextAttemptAt: later }),
+      processed: row(P.PROCESSED),
+    };
+    const repo = ds.getRepository(InboundPayloadEntity);
+    await repo.insert(Object.values(rows));
+    const claim = newId();
+    expect(await new PayloadClaims(ds).claim(Object.values(rows).map((r) => r.id), claim, now, mine)).toBe(4);
+    const after = new Map((await repo.findBy({ id: In(Object.values(rows).map((r) => r.id)) })).map((r) => [r.id, r]));
+    const taken = Object.entries(rows).filter(([, r]) => after.get(r.id)!.claimedBy === claim).map(([k]) => k).sort();
+    expect(taken).toEqual(['expired', 'pending', 'retryDue', 'storedByMe']);
+    for (const k of taken) expect(after.get(rows[k as keyof typeof rows].id)).toMatchObject({ status: P.PROCESSING, attempts: rows[k as keyof typeof rows].attempts + 1 });
+    expect(after.get(rows.heldByOther.id)).toMatchObject({ status: P.PROCESSING, claimedBy: theirs });
+    // without `own`, a row stored claimed by a replica is held like any other claim
+    expect(await new PayloadClaims(ds).claim([rows.heldByOther.id], newId(), now)).toBe(0);
+  });
+});
