@@ -11,6 +11,7 @@ import { gqlOk } from '../test/helpers/graphql-client.js';
 import { TEST_MYSQL_URL, TEST_REDIS_URL, newTenant, tokenFor } from '../test/helpers/env.js';
 import { startGatewayProcess, startSubgraphs, type Started } from '../test/helpers/topology.js';
 import { cpuDuring, servicePids } from './cpu.probe.js';
+import { innodbLogSize, redoDuring } from './innodb.probe.js';
 
 /**
  * npm run bench:ingest — WeChat safe-mode messages POSTed to /webhooks/:channelId of a conversations
@@ -270,12 +271,12 @@ async function runTopology(topology: Topology, run: number) {
     const steadyCount = Math.round(RATE * (SUSTAIN_WARMUP_SECONDS + SUSTAIN_SECONDS));
     const steady = deliveries(channelId, steadyCount, 8_000_000_000_000_000_000n);
     const wall0 = performance.now();
-    const { result: paced, cpuMs: steadyCpu } = await cpuDuring(pids, async () => {
+    const { result: { result: paced, cpuMs: steadyCpu }, redoBytes, checkpointPeakShare } = await redoDuring(TEST_MYSQL_URL, () => cpuDuring(pids, async () => {
       const acked = await driveAtRate(port, steady, RATE * (1 + REPEAT), onAck, SUSTAIN_WARMUP_SECONDS);
       const lastAck = performance.now();
       await waitPublished(MESSAGES + steadyCount);
       return { ...acked, tailSeconds: (performance.now() - lastAck) / 1000 };
-    });
+    }));
     const steadyWallMs = performance.now() - wall0;
     sub.disconnect();
 
@@ -319,6 +320,8 @@ async function runTopology(topology: Topology, run: number) {
         cpuUsPerDelivery: perDelivery(steadyCpu, steady.length),
         // Share of both cores busy (all processes above together) while sending and draining.
         machineBusy: r1((Object.values(steadyCpu).reduce((a, b) => a + b, 0) / (steadyWallMs * cpus().length)) * 100) / 100,
+        // InnoDB's redo log: bytes per delivery, and the checkpoint age's peak against its limit (near 1: stalls).
+        redoBytesPerDelivery: Math.round(redoBytes / steady.length), checkpointPeakShare,
         stored: await tally('8', steadyCount),
       },
     };
@@ -333,6 +336,15 @@ async function runTopology(topology: Topology, run: number) {
 
 async function main() {
   const only = process.env.BENCH_TOPOLOGIES?.split(',') as Topology[] | undefined;
+  const log = await innodbLogSize(TEST_MYSQL_URL, process.env.BENCH_INNODB_LOG_MB ? Number(process.env.BENCH_INNODB_LOG_MB) : undefined);
+  try {
+    await runAll(only, log.logMB);
+  } finally {
+    await log.restore();
+  }
+}
+
+async function runAll(only: Topology[] | undefined, innodbLogMB: number) {
   const topologies = only ?? (['receive-only', 'single', 'single-via-gateway', 'split-via-gateway'] as Topology[]);
   const runs = [];
   for (const [i, t] of topologies.entries()) runs.push(await runTopology(t, i));
@@ -342,7 +354,7 @@ async function main() {
   })() : null;
   const ratio = (x: number, y: number) => Math.round((x / y) * 1000) / 1000;
   const out = {
-    messages: MESSAGES, deliveries: MESSAGES + Math.round(MESSAGES * REPEAT), concurrency: CONCURRENCY, senders: SENDERS,
+    messages: MESSAGES, deliveries: MESSAGES + Math.round(MESSAGES * REPEAT), concurrency: CONCURRENCY, senders: SENDERS, innodbLogMB,
     runs: runs.map((r) => ({
       ...r,
       ratios: sample ? { ackVsBareHttp: ratio(r.ingest.ackPerSecond, sample.bare.rate), ackVsInserts: ratio(r.ingest.ackPerSecond, sample.inserts.rate), endToEndVsInserts: r.processing ? ratio(r.processing.endToEndPerSecond, sample.inserts.rate) : null } : null,
