@@ -55,3 +55,22 @@ export async function innodbLogSize(uri: string, mb: number | undefined): Promis
     await c.end();
   }
 }
+
+/**
+ * Waits (at most `maxMs`) until InnoDB's checkpoint age is below `share` of its limit, so the sustained phase
+ * does not start with the page flushing that the saturation burst left behind; returns the seconds waited.
+ */
+export async function settleCheckpoint(uri: string, share = 0.25, maxMs = 60_000): Promise<number> {
+  const c = await mysql.createConnection({ uri });
+  const start = performance.now();
+  try {
+    for (;;) {
+      const s = await status(c, ['Innodb_checkpoint_age', 'Innodb_checkpoint_max_age']);
+      if (!(s.Innodb_checkpoint_age > share * s.Innodb_checkpoint_max_age) || performance.now() - start > maxMs) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return Math.round((performance.now() - start) / 100) / 10;
+  } finally {
+    await c.end();
+  }
+}
