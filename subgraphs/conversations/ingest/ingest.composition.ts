@@ -87,7 +87,9 @@ export async function startIngestWorker(s: IngestServices & { channels: ChannelS
   const processes = (s.ingest.config.role ?? 'all') === 'all';
   const handOffs = processes
     ? await deps.events.consume(INGEST_PROCESSORS_GROUP, async (e) => {
-      if (e.type === INBOUND_STORED) s.ingest.enqueue((e.data as { ids?: unknown }).ids instanceof Array ? (e.data as { ids: unknown[] }).ids.filter((x): x is string => typeof x === 'string') : []);
+      if (e.type !== INBOUND_STORED) return;
+      const { ids, holder } = e.data as { ids?: unknown; holder?: unknown };
+      s.ingest.enqueue(ids instanceof Array ? ids.filter((x): x is string => typeof x === 'string') : [], typeof holder === 'string' ? holder : undefined);
     }, { topic: INGEST_TOPIC })
     : null;
   const every = s.ingest.config.sweepIntervalMs;

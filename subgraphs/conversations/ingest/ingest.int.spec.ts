@@ -274,19 +274,28 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     await conv.close();
     const receiver = await start({ role: 'receive' });
     try {
-      // No processor running: acknowledged and stored, and nothing turns it into a message.
+      // No processor running: acknowledged and stored, held under the receiver's token for its hand-off, and
+      // nothing turns it into a message.
       expect((await post(baseOf(receiver), channelId, push({ openId: 'oDan', text: 'stored while no processor runs' }))).status).toBe(200);
       await new Promise((r) => setTimeout(r, 700));
-      expect((await gqlOk(receiver.url, PAYLOADS, { s: 'PENDING' }, admin)).inboundPayloads).toHaveLength(1);
-      // A processor boots and takes what is waiting.
+      const waiting = (await gqlOk(receiver.url, PAYLOADS, {}, admin)).inboundPayloads.filter((p: { messageId: string | null }) => !p.messageId);
+      expect(waiting).toMatchObject([{ status: 'PROCESSING', attempts: 0 }]);
+      // A processor boots and takes what is waiting: the hand-off waited in the stream for the processors' group
+      // (were it lost, the sweeper would take the row once the receiver's 10 s hold runs out).
       conv = await start();
-      await until(async () => (await texts()).includes('stored while no processor runs'));
+      await until(async () => (await texts()).includes('stored while no processor runs'), 20_000);
       // From now on each payload is handed over at once (the sweeper's grace for fresh rows is 10 s).
       const t0 = Date.now();
       expect((await post(baseOf(receiver), channelId, push({ openId: 'oDan', text: 'handed over' }))).status).toBe(200);
       await until(async () => (await texts()).includes('handed over'), 5000);
       expect(Date.now() - t0).toBeLessThan(5000);
-      expect((await gqlOk(conv.url, PAYLOADS, { s: 'PENDING' }, admin)).inboundPayloads).toHaveLength(0);
+      // taken over from the receiver's hold in place: every payload processed, none waiting
+      await until(async () => !(await gqlOk(conv.url, PAYLOADS, {}, admin)).inboundPayloads.some((p: { status: string }) => p.status !== 'PROCESSED'));
+      // One attempt each: the receiver's hold is not an attempt (a second would make processing look for a crashed first one).
+      const mine = (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ id: string; text: string }> } }) => c.messages.nodes)
+        .filter((m: { text: string }) => ['stored while no processor runs', 'handed over'].includes(m.text)).map((m: { id: string }) => m.id);
+      const handed = (await gqlOk(conv.url, PAYLOADS, {}, admin)).inboundPayloads.filter((p: { messageId: string }) => mine.includes(p.messageId));
+      expect(handed.map((p: { attempts: number }) => p.attempts)).toEqual([1, 1]);
     } finally {
       await receiver.close();
     }

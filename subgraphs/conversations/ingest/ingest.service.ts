@@ -102,14 +102,19 @@ export class IngestService {
   /** Per sender: one event at a time, so two messages of a new customer do not open two conversations. */
   private readonly senderChains = new Map<string, Promise<unknown>>();
   /**
-   * Role `all`: rows are stored already claimed by this replica (PROCESSING under this token, locked for
-   * LOCK_MS), so processing them needs no claim UPDATE. That UPDATE grew each ~3 KB row (status, lock, claim
-   * token), which made InnoDB rewrite the row's page: ~11 KB of redo log per message, most of the ingest's redo.
-   * A crash leaves the rows to the sweeper once the lock runs out, as with any claim.
+   * Rows are stored already claimed by the replica that acknowledged them (PROCESSING under this token). Role
+   * `all` processes them without a claim UPDATE while the lock (LOCK_MS) holds; role `receive` holds them for the
+   * hand-off (SWEEP_GRACE_MS), and the processor that gets the hand-off takes them over in place. A claim that
+   * made the ~3 KB row longer (PENDING → PROCESSING, a lock and a token where there were NULLs) made InnoDB
+   * rebuild the row's page: ~11 KB of redo log per message, most of the ingest's redo. A crash leaves the rows
+   * to the sweeper once the lock runs out, as with any claim.
    */
   private readonly ownClaim: string | null;
-  /** Rows stored claimed by this replica and not processed yet: when they were stored. */
+  private readonly processesHere: boolean;
+  /** Rows this replica stored claimed and processes itself, until processed: when they were stored. */
   private readonly born = new Map<string, number>();
+  /** Rows handed over by a receiving replica: the token they are held under until claimed here. */
+  private readonly held = new Map<string, string>();
   private stopped = false;
   private readonly idle = new Set<() => void>();
   /** Batch size and pauses, set by how this replica's acknowledgements fare (role `all`). */
@@ -134,7 +139,8 @@ export class IngestService {
     this.claims = new PayloadClaims(ds);
     this.receiver = new ReceiveBatcher(conversations);
     this.pace = new ProcessingPace({ maxBatch: config.concurrency, ackTargetMs: config.ackTargetMs ?? DEFAULT_ACK_TARGET_MS });
-    this.ownClaim = config.processInline && (config.role ?? 'all') === 'all' ? newId() : null;
+    this.processesHere = (config.role ?? 'all') === 'all';
+    this.ownClaim = config.processInline ? newId() : null;
   }
 
   /** Every tenant's backlog in the database (the operator's metrics). */
@@ -175,17 +181,18 @@ export class IngestService {
     }
     if (!rows.length) return [];
     // INSERT IGNORE (MariaDB) / INSERT OR IGNORE (SQLite), grouped with concurrent webhooks: a redelivery leaves
-    // the first row as it is (its id, never inserted, is then skipped by the claim).
+    // the first row as it is (its id, never inserted, is then found by neither the claim nor the read-back).
     await this.writer.write(rows);
     const now = Date.now();
     const ids = rows.filter((r) => r.status !== P.FAILED).map((r) => r.id);
-    if (this.ownClaim) for (const id of ids) this.born.set(id, now); // until processed here (or the sweeper's claim after a lost hand-off)
+    if (this.ownClaim && this.processesHere) for (const id of ids) this.born.set(id, now); // until processed here (or by the sweeper's claim)
     return ids;
   }
 
   private row(channel: ChannelEntity, request: StoredRequest, dedupeKey: string, externalMessageId: string | null, event: Record<string, unknown> | null, at: Date, over: Partial<InboundPayloadEntity> = {}): InboundPayloadEntity {
     const claimed = this.ownClaim
-      ? { status: P.PROCESSING, attempts: 1, claimedBy: this.ownClaim, lockedUntil: new Date(Date.now() + LOCK_MS) }
+      // Processing here is the first attempt; a receiver's hold is none yet (the processor's claim counts it).
+      ? { status: P.PROCESSING, attempts: this.processesHere ? 1 : 0, claimedBy: this.ownClaim, lockedUntil: new Date(Date.now() + (this.processesHere ? LOCK_MS : SWEEP_GRACE_MS)) }
       : { status: P.PENDING, attempts: 0, claimedBy: null, lockedUntil: null };
     return { // a plain row (PayloadWriter writes it): no entity instance on the acknowledgement path
       id: newId(), tenantId: channel.tenantId, channelId: channel.id, channelType: channel.type, dedupeKey, externalMessageId: externalMessageId?.slice(0, 191) ?? null,
@@ -200,7 +207,7 @@ export class IngestService {
    */
   handOff(tenantId: string, ids: string[]): void {
     if (!ids.length || !this.config.processInline) return;
-    if (this.ownClaim) return this.enqueue(ids);
+    if (this.processesHere) return this.enqueue(ids);
     const pending = this.handOffs.get(tenantId) ?? [];
     pending.push(...ids);
     this.handOffs.set(tenantId, pending);
@@ -212,17 +219,25 @@ export class IngestService {
     this.handOffs.clear();
     for (const [tenantId, ids] of all) {
       for (let i = 0; i < ids.length; i += HANDOFF_BATCH) {
-        const data = { ids: ids.slice(i, i + HANDOFF_BATCH) };
+        const data = { ids: ids.slice(i, i + HANDOFF_BATCH), holder: this.ownClaim };
         await this.events.publish({ type: INBOUND_STORED, tenantId, data }, { topic: INGEST_TOPIC })
           .catch((err) => this.log.warn({ err: describe(err), tenantId, payloads: data.ids.length }, 'inbound hand-off not published; the sweeper will take them'));
       }
     }
   }
 
-  /** Queues stored payloads for processing in this process (claimed in batches, bounded concurrency). */
-  enqueue(ids: string[]): void {
+  /**
+   * Queues stored payloads for processing in this process (claimed in batches, bounded concurrency). `holder`: the
+   * token a receiving replica stored them under (its hand-off), which the claim takes over whatever the lock.
+   */
+  enqueue(ids: string[], holder?: string): void {
     if (this.stopped) return;
-    for (const id of ids) if (!this.queued.has(id)) { this.queued.add(id); this.queue.push(id); }
+    for (const id of ids) {
+      if (this.queued.has(id)) continue;
+      this.queued.add(id);
+      this.queue.push(id);
+      if (holder) this.held.set(id, holder);
+    }
     this.pump();
   }
 
@@ -242,7 +257,7 @@ export class IngestService {
 
   /** After a batch: the pace adjusts (logged when it starts or stops holding back), then the next batch, or a pause first. */
   private batchDone(ids: string[]): void {
-    for (const id of ids) { this.queued.delete(id); this.born.delete(id); }
+    for (const id of ids) this.forget(id);
     this.active--;
     const wasHeld = this.pace.holding;
     this.pace.settle();
@@ -259,6 +274,12 @@ export class IngestService {
     if (!this.active && !this.queue.length) for (const f of this.idle) f();
   }
 
+  private forget(id: string): void {
+    this.queued.delete(id);
+    this.born.delete(id);
+    this.held.delete(id);
+  }
+
   /** Resolves when nothing is queued or running (tests, shutdown). */
   drain(): Promise<void> {
     if (!this.active && !this.queue.length) return Promise.resolve();
@@ -272,7 +293,7 @@ export class IngestService {
     this.stopped = true;
     clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
-    for (const id of this.queue) { this.queued.delete(id); this.born.delete(id); }
+    for (const id of this.queue) this.forget(id);
     this.queue.length = 0;
     await this.drain();
     this.pace.stop();
@@ -296,7 +317,9 @@ export class IngestService {
     const fresh = now.getTime() - LOCK_MS / 2;
     const rest = ids.filter((id) => !((this.born.get(id) ?? -Infinity) > fresh));
     const claim = newId();
-    const claimed = rest.length ? await this.claims.claim(rest, claim, now, this.ownClaim) : 0;
+    const holders = new Set(rest.map((id) => this.held.get(id)).filter((h): h is string => !!h));
+    if (this.ownClaim && this.processesHere) holders.add(this.ownClaim);
+    const claimed = rest.length ? await this.claims.claim(rest, claim, now, [...holders]) : 0;
     if (!claimed && rest.length === ids.length) return out;
     const owners = this.ownClaim && rest.length < ids.length ? [claim, this.ownClaim] : [claim];
     // Without the raw request (the larger half of a row): processing reads the decoded event, and loads the

@@ -17,12 +17,13 @@ describe.each([
   });
   afterAll(() => ds.destroy());
 
-  it('takes due rows and the rows its own replica stored claimed, never another claim that still holds', async () => {
+  it('takes due rows and the rows held under a token it was given (its own, a receiver\'s hand-off), never another claim that still holds', async () => {
     const now = new Date();
     const later = new Date(now.getTime() + LOCK_MS);
     const earlier = new Date(now.getTime() - 1000);
     const mine = newId();
     const theirs = newId();
+    const receiver = newId();
     const row = (status: P, over: Partial<InboundPayloadEntity> = {}): InboundPayloadEntity => ({
       id: newId(), tenantId: 't1', channelId: 'c1', channelType: 'wechat-oa', dedupeKey: newId(), externalMessageId: null, status, event: null,
       request: { method: 'POST', path: '/webhooks/c1', query: {}, headers: {}, body: '', receivedAt: now.toISOString() }, attempts: 1, errorCode: null, error: null,
@@ -31,6 +32,7 @@ describe.each([
     const rows = {
       pending: row(P.PENDING, { attempts: 0 }),
       storedByMe: row(P.PROCESSING, { claimedBy: mine, lockedUntil: later }),
+      handedOver: row(P.PROCESSING, { claimedBy: receiver, lockedUntil: later }),
       heldByOther: row(P.PROCESSING, { claimedBy: theirs, lockedUntil: later }),
       expired: row(P.PROCESSING, { claimedBy: theirs, lockedUntil: earlier }),
       retryDue: row(P.FAILED, { nextAttemptAt: earlier }),
@@ -40,10 +42,10 @@ describe.each([
     const repo = ds.getRepository(InboundPayloadEntity);
     await repo.insert(Object.values(rows));
     const claim = newId();
-    expect(await new PayloadClaims(ds).claim(Object.values(rows).map((r) => r.id), claim, now, mine)).toBe(4);
+    expect(await new PayloadClaims(ds).claim(Object.values(rows).map((r) => r.id), claim, now, [mine, receiver])).toBe(5);
     const after = new Map((await repo.findBy({ id: In(Object.values(rows).map((r) => r.id)) })).map((r) => [r.id, r]));
     const taken = Object.entries(rows).filter(([, r]) => after.get(r.id)!.claimedBy === claim).map(([k]) => k).sort();
-    expect(taken).toEqual(['expired', 'pending', 'retryDue', 'storedByMe']);
+    expect(taken).toEqual(['expired', 'handedOver', 'pending', 'retryDue', 'storedByMe']);
     for (const k of taken) expect(after.get(rows[k as keyof typeof rows].id)).toMatchObject({ status: P.PROCESSING, attempts: rows[k as keyof typeof rows].attempts + 1 });
     expect(after.get(rows.heldByOther.id)).toMatchObject({ status: P.PROCESSING, claimedBy: theirs });
     // without `own`, a row stored claimed by a replica is held like any other claim

@@ -19,10 +19,13 @@ export class PayloadClaims {
   }
 
   /**
-   * Marks the due payloads among `ids` PROCESSING under `claim` (one UPDATE); how many it took. Rows held by
-   * `own` (this replica's claim at storing) are taken whatever their lock: that renews it.
+   * Marks the due payloads among `ids` PROCESSING under `claim` (one UPDATE); how many it took. Rows held under
+   * a token in `holders` (this replica's own, or a receiving replica's that handed them over) are taken whatever
+   * their lock. A row stored held is PROCESSING already, so taking it over changes no column's length: InnoDB
+   * updates it in place.
    */
-  async claim(ids: string[], claim: string, now: Date, own: string | null = null): Promise<number> {
+  async claim(ids: string[], claim: string, now: Date, holders: string[] = []): Promise<number> {
+    const held = holders.length ? holders : [''];
     const lockedUntil = new Date(now.getTime() + LOCK_MS);
     if (this.ds.options.type !== 'better-sqlite3') {
       // FORCE INDEX: left to itself, MariaDB may range-scan idx_inbound_payloads_due (status, ...) rather than look
@@ -31,8 +34,8 @@ export class PayloadClaims {
       // processing lags.
       const r = await this.ds.query(
         `UPDATE inbound_payloads FORCE INDEX (PRIMARY) SET status = ?, locked_until = ?, attempts = attempts + 1, claimed_by = ?
-         WHERE id IN (?) AND (status = ? OR (status = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?) OR (status = ? AND (locked_until < ? OR claimed_by = ?)))`,
-        [P.PROCESSING, lockedUntil, claim, ids, P.PENDING, P.FAILED, now, P.PROCESSING, now, own ?? ''],
+         WHERE id IN (?) AND (status = ? OR (status = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?) OR (status = ? AND (locked_until < ? OR claimed_by IN (?))))`,
+        [P.PROCESSING, lockedUntil, claim, ids, P.PENDING, P.FAILED, now, P.PROCESSING, now, held],
       ) as { affectedRows?: number };
       return r.affectedRows ?? 0;
     }
@@ -42,7 +45,7 @@ export class PayloadClaims {
       .andWhere(new Brackets((w) => w
         .where('status = :pending', { pending: P.PENDING })
         .orWhere('(status = :failed AND next_attempt_at IS NOT NULL AND next_attempt_at <= :now)', { failed: P.FAILED, now })
-        .orWhere('(status = :processing AND (locked_until < :now OR claimed_by = :own))', { processing: P.PROCESSING, now, own: own ?? '' })))
+        .orWhere('(status = :processing AND (locked_until < :now OR claimed_by IN (:...held)))', { processing: P.PROCESSING, now, held })))
       .execute();
     return r.affected ?? 0;
   }
