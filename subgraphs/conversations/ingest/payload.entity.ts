@@ -1,9 +1,12 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export enum InboundPayloadStatus {
-  /** Stored and acknowledged, waiting to be processed. */
+  /** Waiting to be processed, held by nobody (replayed, or stored by a replica that does not process inline). */
   PENDING = 'PENDING',
-  /** Claimed by a processor until `lockedUntil` (a crashed processor's claim runs out and the sweeper retries). */
+  /**
+   * Held until `lockedUntil` by the replica that stored it (for its own processing or its hand-off) or claimed by
+   * a processor; a hold or claim that runs out goes to the sweeper.
+   */
   PROCESSING = 'PROCESSING',
   PROCESSED = 'PROCESSED',
   /** Processing failed: kept with its error; retried at `nextAttemptAt` (null: given up, replay by hand). */
