@@ -7,6 +7,8 @@ export function describeKeyValueStore(name: string, make: () => Promise<{ kv: Ke
     let expire: (ms: number) => Promise<void>;
     let close: (() => Promise<void>) | undefined;
     const p = `t${Date.now()}${Math.random().toString(36).slice(2, 8)}:`;
+    // Long enough that two calls on a loaded 2-core machine never straddle it (100 ms once did, in CI on Redis).
+    const TTL = 1000;
     beforeAll(async () => { ({ kv, expire, close } = await make()); });
     afterAll(async () => { await close?.(); });
 
@@ -20,25 +22,25 @@ export function describeKeyValueStore(name: string, make: () => Promise<{ kv: Ke
     });
 
     it('expires keys after their TTL', async () => {
-      await kv.set(`${p}t`, 'v', { ttlMs: 100 });
+      await kv.set(`${p}t`, 'v', { ttlMs: TTL });
       expect(await kv.get(`${p}t`)).toBe('v');
-      await expire(150);
+      await expire(TTL + 200);
       expect(await kv.get(`${p}t`)).toBeNull();
     });
 
     it('sets only absent keys (locks), again once the lock expired', async () => {
-      expect(await kv.setIfAbsent(`${p}l`, 'a', { ttlMs: 100 })).toBe(true);
-      expect(await kv.setIfAbsent(`${p}l`, 'b', { ttlMs: 100 })).toBe(false);
+      expect(await kv.setIfAbsent(`${p}l`, 'a', { ttlMs: TTL })).toBe(true);
+      expect(await kv.setIfAbsent(`${p}l`, 'b', { ttlMs: TTL })).toBe(false);
       expect(await kv.get(`${p}l`)).toBe('a');
-      await expire(150);
+      await expire(TTL + 200);
       expect(await kv.setIfAbsent(`${p}l`, 'c')).toBe(true);
     });
 
     it('increments atomically from 0; the first increment sets the TTL, later ones keep it', async () => {
-      const results = await Promise.all(Array.from({ length: 20 }, () => kv.increment(`${p}n`, 1, { ttlMs: 150 })));
+      const results = await Promise.all(Array.from({ length: 20 }, () => kv.increment(`${p}n`, 1, { ttlMs: TTL })));
       expect(results.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(await kv.increment(`${p}n`, -5)).toBe(15);
-      await expire(200);
+      await expire(TTL + 200);
       expect(await kv.get(`${p}n`)).toBeNull();
       expect(await kv.increment(`${p}m`)).toBe(1);
     });
