@@ -269,6 +269,24 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     expect(await burst(conv, 'unpaced')).toEqual({ batch: 32, parallel: 2, pauseMs: 0, holding: false });
   });
 
+  test('a replica that stops with a backlog releases the rows it holds: the next replica processes them at once, not after their 60 s lock', async () => {
+    const texts = async (s: TestSubgraph) => (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
+    await conv.close();
+    // One payload per batch and 30 of them: most are still queued when the replica stops.
+    const slow = await start({ concurrency: 1, ackTargetMs: 0 });
+    const sent = Array.from({ length: 30 }, (_, i) => `backlog ${i}`);
+    const res = await Promise.all(sent.map((text, i) => post(baseOf(slow), channelId, push({ openId: `oBacklog${i % 5}`, text }))));
+    expect(res.map((r) => r.status)).toEqual(sent.map(() => 200));
+    await slow.close();
+    conv = await start();
+    const processedBefore = (await texts(conv)).filter((t: string) => sent.includes(t)).length;
+    expect(processedBefore).toBeLessThan(sent.length); // there was a backlog to hand over
+    const t0 = Date.now();
+    await until(async () => { const t = await texts(conv); return sent.every((x) => t.includes(x)); }, 20_000);
+    expect(Date.now() - t0).toBeLessThan(10_000); // far under the lock the rows were stored with
+    expect((await gqlOk(conv.url, PAYLOADS, { s: 'PROCESSING' }, admin)).inboundPayloads).toEqual([]);
+  });
+
   test('INGEST_ROLE=receive: a webhook replica only stores and acknowledges; processing replicas take its payloads over the event bus', async () => {
     const texts = async () => (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
     await conv.close();

@@ -289,12 +289,21 @@ export class IngestService {
     });
   }
 
+  /**
+   * Stops processing: running batches finish; queued rows this replica stored claimed are released (PENDING
+   * again), so that a deploy with a backlog hands them to the next replica at once, not when their lock runs out.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
+    const mine = this.queue.filter((id) => this.born.has(id));
     for (const id of this.queue) this.forget(id);
     this.queue.length = 0;
+    if (mine.length && this.ownClaim) {
+      await this.claims.release(mine, this.ownClaim)
+        .catch((err) => this.log.warn({ err: describe(err), payloads: mine.length }, 'queued payloads not released; the sweeper takes them when their lock runs out'));
+    }
     await this.drain();
     this.pace.stop();
   }

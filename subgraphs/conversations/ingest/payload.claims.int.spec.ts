@@ -51,4 +51,24 @@ describe.each([
     // without `own`, a row stored claimed by a replica is held like any other claim
     expect(await new PayloadClaims(ds).claim([rows.heldByOther.id], newId(), now)).toBe(0);
   });
+
+  it('releases the rows a stopping replica still holds, and only those', async () => {
+    const now = new Date();
+    const mine = newId();
+    const row = (over: Partial<InboundPayloadEntity>): InboundPayloadEntity => ({
+      id: newId(), tenantId: 't1', channelId: 'c1', channelType: 'wechat-oa', dedupeKey: newId(), externalMessageId: null, status: P.PROCESSING, event: null,
+      request: { method: 'POST', path: '/webhooks/c1', query: {}, headers: {}, body: '', receivedAt: now.toISOString() }, attempts: 1, errorCode: null, error: null,
+      messageId: null, receivedAt: now, nextAttemptAt: null, lockedUntil: new Date(now.getTime() + LOCK_MS), processedAt: null, claimedBy: mine, ...over,
+    });
+    const held = row({});
+    const other = row({ claimedBy: newId() });
+    const done = row({ status: P.PROCESSED, claimedBy: null, lockedUntil: null });
+    const repo = ds.getRepository(InboundPayloadEntity);
+    await repo.insert([held, other, done]);
+    expect(await new PayloadClaims(ds).release([held.id, other.id, done.id], mine)).toBe(1);
+    const after = new Map((await repo.findBy({ id: In([held.id, other.id, done.id]) })).map((r) => [r.id, r]));
+    expect(after.get(held.id)).toMatchObject({ status: P.PENDING, claimedBy: null, lockedUntil: null, attempts: 0 });
+    expect(after.get(other.id)).toMatchObject({ status: P.PROCESSING, claimedBy: other.claimedBy, attempts: 1 });
+    expect(after.get(done.id)).toMatchObject({ status: P.PROCESSED });
+  });
 });

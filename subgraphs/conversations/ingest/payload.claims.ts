@@ -50,6 +50,20 @@ export class PayloadClaims {
     return r.affected ?? 0;
   }
 
+  /** Rows held under `holder` and not processed go back to PENDING (a replica stopping with a queue); how many. */
+  async release(ids: string[], holder: string): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < ids.length; i += 500) {
+      const r = await this.repo.createQueryBuilder().update(InboundPayloadEntity)
+        // the hold was counted as the first attempt; nothing was attempted
+        .set({ status: P.PENDING, claimedBy: null, lockedUntil: null, attempts: () => 'CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END' })
+        .where({ id: In(ids.slice(i, i + 500)), status: P.PROCESSING, claimedBy: holder })
+        .execute();
+      n += r.affected ?? 0;
+    }
+    return n;
+  }
+
   /** One UPDATE for a batch: status, time and the message each payload became. */
   async markProcessed(done: Array<{ id: string; messageId: string | null }>): Promise<void> {
     if (!done.length) return;
