@@ -330,7 +330,7 @@ export class IngestService {
     if (this.ownClaim && this.processesHere) holders.add(this.ownClaim);
     const claimed = rest.length ? await this.claims.claim(rest, claim, now, [...holders]) : 0;
     if (!claimed && rest.length === ids.length) return out;
-    const owners = this.ownClaim && rest.length < ids.length ? [claim, this.ownClaim] : [claim];
+    const owners = this.ownClaim ? [claim, this.ownClaim] : [claim]; // own rows left in `rest` were just claimed anew
     // Without the raw request (the larger half of a row): processing reads the decoded event, and loads the
     // request only for a payload stored without one (a plugin crash kept for a replay).
     const rows = await this.repo.find({ select: this.processingColumns, where: { id: In(ids), claimedBy: In(owners), status: P.PROCESSING } });

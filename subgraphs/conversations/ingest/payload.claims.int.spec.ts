@@ -6,11 +6,17 @@ import { conversationsSubgraph } from '../index.js';
 import { LOCK_MS, PayloadClaims } from './payload.claims.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P } from './payload.entity.js';
 
+const payloadRow = (status: P, now: Date, over: Partial<InboundPayloadEntity> = {}): InboundPayloadEntity => ({
+  id: newId(), tenantId: 't1', channelId: 'c1', channelType: 'wechat-oa', dedupeKey: newId(), externalMessageId: null, status, event: null,
+  request: { method: 'POST', path: '/webhooks/c1', query: {}, headers: {}, body: '', receivedAt: now.toISOString() }, attempts: 1, errorCode: null, error: null,
+  messageId: null, receivedAt: now, nextAttemptAt: null, lockedUntil: null, processedAt: null, claimedBy: null, ...over,
+});
+
 // The claim is raw SQL on MariaDB and the query builder on SQLite: the same rules on both.
 describe.each([
   ['MariaDB', () => mysqlUrl('payload_claims')],
   ['SQLite', () => 'sqlite::memory:'],
-])('PayloadClaims.claim on %s', (_engine, url) => {
+])('PayloadClaims on %s', (_engine, url) => {
   let ds: DataSource;
   beforeAll(async () => {
     ds = await openDataSource({ url: url(), subgraph: 'conversations', entities: conversationsSubgraph.entities, migrations: conversationsSubgraph.migrations }, true);
@@ -24,11 +30,7 @@ describe.each([
     const mine = newId();
     const theirs = newId();
     const receiver = newId();
-    const row = (status: P, over: Partial<InboundPayloadEntity> = {}): InboundPayloadEntity => ({
-      id: newId(), tenantId: 't1', channelId: 'c1', channelType: 'wechat-oa', dedupeKey: newId(), externalMessageId: null, status, event: null,
-      request: { method: 'POST', path: '/webhooks/c1', query: {}, headers: {}, body: '', receivedAt: now.toISOString() }, attempts: 1, errorCode: null, error: null,
-      messageId: null, receivedAt: now, nextAttemptAt: null, lockedUntil: null, processedAt: null, claimedBy: null, ...over,
-    });
+    const row = (status: P, over: Partial<InboundPayloadEntity> = {}) => payloadRow(status, now, over);
     const rows = {
       pending: row(P.PENDING, { attempts: 0 }),
       storedByMe: row(P.PROCESSING, { claimedBy: mine, lockedUntil: later }),
@@ -55,11 +57,7 @@ describe.each([
   it('releases the rows a stopping replica still holds, and only those', async () => {
     const now = new Date();
     const mine = newId();
-    const row = (over: Partial<InboundPayloadEntity>): InboundPayloadEntity => ({
-      id: newId(), tenantId: 't1', channelId: 'c1', channelType: 'wechat-oa', dedupeKey: newId(), externalMessageId: null, status: P.PROCESSING, event: null,
-      request: { method: 'POST', path: '/webhooks/c1', query: {}, headers: {}, body: '', receivedAt: now.toISOString() }, attempts: 1, errorCode: null, error: null,
-      messageId: null, receivedAt: now, nextAttemptAt: null, lockedUntil: new Date(now.getTime() + LOCK_MS), processedAt: null, claimedBy: mine, ...over,
-    });
+    const row = (over: Partial<InboundPayloadEntity>) => payloadRow(P.PROCESSING, now, { lockedUntil: new Date(now.getTime() + LOCK_MS), claimedBy: mine, ...over });
     const held = row({});
     const other = row({ claimedBy: newId() });
     const done = row({ status: P.PROCESSED, claimedBy: null, lockedUntil: null });
