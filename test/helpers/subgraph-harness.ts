@@ -12,7 +12,24 @@ export interface TestSubgraph extends RunningSubgraph {
   pubsub: PubSub;
   events: EventBus;
   cache: KeyValueCache;
+  /** Idempotent: a second call waits for the first. */
   close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+/**
+ * Subgraphs started in this test file and not closed yet. A test that fails between starting a replica and
+ * closing it would otherwise leave its server, pools and Redis clients open: the next test races with it, and a
+ * file run alone never exits. `closeLeftoverSubgraphs` (test/helpers/leftovers.setup.ts) closes them after each file.
+ */
+const running = new Set<TestSubgraph>();
+
+export function leftoverSubgraphs(): TestSubgraph[] {
+  return [...running];
+}
+
+export async function closeLeftoverSubgraphs(): Promise<void> {
+  await Promise.allSettled([...running].map((s) => s.close()));
 }
 
 /**
@@ -24,7 +41,7 @@ export async function startTestSubgraph(module: SubgraphModule, opts: { db?: str
   const pubsub = createRedisPubSub(TEST_REDIS_URL, `test:${opts.stream ?? module.name}:`);
   const events = createRedisEventBus(TEST_REDIS_URL, log, { stream: `test:${opts.stream ?? module.name}:events`, blockMs: 200 });
   const cache = createRedisCache(TEST_REDIS_URL, `test:${opts.stream ?? module.name}:cache:`);
-  const running = await runSubgraph({
+  const started = await runSubgraph({
     module,
     databaseUrl: opts.databaseUrl ?? mysqlUrl(opts.db ?? module.name),
     migrate: true,
@@ -37,16 +54,29 @@ export async function startTestSubgraph(module: SubgraphModule, opts: { db?: str
     port: 0,
     host: '127.0.0.1',
   });
-  return {
-    ...running,
+  let closing: Promise<void> | undefined;
+  const subgraph: TestSubgraph = {
+    ...started,
     pubsub,
     events,
     cache,
-    async close() {
-      await running.stop();
-      await pubsub.close();
-      await events.close();
-      await cache.close();
+    get closed() {
+      return !!closing;
+    },
+    close() {
+      closing ??= (async () => {
+        try {
+          await started.stop();
+          await pubsub.close();
+          await events.close();
+          await cache.close();
+        } finally {
+          running.delete(subgraph);
+        }
+      })();
+      return closing;
     },
   };
+  running.add(subgraph);
+  return subgraph;
 }

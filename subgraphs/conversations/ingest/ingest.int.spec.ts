@@ -1,7 +1,7 @@
 import { startFakeServer, type FakeServer } from '../../../plugins/sdk/testing/index.js';
 import { wechatPush, wechatXml } from '../../../plugins/wechat-common/wechat.testing.js';
 import { gql, gqlOk } from '../../../test/helpers/graphql-client.js';
-import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
+import { leftoverSubgraphs, startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
 import { metric, scrape } from '../../../test/helpers/metrics.js';
 import { subscribe, wsClient } from '../../../test/helpers/ws-client.js';
@@ -80,6 +80,16 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     // secrets never come back
     expect(r.createChannel.channel.config).toEqual({ appId: CFG.appId, appSecret: '[redacted]', token: '[redacted]', encodingAESKey: '[redacted]', mode: 'safe' });
     expect(r.createChannel.channel.health.status).toBe('UP');
+  });
+
+  // Several tests swap the replica under test (`conv`) for another. When one fails midway, the next starts from
+  // a running `conv` again, and what the failed one started is closed, instead of racing with the next test.
+  afterEach(async () => {
+    for (const s of leftoverSubgraphs()) if (s !== conv && s !== customers) await s.close();
+    if (conv?.closed) {
+      conv = await start();
+      base = baseOf(conv);
+    }
   });
 
   afterAll(async () => {
