@@ -148,6 +148,9 @@ async function mariadbInserts(seconds = 4, clients = 8) {
   return { rate };
 }
 
+const perStatement = (before: Record<string, number>, after: Record<string, number>, n: number) =>
+  Object.fromEntries(Object.keys(after).map((k) => [k, Math.round(((after[k] - before[k]) / n) * 100) / 100]));
+
 /** MariaDB's own statement counters (server-wide: the bench runs alone). */
 async function sqlStatements(): Promise<Record<string, number>> {
   const c = await mysql.createConnection({ uri: TEST_MYSQL_URL });
@@ -199,6 +202,8 @@ async function runTopology(topology: Topology, run: number) {
       ...(process.env.BENCH_INGEST_CONCURRENCY ? { INGEST_CONCURRENCY: process.env.BENCH_INGEST_CONCURRENCY } : {}),
       // BENCH_ACK_TARGET_MS: the replicas' INGEST_ACK_TARGET_MS (0: processing never backs off for acknowledgements).
       ...(process.env.BENCH_ACK_TARGET_MS ? { INGEST_ACK_TARGET_MS: process.env.BENCH_ACK_TARGET_MS } : {}),
+      // BENCH_GROUP_COMMIT_MS: the replicas' INGEST_GROUP_COMMIT_MS (the acknowledgement path's INSERT window).
+      ...(process.env.BENCH_GROUP_COMMIT_MS ? { INGEST_GROUP_COMMIT_MS: process.env.BENCH_GROUP_COMMIT_MS } : {}),
     };
     const specs = topology.startsWith('split-via-gateway')
       ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }, { name: 'conversations', label: 'processor' }]
@@ -272,6 +277,7 @@ async function runTopology(topology: Topology, run: number) {
     // It starts once InnoDB has flushed most of what the burst left in its redo log (at most 60 s).
     const settleSeconds = await settleCheckpoint(TEST_MYSQL_URL);
     const steadyCount = Math.round(RATE * (SUSTAIN_WARMUP_SECONDS + SUSTAIN_SECONDS));
+    const steadyStatements0 = await sqlStatements();
     const steady = deliveries(channelId, steadyCount, 8_000_000_000_000_000_000n);
     const wall0 = performance.now();
     const { result: { result: paced, cpuMs: steadyCpu }, redoBytes, checkpointPeakShare } = await redoDuring(TEST_MYSQL_URL, () => cpuDuring(pids, async () => {
@@ -281,6 +287,7 @@ async function runTopology(topology: Topology, run: number) {
       return { ...acked, tailSeconds: (performance.now() - lastAck) / 1000 };
     }));
     const steadyWallMs = performance.now() - wall0;
+    const steadyStatements1 = await sqlStatements();
     sub.disconnect();
 
     const check = await mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${db}` });
@@ -304,7 +311,7 @@ async function runTopology(topology: Topology, run: number) {
       topology,
       ingest: { ackPerSecond: r1(ingest.rate), ackP50Ms: r1(ingest.p50), ackP99Ms: r1(ingest.p99), failedAcks: ingest.failed, failedByStatus: ingest.statuses, seconds: r1(ingest.seconds) },
       // MariaDB statements (and bytes_received/bytes_sent: bytes from/to clients) per delivery from the first send until the last message was published (the whole server's counters).
-      sqlPerDelivery: Object.fromEntries(Object.keys(statements1).map((k) => [k, Math.round(((statements1[k] - statements0[k]) / all.length) * 100) / 100])),
+      sqlPerDelivery: perStatement(statements0, statements1, all.length),
       // CPU per delivery (µs) from the first send until every message was published, per process; `self` is the
       // load generator (and the bench's polling while processing drains).
       cpuUsPerAck: perDelivery(cpu, all.length),
@@ -321,6 +328,7 @@ async function runTopology(topology: Topology, run: number) {
         ackToPublishedP50Ms: receiveOnly ? null : r1(pct(steadyPublished, 50)), ackToPublishedP99Ms: receiveOnly ? null : r1(pct(steadyPublished, 99)),
         lastPublishedSecondsAfterLastAck: receiveOnly ? null : r1(paced.tailSeconds),
         cpuUsPerDelivery: perDelivery(steadyCpu, steady.length),
+        sqlPerDelivery: perStatement(steadyStatements0, steadyStatements1, steady.length),
         // Share of both cores busy (all processes above together) while sending and draining.
         machineBusy: r1((Object.values(steadyCpu).reduce((a, b) => a + b, 0) / (steadyWallMs * cpus().length)) * 100) / 100,
         // InnoDB's redo log: bytes per delivery, and the checkpoint age's peak against its limit (near 1: stalls).

@@ -15,6 +15,12 @@ describe('conversations config', () => {
     expect(loadConversationsConfig({ CUSTOMERS_URL: 'http://customers:4001/graphql', CHANNEL_PLUGINS: 'builtins' }).ingest).toMatchObject({ customersUrl: 'http://customers:4001/graphql', plugins: ['builtins'] });
   });
 
+  it('groups the acknowledgement path\'s INSERTs in 3 ms windows unless INGEST_GROUP_COMMIT_MS says otherwise (0: none)', () => {
+    expect(loadConversationsConfig({}).ingest).toMatchObject({ groupCommitMs: 3 });
+    expect(loadConversationsConfig({ INGEST_GROUP_COMMIT_MS: '0' }).ingest).toMatchObject({ groupCommitMs: 0 });
+    expect(() => loadConversationsConfig({ INGEST_GROUP_COMMIT_MS: '5000' })).toThrow(/INGEST_GROUP_COMMIT_MS/);
+  });
+
   it('paces processing for acknowledgements at 20 ms unless INGEST_ACK_TARGET_MS says otherwise (0: never)', () => {
     expect(loadConversationsConfig({}).ingest).toMatchObject({ ackTargetMs: 20 });
     expect(loadConversationsConfig({ INGEST_ACK_TARGET_MS: '0' }).ingest).toMatchObject({ ackTargetMs: 0 });

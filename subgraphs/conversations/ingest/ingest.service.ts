@@ -16,7 +16,7 @@ import { MessageSenderType, type Attachment } from '../message/message.entity.js
 import type { MessageService } from '../message/message.service.js';
 import type { ChannelBindings } from './channel-bindings.js';
 import type { IdentityResolver } from './identity.client.js';
-import { DEFAULT_ACK_TARGET_MS, type IngestConfig } from './ingest.config.js';
+import { DEFAULT_ACK_TARGET_MS, DEFAULT_GROUP_COMMIT_MS, type IngestConfig } from './ingest.config.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P, type StoredRequest } from './payload.entity.js';
 import type { BacklogTotals, ChannelMetrics, LocalIngestState } from './channel.metrics.js';
 import { LOCK_MS, PayloadClaims, SWEEP_GRACE_MS } from './payload.claims.js';
@@ -135,7 +135,7 @@ export class IngestService {
   ) {
     this.repo = ds.getRepository(InboundPayloadEntity);
     this.processingColumns = Object.fromEntries(this.repo.metadata.columns.map((c) => [c.propertyName, c.propertyName !== 'request'])) as FindOptionsSelect<InboundPayloadEntity>;
-    this.writer = new PayloadWriter(ds);
+    this.writer = new PayloadWriter(ds, config.groupCommitMs ?? DEFAULT_GROUP_COMMIT_MS);
     this.claims = new PayloadClaims(ds);
     this.receiver = new ReceiveBatcher(conversations);
     this.pace = new ProcessingPace({ maxBatch: config.concurrency, ackTargetMs: config.ackTargetMs ?? DEFAULT_ACK_TARGET_MS });

@@ -1,0 +1,76 @@
+import type { DataSource } from 'typeorm';
+import { openDataSource } from '../../_shared/data-source.js';
+import { newId } from '../../_shared/ids.js';
+import { mysqlUrl } from '../../../test/helpers/env.js';
+import { conversationsSubgraph } from '../index.js';
+import { InboundPayloadEntity, InboundPayloadStatus as P } from './payload.entity.js';
+import { PayloadWriter } from './payload.writer.js';
+
+const row = (dedupeKey: string, text = dedupeKey): InboundPayloadEntity => {
+  const now = new Date();
+  return {
+    id: newId(), tenantId: 't-writer', channelId: 'c-writer', channelType: 'wechat-oa', dedupeKey, externalMessageId: null, status: P.PENDING, event: { text },
+    request: { method: 'POST', path: '/webhooks/c-writer', query: {}, headers: {}, body: text, receivedAt: now.toISOString() }, attempts: 0, errorCode: null, error: null,
+    messageId: null, receivedAt: now, nextAttemptAt: null, lockedUntil: null, processedAt: null, claimedBy: null,
+  };
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// The writer's INSERT is written by hand for both engines (INSERT IGNORE / INSERT OR IGNORE).
+describe.each([
+  ['MariaDB', () => mysqlUrl('payload_writer')],
+  ['SQLite', () => 'sqlite::memory:'],
+])('PayloadWriter on %s', (_engine, url) => {
+  let ds: DataSource;
+  let inserts: jest.SpyInstance;
+  beforeAll(async () => {
+    ds = await openDataSource({ url: url(), subgraph: 'conversations', entities: conversationsSubgraph.entities, migrations: conversationsSubgraph.migrations }, true);
+  });
+  afterAll(() => ds.destroy());
+  beforeEach(async () => {
+    await ds.getRepository(InboundPayloadEntity).delete({ tenantId: 't-writer' });
+    inserts = jest.spyOn(ds, 'query'); // counts the statements; every call goes to the database as usual
+  });
+  afterEach(() => inserts.mockRestore());
+
+  const stored = async () => (await ds.getRepository(InboundPayloadEntity).find({ where: { tenantId: 't-writer' } }))
+    .map((r) => [r.dedupeKey, (r.event as { text: string }).text]).sort();
+
+  it('stores concurrent webhooks in one INSERT; a redelivery leaves the first row as it was', async () => {
+    const writer = new PayloadWriter(ds);
+    // a goes at once; b, c and the redelivered a, written while a is in flight, share the next INSERT.
+    await Promise.all([writer.write([row('a')]), writer.write([row('b')]), writer.write([row('c')]), writer.write([row('a', 'redelivered')])]);
+    expect(inserts).toHaveBeenCalledTimes(2);
+    expect((inserts.mock.calls[1][1] as unknown[]).length).toBe(3 * (inserts.mock.calls[0][1] as unknown[]).length);
+    expect(await stored()).toEqual([['a', 'a'], ['b', 'b'], ['c', 'c']]);
+  });
+
+  it('with a window, webhooks that come one at a time within it share an INSERT; a quiet one is written at once', async () => {
+    const windowMs = 300;
+    const writer = new PayloadWriter(ds, windowMs);
+    await writer.write([row('a')]); // nothing before it: at once
+    const t0 = performance.now();
+    const b = writer.write([row('b')]);
+    await sleep(20); // b is waiting for the window's end, not in flight: c joins it
+    const c = writer.write([row('c')]);
+    await Promise.all([b, c]);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(windowMs - 50);
+    expect(inserts).toHaveBeenCalledTimes(2);
+    await sleep(windowMs);
+    const t1 = performance.now();
+    await writer.write([row('d')]); // the window since the last INSERT is over: no wait
+    expect(performance.now() - t1).toBeLessThan(windowMs / 2);
+    expect(inserts).toHaveBeenCalledTimes(3);
+    expect((await stored()).map(([k]) => k)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('without a window, the same sequence takes an INSERT per webhook', async () => {
+    const writer = new PayloadWriter(ds);
+    await writer.write([row('a')]);
+    const b = writer.write([row('b')]);
+    await sleep(20);
+    await Promise.all([b, writer.write([row('c')])]);
+    expect(inserts).toHaveBeenCalledTimes(3);
+  });
+});
