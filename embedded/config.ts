@@ -12,6 +12,9 @@ const schema = z
     SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
     QUERY_PLANNER: z.enum(['js', 'rust']).default('rust'),
+    /** Prometheus metrics (GET /metrics) on this port, `off` for none. */
+    METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(9464),
+    METRICS_HOST: z.string().default('127.0.0.1'),
   })
   .superRefine((v, ctx) => {
     if (v.NODE_ENV === 'production' && v.JWT_SECRET === DEV_JWT_SECRET) {

@@ -10,10 +10,13 @@ import { ALL_SUBGRAPHS } from '../subgraphs/registry.js';
 import { conversationsWithIngest } from '../subgraphs/conversations/ingest/ingest.module.js';
 import { startGateway, type RunningGateway } from '../gateway/gateway.server.js';
 import type { EmbeddedConfig } from './config.js';
+import { startMetricsServer, type MetricsServer } from './metrics.server.js';
 
 export interface EmbeddedApp {
   gateway: RunningGateway;
   subgraphs: RunningSubgraph[];
+  /** GET /metrics on METRICS_PORT (null when `off`). */
+  metrics: MetricsServer | null;
   adminToken: string;
   stop(): Promise<void>;
 }
@@ -58,12 +61,18 @@ export async function startEmbedded(config: EmbeddedConfig, log: Logger): Promis
     host: config.HOST,
     queryPlanner: config.QUERY_PLANNER,
   });
+  const conversations = subgraphs.find((s) => s.name === 'conversations')!;
+  const metrics = config.METRICS_PORT === 'off' ? null : await startMetricsServer({
+    sourceUrl: conversations.url.replace(/\/graphql$/, '/metrics'), port: config.METRICS_PORT, host: config.METRICS_HOST,
+  });
   const adminToken = await signToken({ tenant: DEMO_TENANT.id, sub: 'demo-admin', roles: ['admin'] }, config.JWT_SECRET, '30d');
   return {
     gateway,
     subgraphs,
+    metrics,
     adminToken,
     async stop() {
+      await metrics?.close();
       await gateway.close();
       for (const s of subgraphs.reverse()) await s.stop();
       await events.close();

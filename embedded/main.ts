@@ -18,6 +18,7 @@ async function main() {
       `Huiliu is running (embedded mode, data in ${config.DATA_DIR}).`,
       `  GraphQL (HTTP + graphql-ws, IDE in a browser): ${url}`,
       `  Health: http://localhost:${app.gateway.port}/healthz   Ready: http://localhost:${app.gateway.port}/readyz`,
+      ...(app.metrics ? [`  Metrics (Prometheus): http://${config.METRICS_HOST}:${app.metrics.port}/metrics`] : []),
       `  Admin token for the demo tenant (30 days), send as "Authorization: Bearer <token>":`,
       `  ${app.adminToken}`,
       '',

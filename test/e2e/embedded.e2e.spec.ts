@@ -8,12 +8,13 @@ import { tokenFor } from '../helpers/env.js';
 import { DEMO_AGENTS, DEMO_CONVERSATIONS, DEMO_CUSTOMERS } from '../../subgraphs/_shared/demo-data.js';
 
 /** `npm start`'s process: one Node process, SQLite under DATA_DIR, in-process pub/sub, the demo tenant. */
-async function startEmbedded(dataDir: string): Promise<{ proc: NodeProcess; url: string; port: number; token: string }> {
+async function startEmbedded(dataDir: string): Promise<{ proc: NodeProcess; url: string; port: number; metricsPort: number; token: string }> {
   const port = await freePort();
-  const proc = startNode('embedded', 'embedded/main.js', { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  const metricsPort = await freePort();
+  const proc = startNode('embedded', 'embedded/main.js', { PORT: String(port), METRICS_PORT: String(metricsPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   await waitForOk(`http://127.0.0.1:${port}/readyz`, proc, 90_000);
   const token = await eventually(async () => /Admin token[^\n]*\n\s*(\S+)/.exec(proc.output())?.[1]);
-  return { proc, url: `http://127.0.0.1:${port}/graphql`, port, token };
+  return { proc, url: `http://127.0.0.1:${port}/graphql`, port, metricsPort, token };
 }
 
 describe('embedded mode (npm start)', () => {
@@ -52,6 +53,28 @@ describe('embedded mode (npm start)', () => {
     expect(d.articles.nodes.length).toBeGreaterThanOrEqual(4);
     expect(d.metrics.conversationsOpened).toBeGreaterThanOrEqual(0);
   });
+
+  it('serves Prometheus metrics on METRICS_PORT, printed at start, with what the webhooks did', async () => {
+    const metricsUrl = `http://127.0.0.1:${app.metricsPort}/metrics`;
+    expect(app.proc.output()).toContain(`Metrics (Prometheus): ${metricsUrl}`);
+    const unknown = await fetch(`http://127.0.0.1:${app.port}/webhooks/00000000-0000-4000-8000-000000000000`, { method: 'POST', body: '<xml/>' });
+    expect(unknown.status).toBe(404);
+    const scrape = await fetch(metricsUrl);
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await scrape.text();
+    expect(text).toMatch(/^huiliu_webhook_requests_total\{channel_type="unknown",status="404"\} [1-9]/m);
+    expect(text).toMatch(/^huiliu_nodejs_eventloop_lag_p99_seconds /m);
+    expect((await fetch(metricsUrl, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`http://127.0.0.1:${app.metricsPort}/graphql`)).status).toBe(404);
+  });
+
+  it('refuses to start when METRICS_PORT is taken, saying which setting to change', async () => {
+    const clash = startNode('embedded-clash', 'embedded/main.js', { PORT: String(await freePort()), METRICS_PORT: String(app.metricsPort), DATA_DIR: mkdtempSync(join(tmpdir(), 'huiliu-embedded-3-')), LOG_LEVEL: 'warn' });
+    expect(await clash.exited).toBe(1);
+    expect(clash.output()).toContain(`METRICS_PORT ${app.metricsPort} on 127.0.0.1 is in use: set METRICS_PORT to a free port, or to off`);
+    expect(clash.output()).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  }, 90_000);
 
   it('opens a GraphQL IDE in a browser', async () => {
     const r = await fetch(app.url, { headers: { accept: 'text/html' } });
