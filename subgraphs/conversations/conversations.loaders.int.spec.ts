@@ -36,14 +36,23 @@ describe('conversations subgraph: every list field and reference is batched', ()
     return { token, ids };
   }
 
+  /**
+   * The queries a request takes: the fewest over three runs, as the spy counts every query of the process and a
+   * background worker's (a sweep, a routing timer) can land inside one run's window (it did under CI load).
+   * Background work only adds, so the minimum is the request's own count.
+   */
   async function countQueries(run: () => Promise<unknown>): Promise<number> {
-    const spy = jest.spyOn(MysqlQueryRunner.prototype, 'query');
-    try {
-      await run();
-      return spy.mock.calls.length;
-    } finally {
-      spy.mockRestore();
+    let fewest = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const spy = jest.spyOn(MysqlQueryRunner.prototype, 'query');
+      try {
+        await run();
+        fewest = Math.min(fewest, spy.mock.calls.length);
+      } finally {
+        spy.mockRestore();
+      }
     }
+    return fewest;
   }
 
   it('answers a nested list over N conversations with the same number of SQL queries for N = 2 and N = 8', async () => {

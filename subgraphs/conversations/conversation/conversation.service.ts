@@ -2,6 +2,7 @@ import { In, IsNull, Not, type DataSource, type EntityManager, type Repository }
 import { isRetryableTransactionError } from '../../_shared/db-errors.js';
 import { badInput, conflict, forbidden, notFound } from '../../_shared/errors.js';
 import type { EventBus } from '../../_shared/events.js';
+import { MultiRowInsert } from '../../_shared/multi-row-insert.js';
 import { newId } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import { NamedLocks } from '../../_shared/named-lock.js';
@@ -104,6 +105,8 @@ export class ConversationService {
   /** SQLite (one connection, serialised transactions) has no row locks and needs none. */
   private readonly rowLocks: boolean;
   private readonly openLocks: NamedLocks;
+  /** The batch of inbound messages (receiveMany) is written by one hand-built INSERT: the hot path of ingest. */
+  private readonly messageInsert: MultiRowInsert<MessageEntity>;
 
   constructor(
     private readonly ds: DataSource,
@@ -117,6 +120,7 @@ export class ConversationService {
     this.repo = ds.getRepository(ConversationEntity);
     this.rowLocks = ds.options.type !== 'better-sqlite3';
     this.openLocks = new NamedLocks(ds);
+    this.messageInsert = new MultiRowInsert(ds, MessageEntity);
   }
 
   async byIds(tenantId: string, ids: readonly string[]): Promise<ConversationEntity[]> {
@@ -285,7 +289,7 @@ export class ConversationService {
         done.set(w.n, { message: msg, conversation: c });
       }
       if (!messages.length) return done;
-      await m.insert(MessageEntity, messages);
+      await m.query(...this.messageInsert.statement(messages));
       const touched = [...new Set([...done.values()].map((d) => d.conversation))];
       const qb = m.createQueryBuilder().update(ConversationEntity)
         .set({ lastMessageAt: () => `CASE id ${touched.map((_, i) => `WHEN :cid${i} THEN :at${i}`).join(' ')} END`, updatedAt: () => `CASE id ${touched.map((_, i) => `WHEN :cid${i} THEN :at${i}`).join(' ')} END` })

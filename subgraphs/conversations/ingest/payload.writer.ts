@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { MultiRowInsert } from '../../_shared/multi-row-insert.js';
 import { InboundPayloadEntity } from './payload.entity.js';
 
 interface Waiting { rows: InboundPayloadEntity[]; resolve: () => void; reject: (e: unknown) => void }
@@ -16,8 +17,7 @@ export class PayloadWriter {
   private inFlight = 0;
   private lastFlushAt = -Infinity;
   private lingerTimer: NodeJS.Timeout | undefined;
-  private readonly columns;
-  private readonly ignore: string;
+  private readonly insert: MultiRowInsert<InboundPayloadEntity>;
 
   /**
    * `lingerMs`: at most one INSERT starts per `lingerMs` (a row that arrives sooner after the last one waits for
@@ -26,17 +26,7 @@ export class PayloadWriter {
    * A quiet channel (requests further apart than that) never waits. 0: no window.
    */
   constructor(private readonly ds: DataSource, private readonly lingerMs = 0, private readonly maxInFlight = 1, private readonly maxRows = 250) {
-    const meta = ds.getMetadata(InboundPayloadEntity);
-    // Strings, numbers and JSON need no driver conversion: only the other types (dates) go through typeorm's.
-    const plain = new Set(['varchar', 'text', 'int', String, Number]);
-    this.columns = meta.columns.map((c) => {
-      const prop = c.propertyName as keyof InboundPayloadEntity;
-      const value: (r: InboundPayloadEntity) => unknown = c.type === 'json'
-        ? (r) => (r[prop] == null ? null : JSON.stringify(r[prop]))
-        : plain.has(c.type as string) ? (r) => r[prop] ?? null : (r) => ds.driver.preparePersistentValue(r[prop], c);
-      return { name: c.databaseName, value };
-    });
-    this.ignore = ds.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
+    this.insert = new MultiRowInsert(ds, InboundPayloadEntity, { ignore: true });
   }
 
   /** Resolves when the rows are stored (a row whose channel and dedupe key exist already is left as it was). */
@@ -78,11 +68,6 @@ export class PayloadWriter {
   }
 
   private async flush(rows: InboundPayloadEntity[]): Promise<void> {
-    const cols = this.columns;
-    const one = `(${cols.map(() => '?').join(', ')})`;
-    const params: unknown[] = [];
-    for (const r of rows) for (const c of cols) params.push(c.value(r));
-    const sql = `${this.ignore} INTO inbound_payloads (${cols.map((c) => c.name).join(', ')}) VALUES ${rows.map(() => one).join(', ')}`;
-    await this.ds.query(sql, params);
+    await this.ds.query(...this.insert.statement(rows));
   }
 }
