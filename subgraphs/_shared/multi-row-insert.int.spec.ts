@@ -1,8 +1,6 @@
-import { In, type DataSource } from 'typeorm';
-import { mysqlUrl } from '../../test/helpers/env.js';
-import { conversationsSubgraph } from '../conversations/index.js';
+import { In } from 'typeorm';
+import { conversationsDatabase, onBothEngines } from '../../test/helpers/engines.js';
 import { MessageEntity, MessageSenderType } from '../conversations/message/message.entity.js';
-import { openDataSource } from './data-source.js';
 import { isUniqueViolation } from './db-errors.js';
 import { newId } from './ids.js';
 import { MultiRowInsert } from './multi-row-insert.js';
@@ -13,15 +11,8 @@ const message = (over: Partial<MessageEntity>): MessageEntity => Object.assign(n
 });
 
 // Every kind of value a message row holds, written by hand and by typeorm: the rows read back the same.
-describe.each([
-  ['MariaDB', () => mysqlUrl('multi_row_insert')],
-  ['SQLite', () => 'sqlite::memory:'],
-])('MultiRowInsert on %s', (_engine, url) => {
-  let ds: DataSource;
-  beforeAll(async () => {
-    ds = await openDataSource({ url: url(), subgraph: 'conversations', entities: conversationsSubgraph.entities, migrations: conversationsSubgraph.migrations }, true);
-  });
-  afterAll(() => ds.destroy());
+describe.each(onBothEngines('multi_row_insert'))('MultiRowInsert on %s', (_engine, url) => {
+  const db = conversationsDatabase(url);
 
   const shapes: Array<Partial<MessageEntity>> = [
     { text: "大米生虫了怎么办？ it's \\ a 'quote' \"and\" %_ 😀", createdAt: new Date('2026-11-26T08:15:30.123Z') },
@@ -31,10 +22,10 @@ describe.each([
   it('writes rows that read back exactly as typeorm\'s insert writes them', async () => {
     const byTypeorm = shapes.map((s) => message(s));
     const byHand = shapes.map((s) => message(s));
-    await ds.getRepository(MessageEntity).insert(byTypeorm);
-    await ds.query(...new MultiRowInsert(ds, MessageEntity).statement(byHand));
+    await db.ds.getRepository(MessageEntity).insert(byTypeorm);
+    await db.ds.query(...new MultiRowInsert(db.ds, MessageEntity).statement(byHand));
     const read = async (rows: MessageEntity[]) => {
-      const found = await ds.getRepository(MessageEntity).find({ where: { id: In(rows.map((r) => r.id)) } });
+      const found = await db.ds.getRepository(MessageEntity).find({ where: { id: In(rows.map((r) => r.id)) } });
       return rows.map((r) => { const { id: _id, ...rest } = found.find((f) => f.id === r.id)!; return rest; });
     };
     const [a, b] = [await read(byTypeorm), await read(byHand)];
@@ -45,9 +36,9 @@ describe.each([
 
   it('a row whose key exists fails the statement as a unique violation (the caller falls back to one by one)', async () => {
     const row = message({ text: 'once' });
-    const insert = new MultiRowInsert(ds, MessageEntity);
-    await ds.query(...insert.statement([row]));
-    const err = await ds.query(...insert.statement([message({ text: 'other' }), row])).then(() => null, (e: unknown) => e);
+    const insert = new MultiRowInsert(db.ds, MessageEntity);
+    await db.ds.query(...insert.statement([row]));
+    const err = await db.ds.query(...insert.statement([message({ text: 'other' }), row])).then(() => null, (e: unknown) => e);
     expect(isUniqueViolation(err)).toBe(true);
   });
 });

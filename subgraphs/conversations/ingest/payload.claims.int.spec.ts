@@ -1,8 +1,6 @@
-import { In, type DataSource } from 'typeorm';
-import { openDataSource } from '../../_shared/data-source.js';
+import { In } from 'typeorm';
+import { conversationsDatabase, onBothEngines } from '../../../test/helpers/engines.js';
 import { newId } from '../../_shared/ids.js';
-import { mysqlUrl } from '../../../test/helpers/env.js';
-import { conversationsSubgraph } from '../index.js';
 import { LOCK_MS, PayloadClaims } from './payload.claims.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P } from './payload.entity.js';
 
@@ -13,15 +11,8 @@ const payloadRow = (status: P, now: Date, over: Partial<InboundPayloadEntity> = 
 });
 
 // The claim is raw SQL on MariaDB and the query builder on SQLite: the same rules on both.
-describe.each([
-  ['MariaDB', () => mysqlUrl('payload_claims')],
-  ['SQLite', () => 'sqlite::memory:'],
-])('PayloadClaims on %s', (_engine, url) => {
-  let ds: DataSource;
-  beforeAll(async () => {
-    ds = await openDataSource({ url: url(), subgraph: 'conversations', entities: conversationsSubgraph.entities, migrations: conversationsSubgraph.migrations }, true);
-  });
-  afterAll(() => ds.destroy());
+describe.each(onBothEngines('payload_claims'))('PayloadClaims on %s', (_engine, url) => {
+  const db = conversationsDatabase(url);
 
   it('takes due rows and the rows held under a token it was given (its own, a receiver\'s hand-off), never another claim that still holds', async () => {
     const now = new Date();
@@ -41,17 +32,17 @@ describe.each([
       retryLater: row(P.FAILED, { nextAttemptAt: later }),
       processed: row(P.PROCESSED),
     };
-    const repo = ds.getRepository(InboundPayloadEntity);
+    const repo = db.ds.getRepository(InboundPayloadEntity);
     await repo.insert(Object.values(rows));
     const claim = newId();
-    expect(await new PayloadClaims(ds).claim(Object.values(rows).map((r) => r.id), claim, now, [mine, receiver])).toBe(5);
+    expect(await new PayloadClaims(db.ds).claim(Object.values(rows).map((r) => r.id), claim, now, [mine, receiver])).toBe(5);
     const after = new Map((await repo.findBy({ id: In(Object.values(rows).map((r) => r.id)) })).map((r) => [r.id, r]));
     const taken = Object.entries(rows).filter(([, r]) => after.get(r.id)!.claimedBy === claim).map(([k]) => k).sort();
     expect(taken).toEqual(['expired', 'handedOver', 'pending', 'retryDue', 'storedByMe']);
     for (const k of taken) expect(after.get(rows[k as keyof typeof rows].id)).toMatchObject({ status: P.PROCESSING, attempts: rows[k as keyof typeof rows].attempts + 1 });
     expect(after.get(rows.heldByOther.id)).toMatchObject({ status: P.PROCESSING, claimedBy: theirs });
     // without `own`, a row stored claimed by a replica is held like any other claim
-    expect(await new PayloadClaims(ds).claim([rows.heldByOther.id], newId(), now)).toBe(0);
+    expect(await new PayloadClaims(db.ds).claim([rows.heldByOther.id], newId(), now)).toBe(0);
   });
 
   it('releases the rows a stopping replica still holds, and only those', async () => {
@@ -61,9 +52,9 @@ describe.each([
     const held = row({});
     const other = row({ claimedBy: newId() });
     const done = row({ status: P.PROCESSED, claimedBy: null, lockedUntil: null });
-    const repo = ds.getRepository(InboundPayloadEntity);
+    const repo = db.ds.getRepository(InboundPayloadEntity);
     await repo.insert([held, other, done]);
-    expect(await new PayloadClaims(ds).release([held.id, other.id, done.id], mine)).toBe(1);
+    expect(await new PayloadClaims(db.ds).release([held.id, other.id, done.id], mine)).toBe(1);
     const after = new Map((await repo.findBy({ id: In([held.id, other.id, done.id]) })).map((r) => [r.id, r]));
     expect(after.get(held.id)).toMatchObject({ status: P.PENDING, claimedBy: null, lockedUntil: null, attempts: 0 });
     expect(after.get(other.id)).toMatchObject({ status: P.PROCESSING, claimedBy: other.claimedBy, attempts: 1 });

@@ -1,8 +1,5 @@
-import type { DataSource } from 'typeorm';
-import { openDataSource } from '../../_shared/data-source.js';
+import { conversationsDatabase, onBothEngines } from '../../../test/helpers/engines.js';
 import { newId } from '../../_shared/ids.js';
-import { mysqlUrl } from '../../../test/helpers/env.js';
-import { conversationsSubgraph } from '../index.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P } from './payload.entity.js';
 import { PayloadWriter } from './payload.writer.js';
 
@@ -18,27 +15,20 @@ const row = (dedupeKey: string, text = dedupeKey): InboundPayloadEntity => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The writer's INSERT is written by hand for both engines (INSERT IGNORE / INSERT OR IGNORE).
-describe.each([
-  ['MariaDB', () => mysqlUrl('payload_writer')],
-  ['SQLite', () => 'sqlite::memory:'],
-])('PayloadWriter on %s', (_engine, url) => {
-  let ds: DataSource;
+describe.each(onBothEngines('payload_writer'))('PayloadWriter on %s', (_engine, url) => {
+  const db = conversationsDatabase(url);
   let inserts: jest.SpyInstance;
-  beforeAll(async () => {
-    ds = await openDataSource({ url: url(), subgraph: 'conversations', entities: conversationsSubgraph.entities, migrations: conversationsSubgraph.migrations }, true);
-  });
-  afterAll(() => ds.destroy());
   beforeEach(async () => {
-    await ds.getRepository(InboundPayloadEntity).delete({ tenantId: 't-writer' });
-    inserts = jest.spyOn(ds, 'query'); // counts the statements; every call goes to the database as usual
+    await db.ds.getRepository(InboundPayloadEntity).delete({ tenantId: 't-writer' });
+    inserts = jest.spyOn(db.ds, 'query'); // counts the statements; every call goes to the database as usual
   });
   afterEach(() => inserts.mockRestore());
 
-  const stored = async () => (await ds.getRepository(InboundPayloadEntity).find({ where: { tenantId: 't-writer' } }))
+  const stored = async () => (await db.ds.getRepository(InboundPayloadEntity).find({ where: { tenantId: 't-writer' } }))
     .map((r) => [r.dedupeKey, (r.event as { text: string }).text]).sort();
 
   it('stores concurrent webhooks in one INSERT; a redelivery leaves the first row as it was', async () => {
-    const writer = new PayloadWriter(ds);
+    const writer = new PayloadWriter(db.ds);
     // a goes at once; b, c and the redelivered a, written while a is in flight, share the next INSERT.
     await Promise.all([writer.write([row('a')]), writer.write([row('b')]), writer.write([row('c')]), writer.write([row('a', 'redelivered')])]);
     expect(inserts).toHaveBeenCalledTimes(2);
@@ -48,7 +38,7 @@ describe.each([
 
   it('with a window, webhooks that come one at a time within it share an INSERT; a quiet one is written at once', async () => {
     const windowMs = 300;
-    const writer = new PayloadWriter(ds, windowMs);
+    const writer = new PayloadWriter(db.ds, windowMs);
     await writer.write([row('a')]); // nothing before it: at once
     const t0 = performance.now();
     const b = writer.write([row('b')]);
@@ -66,7 +56,7 @@ describe.each([
   });
 
   it('without a window, the same sequence takes an INSERT per webhook', async () => {
-    const writer = new PayloadWriter(ds);
+    const writer = new PayloadWriter(db.ds);
     await writer.write([row('a')]);
     const b = writer.write([row('b')]);
     await sleep(20);
