@@ -6,9 +6,9 @@ interface Waiting { rows: InboundPayloadEntity[]; resolve: () => void; reject: (
 
 /**
  * Group commit for the webhook acknowledgement path: rows of concurrent webhooks are written by one multi-row
- * INSERT IGNORE, and every webhook is answered only once its row is durable. With nothing in flight a row is
- * written at once (no added latency when quiet); under load, requests that arrive while `maxInFlight` inserts
- * are running share the next one. A round trip per webhook was the ack path's limit (each one a socket write
+ * INSERT IGNORE, and every webhook is answered only once its row is durable. With nothing in flight and no
+ * INSERT started within `lingerMs`, a row is written at once (no added latency when quiet); under load, requests
+ * that arrive while `maxInFlight` inserts are running, or within the window, share the next one. A round trip per webhook was the ack path's limit (each one a socket write
  * and a MariaDB commit). Written by hand: no library batches typeorm inserts across callers.
  */
 export class PayloadWriter {
