@@ -23,7 +23,7 @@ describe.each(onBothEngines('multi_row_insert'))('MultiRowInsert on %s', (_engin
     const byTypeorm = shapes.map((s) => message(s));
     const byHand = shapes.map((s) => message(s));
     await db.ds.getRepository(MessageEntity).insert(byTypeorm);
-    await db.ds.query(...new MultiRowInsert(db.ds, MessageEntity).statement(byHand));
+    await new MultiRowInsert(db.ds, MessageEntity).run(db.ds.manager, byHand);
     const read = async (rows: MessageEntity[]) => {
       const found = await db.ds.getRepository(MessageEntity).find({ where: { id: In(rows.map((r) => r.id)) } });
       return rows.map((r) => { const { id: _id, ...rest } = found.find((f) => f.id === r.id)!; return rest; });
@@ -37,8 +37,31 @@ describe.each(onBothEngines('multi_row_insert'))('MultiRowInsert on %s', (_engin
   it('a row whose key exists fails the statement as a unique violation (the caller falls back to one by one)', async () => {
     const row = message({ text: 'once' });
     const insert = new MultiRowInsert(db.ds, MessageEntity);
-    await db.ds.query(...insert.statement([row]));
-    const err = await db.ds.query(...insert.statement([message({ text: 'other' }), row])).then(() => null, (e: unknown) => e);
+    await insert.run(db.ds.manager, [row]);
+    const err = await insert.run(db.ds.manager, [message({ text: 'other' }), row]).then(() => null, (e: unknown) => e);
     expect(isUniqueViolation(err)).toBe(true);
+  });
+
+  it('runs in the transaction of the manager it is given: a rollback takes its rows away', async () => {
+    const insert = new MultiRowInsert(db.ds, MessageEntity);
+    const kept = message({ text: 'committed' });
+    const undone = message({ text: 'rolled back' });
+    await db.ds.transaction((m) => insert.run(m, [kept]));
+    const rollback = await db.ds.transaction(async (m) => {
+      await insert.run(m, [undone]);
+      expect(await m.count(MessageEntity, { where: { id: undone.id } })).toBe(1);
+      throw new Error('roll back');
+    }).catch((e: Error) => e.message);
+    expect(rollback).toBe('roll back');
+    const found = await db.ds.getRepository(MessageEntity).find({ where: { id: In([kept.id, undone.id]) } });
+    expect(found.map((f) => f.text)).toEqual(['committed']);
+  });
+
+  it('writes batches of many sizes on one connection pool (each size its own statement)', async () => {
+    const insert = new MultiRowInsert(db.ds, MessageEntity);
+    const conversationId = newId();
+    const batches = Array.from({ length: 80 }, (_, i) => Array.from({ length: (i % 40) + 1 }, () => message({ conversationId })));
+    await Promise.all(batches.map((b) => insert.run(db.ds.manager, b)));
+    expect(await db.ds.getRepository(MessageEntity).count({ where: { conversationId } })).toBe(batches.flat().length);
   });
 });

@@ -289,7 +289,7 @@ export class ConversationService {
         done.set(w.n, { message: msg, conversation: c });
       }
       if (!messages.length) return done;
-      await m.query(...this.messageInsert.statement(messages));
+      await this.messageInsert.run(m, messages);
       const touched = [...new Set([...done.values()].map((d) => d.conversation))];
       const qb = m.createQueryBuilder().update(ConversationEntity)
         .set({ lastMessageAt: () => `CASE id ${touched.map((_, i) => `WHEN :cid${i} THEN :at${i}`).join(' ')} END`, updatedAt: () => `CASE id ${touched.map((_, i) => `WHEN :cid${i} THEN :at${i}`).join(' ')} END` })

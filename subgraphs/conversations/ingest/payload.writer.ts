@@ -68,6 +68,6 @@ export class PayloadWriter {
   }
 
   private async flush(rows: InboundPayloadEntity[]): Promise<void> {
-    await this.ds.query(...this.insert.statement(rows));
+    await this.insert.run(this.ds.manager, rows);
   }
 }
