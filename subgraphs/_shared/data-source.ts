@@ -57,7 +57,9 @@ export function buildDataSource(s: DataSourceSettings): DataSource {
       poolSize: 10,
       // Prepared statements kept per connection (only MultiRowInsert prepares; its row counts make the texts). The
       // server allows 16,382 in all (max_prepared_stmt_count): 10 connections × 64 × a few replicas stays far below.
-      extra: { maxPreparedStatements: 64 },
+      // trace: mysql2 captures a stack trace for every query, in case it fails (2 % of a processing replica's CPU
+      // in bench:ingest). typeorm awaits each query, so a failure's QueryFailedError has its callers' async stack.
+      extra: { maxPreparedStatements: 64, trace: false },
     };
   }
   const ds = new DataSource(options);
