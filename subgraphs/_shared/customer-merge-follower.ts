@@ -1,6 +1,6 @@
 import { In, type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { isRetryableTransactionError, isUniqueViolation } from './db-errors.js';
-import { RELAXED_LATENCY, type DomainEvent, type EventBus } from './events.js';
+import { CUSTOMER_MERGES_TOPIC, RELAXED_LATENCY, type DomainEvent, type EventBus } from './events.js';
 import { newId } from './ids.js';
 import type { Logger } from './logger.js';
 import type { Worker } from './subgraph-module.js';
@@ -164,5 +164,5 @@ function lock(m: EntityManager): { lock?: { mode: 'pessimistic_write' } } {
 export async function startCustomerMergeFollower(events: EventBus, group: string, follower: CustomerMergeFollower): Promise<Worker> {
   return events.consume(group, async (event) => {
     await follower.handle(event);
-  }, RELAXED_LATENCY);
+  }, { ...RELAXED_LATENCY, topic: CUSTOMER_MERGES_TOPIC });
 }

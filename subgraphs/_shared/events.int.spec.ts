@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { TEST_REDIS_URL } from '../../test/helpers/env.js';
-import { createInProcessEventBus, createRedisEventBus, type DomainEvent, type EventBus } from './events.js';
+import { CUSTOMER_MERGES_TOPIC, createInProcessEventBus, createRedisEventBus, type DomainEvent, type EventBus } from './events.js';
 import { newId } from './ids.js';
 import { createLogger } from './logger.js';
 
@@ -12,7 +12,7 @@ const redis = new Redis(TEST_REDIS_URL);
 const created: string[] = [];
 const testStream = (name: string) => {
   const stream = `test:events-${name}:${newId().slice(0, 8)}`;
-  created.push(stream, `${stream}:work`);
+  created.push(stream, `${stream}:work`, `${stream}:${CUSTOMER_MERGES_TOPIC}`, `${stream}:ticket-comments`);
   return stream;
 };
 afterAll(async () => {
@@ -94,6 +94,40 @@ describe('event bus topics: a work hand-off reaches its own group only', () => {
     await check(createRedisEventBus(TEST_REDIS_URL, log, { stream, blockMs: 100 }));
     expect(await redis.xlen(`${stream}:work`)).toBe(1);
     expect(await redis.xlen(stream)).toBe(1);
+  });
+
+  it('in process', async () => {
+    await check(createInProcessEventBus(log));
+  });
+});
+
+describe('event bus: merges are copied onto their topic, so their followers do not read every domain event', () => {
+  const stream = testStream('type-topics');
+
+  const check = async (bus: EventBus) => {
+    const domain: DomainEvent[] = [];
+    const merges: DomainEvent[] = [];
+    const a = await bus.consume('domain-readers', async (e) => void domain.push(e));
+    const b = await bus.consume('merge-followers', async (e) => void merges.push(e), { topic: CUSTOMER_MERGES_TOPIC });
+    await bus.publish({ type: 'message.added', tenantId: 't', data: { n: 1 } });
+    const merged = await bus.publish({ type: 'customer.merged', tenantId: 't', data: { survivorId: 's', mergedId: 'm' } });
+    await bus.publish({ type: 'message.added', tenantId: 't', data: { n: 2 } });
+    const unmerged = await bus.publish({ type: 'customer.unmerged', tenantId: 't', data: { survivorId: 's', mergedId: 'm' } });
+    const deadline = Date.now() + 5000;
+    while ((domain.length < 4 || merges.length < 2) && Date.now() < deadline) await sleep(20);
+    await sleep(150); // a message event misrouted to the merges topic would have arrived by now
+    await a.stop();
+    await b.stop();
+    await bus.close();
+    expect(domain.map((e) => e.type)).toEqual(['message.added', 'customer.merged', 'message.added', 'customer.unmerged']);
+    // The same events (same ids), in order, and nothing else.
+    expect(merges.map((e) => [e.type, e.id])).toEqual([['customer.merged', merged.id], ['customer.unmerged', unmerged.id]]);
+  };
+
+  it('on Redis Streams', async () => {
+    await check(createRedisEventBus(TEST_REDIS_URL, log, { stream, blockMs: 100 }));
+    expect(await redis.xlen(`${stream}:${CUSTOMER_MERGES_TOPIC}`)).toBe(2);
+    expect(await redis.xlen(stream)).toBe(4);
   });
 
   it('in process', async () => {

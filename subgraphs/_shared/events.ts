@@ -41,6 +41,29 @@ export interface ConsumeOptions extends PublishOptions {
   lingerMs?: number;
 }
 
+/** Where the customer merge followers read `customer.merged` / `customer.unmerged` (see EVENT_TYPE_TOPICS). */
+export const CUSTOMER_MERGES_TOPIC = 'customer-merges';
+/** Where conversations reads `ticket.commented` to send public ticket comments to the customer. */
+export const TICKET_COMMENTS_TOPIC = 'ticket-comments';
+
+/**
+ * Domain events that groups want without reading the whole domain stream: the bus also publishes these types, the
+ * same event (same id), on these topics. Every group on the domain stream receives and parses every event; five
+ * groups of the conversations deployable did, where four want only merges or ticket comments, so each inbound
+ * message's events went through Redis and JSON.parse five times over. Merges and comments are few; copying them
+ * costs an XADD each.
+ */
+export const EVENT_TYPE_TOPICS: Readonly<Record<string, readonly string[]>> = {
+  'customer.merged': [CUSTOMER_MERGES_TOPIC],
+  'customer.unmerged': [CUSTOMER_MERGES_TOPIC],
+  'ticket.commented': [TICKET_COMMENTS_TOPIC],
+};
+
+/** The topics an event goes to: the one asked for, or the domain stream ('') and the topics its type is copied to. */
+function topicsOf(type: string, opts?: PublishOptions): readonly string[] {
+  return opts?.topic ? [opts.topic] : ['', ...(EVENT_TYPE_TOPICS[type] ?? [])];
+}
+
 /** For consumers that need no sub-second reaction (merges, analytics, ticket rules): batched reads. */
 export const RELAXED_LATENCY: ConsumeOptions = { lingerMs: 250 };
 
@@ -79,7 +102,9 @@ export function createInProcessEventBus(log: Logger): EventBus {
   return {
     async publish(e, opts) {
       const event = stamp(e);
-      for (const [group, handler] of groupsOf(opts?.topic)) setImmediate(() => void deliver(group, handler, event as DomainEvent));
+      for (const topic of topicsOf(event.type, opts)) {
+        for (const [group, handler] of groupsOf(topic)) setImmediate(() => void deliver(group, handler, event as DomainEvent));
+      }
       return event;
     },
     async consume(group, handler, opts) {
@@ -132,7 +157,8 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
   return {
     async publish(e, publishOpts) {
       const event = stamp(e);
-      await writer.xadd(streamOf(publishOpts?.topic), 'MAXLEN', '~', String(maxLen), '*', 'event', JSON.stringify(event));
+      const json = JSON.stringify(event);
+      await Promise.all(topicsOf(event.type, publishOpts).map((t) => writer.xadd(streamOf(t), 'MAXLEN', '~', String(maxLen), '*', 'event', json)));
       return event;
     },
     async consume(group, handler, consumeOpts = {}) {

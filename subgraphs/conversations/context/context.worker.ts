@@ -1,4 +1,4 @@
-import { RELAXED_LATENCY, type DomainEvent } from '../../_shared/events.js';
+import { CUSTOMER_MERGES_TOPIC, RELAXED_LATENCY, type DomainEvent } from '../../_shared/events.js';
 import type { SubgraphDeps, Worker } from '../../_shared/subgraph-module.js';
 import type { ConversationContextService } from './context.service.js';
 
@@ -28,7 +28,7 @@ export async function startContextMergeWorker(context: ConversationContextServic
       t.unref();
       timers.add(t);
     }
-  }, RELAXED_LATENCY);
+  }, { ...RELAXED_LATENCY, topic: CUSTOMER_MERGES_TOPIC });
   return {
     async stop() {
       for (const t of timers) clearTimeout(t);

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../_shared/events.js';
+import { CUSTOMER_MERGES_TOPIC, type DomainEvent } from '../../_shared/events.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { PubSub } from '../../_shared/pubsub.js';
 import type { SubgraphDeps, Worker } from '../../_shared/subgraph-module.js';
@@ -34,7 +34,7 @@ export async function startIdentityCacheInvalidation(identities: IdentityResolve
     const message: Invalidation = { tenantId: e.tenantId, customerIds: [d.survivorId, d.mergedId] };
     invalidate(message.tenantId, message.customerIds); // this replica at once, whatever pub/sub does
     await deps.pubsub.publish(IDENTITY_CACHE_TOPIC, message); // a failure leaves the event pending: retried
-  });
+  }, { topic: CUSTOMER_MERGES_TOPIC });
   return {
     async stop() {
       await consumer.stop();

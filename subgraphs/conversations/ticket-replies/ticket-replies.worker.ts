@@ -1,6 +1,6 @@
 import { isUniqueViolation } from '../../_shared/db-errors.js';
 import { DomainError } from '../../_shared/errors.js';
-import { RELAXED_LATENCY, type DomainEvent } from '../../_shared/events.js';
+import { RELAXED_LATENCY, TICKET_COMMENTS_TOPIC, type DomainEvent } from '../../_shared/events.js';
 import { stableId } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { SubgraphDeps, Worker } from '../../_shared/subgraph-module.js';
@@ -64,5 +64,5 @@ export async function startTicketRepliesWorker(s: ConversationsServices, deps: S
   const log = deps.log.child({ component: 'ticket-replies' });
   return deps.events.consume(TICKET_REPLIES_GROUP, async (event) => {
     await appendTicketReply(s, log, event);
-  }, RELAXED_LATENCY);
+  }, { ...RELAXED_LATENCY, topic: TICKET_COMMENTS_TOPIC });
 }
