@@ -57,11 +57,14 @@ describe.each(onBothEngines('multi_row_insert'))('MultiRowInsert on %s', (_engin
     expect(found.map((f) => f.text)).toEqual(['committed']);
   });
 
-  it('writes batches of many sizes on one connection pool (each size its own statement)', async () => {
+  it('writes batches of more sizes than the statements kept per connection (64), concurrently', async () => {
     const insert = new MultiRowInsert(db.ds, MessageEntity);
     const conversationId = newId();
-    const batches = Array.from({ length: 80 }, (_, i) => Array.from({ length: (i % 40) + 1 }, () => message({ conversationId })));
-    await Promise.all(batches.map((b) => insert.run(db.ds.manager, b)));
+    // Each size is its own prepared statement: 150 sizes one after the other (on one connection, mostly) make mysql2
+    // close statements; then all of them again at once, while statements are being closed and prepared.
+    const batches = Array.from({ length: 300 }, (_, i) => Array.from({ length: (i % 150) + 1 }, () => message({ conversationId })));
+    for (const b of batches.slice(0, 150)) await insert.run(db.ds.manager, b);
+    await Promise.all(batches.slice(150).map((b) => insert.run(db.ds.manager, b)));
     expect(await db.ds.getRepository(MessageEntity).count({ where: { conversationId } })).toBe(batches.flat().length);
   });
 });
