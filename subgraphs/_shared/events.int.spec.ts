@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import Redis from 'ioredis';
+import pino from 'pino';
 import { TEST_REDIS_URL } from '../../test/helpers/env.js';
 import { CUSTOMER_MERGES_TOPIC, createInProcessEventBus, createRedisEventBus, type DomainEvent, type EventBus } from './events.js';
 import { newId } from './ids.js';
@@ -132,6 +134,27 @@ describe('event bus: merges are copied onto their topic, so their followers do n
 
   it('in process', async () => {
     await check(createInProcessEventBus(log));
+  });
+});
+
+describe('Redis event bus: a group that moved to a topic', () => {
+  const stream = testStream('moved-group');
+
+  it('says once, at start, that its old group on the domain stream is no longer read, and how to remove it', async () => {
+    await redis.xgroup('CREATE', stream, 'conversations-identity-cache', '0', 'MKSTREAM'); // as an earlier version left it
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+    const bus = createRedisEventBus(TEST_REDIS_URL, pino({ level: 'warn' }, sink), { stream, blockMs: 100 });
+    const moved = await bus.consume('conversations-identity-cache', async () => undefined, { topic: CUSTOMER_MERGES_TOPIC });
+    const other = await bus.consume('routing-like', async () => undefined);
+    const deadline = Date.now() + 3000;
+    while (!lines.length && Date.now() < deadline) await sleep(20);
+    await sleep(100);
+    await moved.stop();
+    await other.stop();
+    await bus.close();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ group: 'conversations-identity-cache', stream, remove: `XGROUP DESTROY ${stream} conversations-identity-cache` });
   });
 });
 

@@ -144,6 +144,23 @@ async function pruneStaleConsumers(redis: Redis, stream: string, group: string, 
   return removed;
 }
 
+/**
+ * A group that now reads a topic may still exist on the domain stream from an earlier version (merge followers and
+ * ticket replies read the domain stream until EVENT_TYPE_TOPICS): nothing reads it there any more and its lag
+ * only grows. Removing it is the operator's call (an older replica may still be reading it during a rolling
+ * deploy), so this says once per start what to run.
+ */
+async function warnIfLeftOnDomainStream(redis: Redis, log: Logger, domain: string, group: string, topicStream: string): Promise<void> {
+  try {
+    const groups = (await redis.xinfo('GROUPS', domain)) as Array<Array<string | number>>;
+    if (!groups.some((g) => g[g.indexOf('name') + 1] === group)) return;
+    log.warn({ group, stream: domain, readsNow: topicStream, remove: `XGROUP DESTROY ${domain} ${group}` },
+      'this consumer group now reads its own topic; its old group on the domain stream is no longer read: remove it once no older replica runs');
+  } catch {
+    // no domain stream yet: nothing left behind
+  }
+}
+
 /** Distributed mode: Redis Streams. A consumer that crashes resumes where its group left off. */
 export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOptions = {}): EventBus {
   const base = opts.stream ?? 'huiliu:events';
@@ -175,6 +192,7 @@ export function createRedisEventBus(url: string, log: Logger, opts: RedisBusOpti
       void pruneStaleConsumers(writer, stream, group, name, opts.staleConsumerMs ?? 86_400_000)
         .then((n) => n && log.info({ group, stream, removed: n }, 'removed consumers of processes long gone'))
         .catch((err) => log.warn({ err, group }, 'stale consumers not pruned'));
+      if (consumeOpts.topic) void warnIfLeftOnDomainStream(writer, log, base, group, stream);
       let running = true;
       const handle = async (entries: Array<[string, string[]]>) => {
         // One XACK for the batch (a round trip per event per group was a large share of busy streams' cost);
