@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { In } from 'typeorm';
 import { conversationsDatabase, onBothEngines } from '../../test/helpers/engines.js';
 import { MessageEntity, MessageSenderType } from '../conversations/message/message.entity.js';
@@ -67,4 +69,27 @@ describe.each(onBothEngines('multi_row_insert'))('MultiRowInsert on %s', (_engin
     await Promise.all(batches.slice(150).map((b) => insert.run(db.ds.manager, b)));
     expect(await db.ds.getRepository(MessageEntity).count({ where: { conversationId } })).toBe(batches.flat().length);
   });
+
+  if (_engine === 'MariaDB') {
+    it('when the server allows no more prepared statements, goes by the text protocol, says so once, and loses nothing', async () => {
+      const lines: Array<Record<string, unknown>> = [];
+      const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+      const insert = new MultiRowInsert(db.ds, MessageEntity, { log: pino({ level: 'warn' }, sink) });
+      const [{ limit }] = await db.ds.query('SELECT @@GLOBAL.max_prepared_stmt_count AS `limit`') as Array<{ limit: number | string }>;
+      const conversationId = newId();
+      // Sizes no earlier test prepared on these connections: each needs a new statement, which the server refuses.
+      const batches = [173, 174, 175].map((n) => Array.from({ length: n }, () => message({ conversationId })));
+      await db.ds.query('SET GLOBAL max_prepared_stmt_count = 0');
+      try {
+        await insert.run(db.ds.manager, batches[0]);
+        await db.ds.transaction((m) => insert.run(m, batches[1]));
+        await insert.run(db.ds.manager, batches[2]);
+      } finally {
+        await db.ds.query('SET GLOBAL max_prepared_stmt_count = ?', [Number(limit)]);
+      }
+      expect(await db.ds.getRepository(MessageEntity).count({ where: { conversationId } })).toBe(173 + 174 + 175);
+      expect(lines).toHaveLength(1);
+      expect(String(lines[0].msg)).toContain('max_prepared_stmt_count');
+    });
+  }
 });

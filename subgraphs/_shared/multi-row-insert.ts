@@ -1,4 +1,8 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { Logger } from './logger.js';
+
+/** MariaDB/MySQL ER_MAX_PREPARED_STMT_COUNT_REACHED: the server's max_prepared_stmt_count is used up. */
+const TOO_MANY_STATEMENTS = 1461;
 
 /** The callback API of a mysql2 pool or connection (what typeorm's MySQL driver holds). */
 interface Mysql2Executor {
@@ -18,16 +22,21 @@ interface Mysql2Executor {
  * as they are, with their length. The text protocol (`query`) escapes every character of every value; for rows
  * holding ~3 KB of JSON that took twice the client CPU (57 against 27 µs per row, 20-row statements, measured).
  * mysql2 keeps a statement per distinct text per connection, at most `maxPreparedStatements` (data-source.ts)
- * of them; the number of rows makes the text, so a pool holds a few tens per table.
+ * of them; the number of rows makes the text, so a pool holds a few tens per table. Should the server's own limit
+ * (max_prepared_stmt_count, shared by every client) be used up, the statement goes by the text protocol instead,
+ * with a warning: slower, never lost.
  */
 export class MultiRowInsert<T extends ObjectLiteral> {
   private readonly columns: Array<{ value: (r: T) => unknown }>;
   private readonly head: string;
   private readonly one: string;
   private readonly mysql: boolean;
+  private readonly log: Logger | undefined;
+  private warned = false;
 
   /** `ignore`: a row whose unique key exists already is left as it is (INSERT IGNORE / INSERT OR IGNORE). */
-  constructor(ds: DataSource, entity: EntityTarget<T>, opts: { ignore?: boolean } = {}) {
+  constructor(ds: DataSource, entity: EntityTarget<T>, opts: { ignore?: boolean; log?: Logger } = {}) {
+    this.log = opts.log;
     const meta = ds.getMetadata(entity);
     const plain = new Set<unknown>(['varchar', 'text', 'int', String, Number]);
     this.columns = meta.columns.map((c) => {
@@ -55,7 +64,16 @@ export class MultiRowInsert<T extends ObjectLiteral> {
     const executor = (manager.queryRunner && !manager.queryRunner.isReleased
       ? await manager.queryRunner.connect()
       : (manager.connection.driver as unknown as { pool: Mysql2Executor }).pool) as Mysql2Executor;
-    await new Promise<void>((resolve, reject) => executor.execute(sql, params, (err) => (err ? reject(err) : resolve())));
+    try {
+      await new Promise<void>((resolve, reject) => executor.execute(sql, params, (err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      if ((err as { errno?: number }).errno !== TOO_MANY_STATEMENTS) throw err;
+      if (!this.warned) {
+        this.warned = true;
+        this.log?.warn({ err: (err as Error).message }, 'the server allows no more prepared statements (max_prepared_stmt_count): these INSERTs go by the text protocol, slower; raise the limit');
+      }
+      await manager.query(sql, params); // a failed prepare leaves the transaction as it was
+    }
   }
 
   /** The statement and its parameters for these rows (at least one), for `query(sql, params)`. */

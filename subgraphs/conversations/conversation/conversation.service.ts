@@ -120,7 +120,7 @@ export class ConversationService {
     this.repo = ds.getRepository(ConversationEntity);
     this.rowLocks = ds.options.type !== 'better-sqlite3';
     this.openLocks = new NamedLocks(ds);
-    this.messageInsert = new MultiRowInsert(ds, MessageEntity);
+    this.messageInsert = new MultiRowInsert(ds, MessageEntity, { log });
   }
 
   async byIds(tenantId: string, ids: readonly string[]): Promise<ConversationEntity[]> {

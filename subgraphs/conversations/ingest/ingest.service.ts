@@ -141,7 +141,7 @@ export class IngestService {
   ) {
     this.repo = ds.getRepository(InboundPayloadEntity);
     this.processingColumns = Object.fromEntries(this.repo.metadata.columns.map((c) => [c.propertyName, c.propertyName !== 'request'])) as FindOptionsSelect<InboundPayloadEntity>;
-    this.writer = new PayloadWriter(ds, config.groupCommitMs ?? DEFAULT_GROUP_COMMIT_MS);
+    this.writer = new PayloadWriter(ds, config.groupCommitMs ?? DEFAULT_GROUP_COMMIT_MS, { log });
     this.claims = new PayloadClaims(ds);
     this.receiver = new ReceiveBatcher(conversations);
     this.pace = new ProcessingPace({ maxBatch: config.concurrency, ackTargetMs: config.ackTargetMs ?? DEFAULT_ACK_TARGET_MS });

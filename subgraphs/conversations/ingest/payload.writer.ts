@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { Logger } from '../../_shared/logger.js';
 import { MultiRowInsert } from '../../_shared/multi-row-insert.js';
 import { InboundPayloadEntity } from './payload.entity.js';
 
@@ -25,8 +26,13 @@ export class PayloadWriter {
    * webhooks/s an INSERT otherwise carries one row, as the previous one is done before the next request comes.
    * A quiet channel (requests further apart than that) never waits. 0: no window.
    */
-  constructor(private readonly ds: DataSource, private readonly lingerMs = 0, private readonly maxInFlight = 1, private readonly maxRows = 250) {
-    this.insert = new MultiRowInsert(ds, InboundPayloadEntity, { ignore: true });
+  private readonly maxInFlight: number;
+  private readonly maxRows: number;
+
+  constructor(private readonly ds: DataSource, private readonly lingerMs = 0, opts: { log?: Logger; maxInFlight?: number; maxRows?: number } = {}) {
+    this.insert = new MultiRowInsert(ds, InboundPayloadEntity, { ignore: true, log: opts.log });
+    this.maxInFlight = opts.maxInFlight ?? 1;
+    this.maxRows = opts.maxRows ?? 250;
   }
 
   /** Resolves when the rows are stored (a row whose channel and dedupe key exist already is left as it was). */
