@@ -328,6 +328,9 @@ async function runTopology(topology: Topology, run: number) {
         ackToPublishedP50Ms: receiveOnly ? null : r1(pct(steadyPublished, 50)), ackToPublishedP99Ms: receiveOnly ? null : r1(pct(steadyPublished, 99)),
         lastPublishedSecondsAfterLastAck: receiveOnly ? null : r1(paced.tailSeconds),
         cpuUsPerDelivery: perDelivery(steadyCpu, steady.length),
+        // Cores each process needs at the offered rate (its CPU per delivery × deliveries/s). A Node process does
+        // its work on one thread: above ~1 it cannot keep up, whatever the machine has left.
+        coresAtOfferedRate: Object.fromEntries(Object.entries(perDelivery(steadyCpu, steady.length)).map(([k, us]) => [k, Math.round((us * paced.offered) / 1e4) / 100])),
         sqlPerDelivery: perStatement(steadyStatements0, steadyStatements1, steady.length),
         // Share of both cores busy (all processes above together) while sending and draining.
         machineBusy: r1((Object.values(steadyCpu).reduce((a, b) => a + b, 0) / (steadyWallMs * cpus().length)) * 100) / 100,
