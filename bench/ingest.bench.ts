@@ -307,6 +307,7 @@ async function runTopology(topology: Topology, run: number) {
     const [[conv]] = await check.query(`SELECT COUNT(*) AS n FROM conversations WHERE tenant_id = ?`, [tenant]) as unknown as [[{ n: number }]];
     const burstPublished = toPublished('7');
     const steadyPublished = toPublished('8');
+    const steadyUs = perDelivery(steadyCpu, steady.length);
     const result = {
       topology,
       ingest: { ackPerSecond: r1(ingest.rate), ackP50Ms: r1(ingest.p50), ackP99Ms: r1(ingest.p99), failedAcks: ingest.failed, failedByStatus: ingest.statuses, seconds: r1(ingest.seconds) },
@@ -327,10 +328,10 @@ async function runTopology(topology: Topology, run: number) {
         // Keeping up: ack → published stays flat, and the last message is published soon after the last ack.
         ackToPublishedP50Ms: receiveOnly ? null : r1(pct(steadyPublished, 50)), ackToPublishedP99Ms: receiveOnly ? null : r1(pct(steadyPublished, 99)),
         lastPublishedSecondsAfterLastAck: receiveOnly ? null : r1(paced.tailSeconds),
-        cpuUsPerDelivery: perDelivery(steadyCpu, steady.length),
+        cpuUsPerDelivery: steadyUs,
         // Cores each process needs at the offered rate (its CPU per delivery × deliveries/s). A Node process does
         // its work on one thread: above ~1 it cannot keep up, whatever the machine has left.
-        coresAtOfferedRate: Object.fromEntries(Object.entries(perDelivery(steadyCpu, steady.length)).map(([k, us]) => [k, Math.round((us * paced.offered) / 1e4) / 100])),
+        coresAtOfferedRate: Object.fromEntries(Object.entries(steadyUs).map(([k, us]) => [k, Math.round((us * paced.offered) / 1e4) / 100])),
         sqlPerDelivery: perStatement(steadyStatements0, steadyStatements1, steady.length),
         // Share of both cores busy (all processes above together) while sending and draining.
         machineBusy: r1((Object.values(steadyCpu).reduce((a, b) => a + b, 0) / (steadyWallMs * cpus().length)) * 100) / 100,

@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
 import Redis from 'ioredis';
-import pino from 'pino';
 import { TEST_REDIS_URL } from '../../test/helpers/env.js';
+import { capturedLogger } from '../../test/helpers/log-capture.js';
 import { CUSTOMER_MERGES_TOPIC, createInProcessEventBus, createRedisEventBus, type DomainEvent, type EventBus } from './events.js';
 import { newId } from './ids.js';
 import { createLogger } from './logger.js';
@@ -142,9 +141,8 @@ describe('Redis event bus: a group that moved to a topic', () => {
 
   it('says once, at start, that its old group on the domain stream is no longer read, and how to remove it', async () => {
     await redis.xgroup('CREATE', stream, 'conversations-identity-cache', '0', 'MKSTREAM'); // as an earlier version left it
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
-    const bus = createRedisEventBus(TEST_REDIS_URL, pino({ level: 'warn' }, sink), { stream, blockMs: 100 });
+    const { log: warnings, lines } = capturedLogger();
+    const bus = createRedisEventBus(TEST_REDIS_URL, warnings, { stream, blockMs: 100 });
     const moved = await bus.consume('conversations-identity-cache', async () => undefined, { topic: CUSTOMER_MERGES_TOPIC });
     const other = await bus.consume('routing-like', async () => undefined);
     const deadline = Date.now() + 3000;

@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { In } from 'typeorm';
 import { conversationsDatabase, onBothEngines } from '../../test/helpers/engines.js';
+import { capturedLogger } from '../../test/helpers/log-capture.js';
 import { MessageEntity, MessageSenderType } from '../conversations/message/message.entity.js';
 import { isUniqueViolation } from './db-errors.js';
 import { newId } from './ids.js';
@@ -72,9 +71,8 @@ describe.each(onBothEngines('multi_row_insert'))('MultiRowInsert on %s', (_engin
 
   if (_engine === 'MariaDB') {
     it('when the server allows no more prepared statements, goes by the text protocol, says so once, and loses nothing', async () => {
-      const lines: Array<Record<string, unknown>> = [];
-      const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
-      const insert = new MultiRowInsert(db.ds, MessageEntity, { log: pino({ level: 'warn' }, sink) });
+      const { log: warnings, lines } = capturedLogger();
+      const insert = new MultiRowInsert(db.ds, MessageEntity, { log: warnings });
       const [{ limit }] = await db.ds.query('SELECT @@GLOBAL.max_prepared_stmt_count AS `limit`') as Array<{ limit: number | string }>;
       const conversationId = newId();
       // Sizes no earlier test prepared on these connections: each needs a new statement, which the server refuses.

@@ -76,8 +76,8 @@ export class MultiRowInsert<T extends ObjectLiteral> {
     }
   }
 
-  /** The statement and its parameters for these rows (at least one), for `query(sql, params)`. */
-  statement(rows: readonly T[]): [string, unknown[]] {
+  /** The statement and its parameters for these rows (at least one). */
+  private statement(rows: readonly T[]): [string, unknown[]] {
     const params: unknown[] = [];
     for (const r of rows) for (const c of this.columns) params.push(c.value(r) ?? null);
     return [this.head + rows.map(() => this.one).join(', '), params];
