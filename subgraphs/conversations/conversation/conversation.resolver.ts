@@ -108,7 +108,7 @@ export class ConversationResolver {
   })
   async assignConversation(@Arg('input') input: AssignConversationInput, @Ctx() ctx: Ctx): Promise<ConversationPayload> {
     const viewer = requireViewer(ctx);
-    return { conversation: await ctx.services.conversations.assign(viewer.tenant, input.conversationId, input.agentId, actorOf(viewer)) };
+    return { conversation: await ctx.services.routing.assignByPerson(viewer.tenant, input.conversationId, input.agentId, actorOf(viewer)) };
   }
 
   @Authorized(...STAFF)

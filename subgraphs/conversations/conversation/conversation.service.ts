@@ -376,7 +376,14 @@ export class ConversationService {
    * agent takes over from a colleague, from the bot or from another channel, a handoff summary is written for
    * them and pushed BEFORE the assignment itself, so it is on their screen before they can reply.
    */
-  async assign(tenantId: string, conversationId: string, agentId: string, actor: Actor = SYSTEM_ACTOR): Promise<ConversationEntity> {
+  /**
+   * `onlyIf` runs in the transaction, with the conversation's row locked: false leaves the conversation as it is
+   * (routing passes "the entry still names this agent", so an overtaken step cannot undo a newer one).
+   */
+  async assign(
+    tenantId: string, conversationId: string, agentId: string, actor: Actor = SYSTEM_ACTOR,
+    opts: { onlyIf?: (m: EntityManager) => Promise<boolean> } = {},
+  ): Promise<ConversationEntity> {
     await this.agents.get(tenantId, agentId);
     const before = await this.get(tenantId, conversationId);
     if (before.status === S.CLOSED) throw conflict(`conversation ${before.id} is closed`);
@@ -388,6 +395,7 @@ export class ConversationService {
       const c = await this.lock(m, tenantId, conversationId);
       if (c.status === S.CLOSED) throw conflict(`conversation ${c.id} is closed`);
       if (c.status === S.ASSIGNED && c.assigneeId === agentId) return { c, event: null, handoff: null, previous: null };
+      if (opts.onlyIf && !(await opts.onlyIf(m))) return { c, event: null, handoff: null, previous: null };
       const previous = c.assigneeId;
       const type = previous && previous !== agentId ? E.TRANSFERRED : E.ASSIGNED;
       const data = previous && previous !== agentId ? { agentId, previousAgentId: previous } : { agentId };

@@ -14,6 +14,16 @@ export enum EntryState {
 
 export const HOLDING_STATES: readonly EntryState[] = [EntryState.OFFERED, EntryState.ASSIGNED];
 
+/**
+ * The agent whose conversation it is, as routing sees it: the one it is assigned to, or the one who keeps it
+ * while it waits for, or is offered to, someone else (a transfer to a group). Null when nobody has it.
+ */
+export function ownerOf(e: { state: EntryState; agentId: string | null; reassignFrom: string | null }): string | null {
+  if (e.state === EntryState.ASSIGNED) return e.agentId;
+  if (e.state === EntryState.WAITING || e.state === EntryState.OFFERED) return e.reassignFrom;
+  return null;
+}
+
 export enum OfferStatus {
   OFFERED = 'OFFERED',
   ACCEPTED = 'ACCEPTED',

@@ -1,4 +1,4 @@
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../_shared/db-errors.js';
 import { DomainError, badInput, conflict, forbidden, notFound } from '../../_shared/errors.js';
 import type { DomainEvent, EventBus } from '../../_shared/events.js';
@@ -15,7 +15,7 @@ import type { PresenceService } from '../presence/presence.service.js';
 import type { QueueService } from '../queue/queue.service.js';
 import { runCoalesced, type Activation, type Coordinator, type Scheduler } from './routing.coordination.js';
 import {
-  EntryState, HOLDING_STATES, OfferKind, OfferStatus, RoutingEntryEntity, RoutingOfferEntity, type ChannelClass,
+  EntryState, HOLDING_STATES, OfferKind, OfferStatus, RoutingEntryEntity, RoutingOfferEntity, ownerOf, type ChannelClass,
 } from './routing.entity.js';
 import type { RoutingRules } from './routing.rules.js';
 import type { RoutingRulesService } from './routing.rules.service.js';
@@ -468,8 +468,11 @@ export class RoutingService {
         // Transferred to a group or being replaced: still theirs until someone takes it (waiting or offered).
         if ((e.state === EntryState.WAITING || e.state === EntryState.OFFERED) && e.reassignFrom === x) return { entry: e, outcome: 'HELD' };
         // Accepted (or transferred) a moment ago and ConversationService.assign is still on its way.
-        if (e.state === EntryState.ASSIGNED && inFlight) return { entry: e, outcome: 'HELD' };
         if (e.state === EntryState.OFFERED && e.agentId === x) return { entry: await this.acceptHeld(tenantId, e), outcome: 'HELD' };
+        // Routing gave it to someone else a moment ago (accepted, transferred, transferred on to a group) and that
+        // step's own assignment of the conversation is still on its way. Counting it for x now would put x over
+        // capacity; should the assignment never come, the step's verify timer brings us back here after the window.
+        if (ownerOf(e) && inFlight) return { entry: e, outcome: 'HELD' };
         // Assigned outside routing (assignConversation, a reopen): count it for that agent, as a human decided it.
         return { entry: await this.adopt(tenantId, e, x), outcome: 'HELD' };
       }
@@ -725,13 +728,12 @@ export class RoutingService {
     // Should this replica die before the conversation has its assignee, the check repairs it later.
     await this.d.scheduler.schedule('verify', verify, this.clock() + IN_FLIGHT_MS * 2);
     try {
-      let c = await this.d.conversations.assign(tenantId, e.conversationId, agentId, actor);
-      // Two steps at once (two transfers on two replicas): the conversation's assignments may run in the other
-      // order than the routing steps committed. Whichever finishes last makes it follow the entry's holder, and
-      // an overtaken step tells its agent nothing (the step that overtook it ended their hold and said so).
-      const current = await this.store.entry(tenantId, e.conversationId);
-      const overtaken = !!current && current.version > e.version && current.state === EntryState.ASSIGNED && !!current.agentId && current.agentId !== agentId;
-      if (overtaken) c = await this.d.conversations.assign(tenantId, e.conversationId, current.agentId!, actor);
+      // Two steps at once (two transfers on two replicas) may reach the conversation in the other order than they
+      // committed. The assignment happens only while the entry still names this agent, checked under the
+      // conversation's row lock: an overtaken step changes nothing (the newer step's own assignment follows, and
+      // that step ended this agent's hold and said so), so the conversation never lags behind routing.
+      const c = await this.d.conversations.assign(tenantId, e.conversationId, agentId, actor, { onlyIf: (m) => this.stillOwns(m, tenantId, e.conversationId, agentId) });
+      const overtaken = c.assigneeId !== agentId;
       await this.d.scheduler.done('verify', verify);
       if (!overtaken) {
         await this.notify(tenantId, agentId, e.conversationId, e.offerId!, AssignmentEventType.ASSIGNED);
@@ -748,6 +750,16 @@ export class RoutingService {
       }
       return null;
     }
+  }
+
+  /**
+   * Whether the entry still gives the conversation to this agent: they hold it (ASSIGNED) or keep it while it
+   * waits for someone else (a transfer to a group). A locking read on MySQL/MariaDB, so a routing step that
+   * changes the entry waits for the conversation's transaction, and the next assignment sees this one.
+   */
+  private async stillOwns(m: EntityManager, tenantId: string, conversationId: string, agentId: string): Promise<boolean> {
+    const e = await m.getRepository(RoutingEntryEntity).findOne({ where: { tenantId, conversationId }, ...(this.store.singleStatementClaims ? { lock: { mode: 'pessimistic_read' as const } } : {}) });
+    return !!e && ownerOf(e) === agentId;
   }
 
   /** Gives the holder's unit back and moves the entry on, in one transaction; tells the holder. */
@@ -789,8 +801,40 @@ export class RoutingService {
     return n;
   }
 
+  /**
+   * assignConversation while routing runs for the tenant. Routing takes note first (the entry, and the agent's
+   * load even beyond capacity: a person decided it), then the conversation follows, as in routing's own steps.
+   * The other order would let routing see, for a moment, a conversation with an agent it does not know of.
+   */
+  async assignByPerson(tenantId: string, conversationId: string, agentId: string, actor: Actor): Promise<ConversationEntity> {
+    if (!(await this.isActive(tenantId))) return this.d.conversations.assign(tenantId, conversationId, agentId, actor);
+    await this.d.agents.get(tenantId, agentId);
+    const c = await this.d.conversations.get(tenantId, conversationId);
+    if (c.status === S.CLOSED) throw conflict(`conversation ${c.id} is closed`);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const e = await this.ensureEntry(tenantId, c);
+      try {
+        const held = e.state === EntryState.ASSIGNED && e.agentId === agentId ? e : await this.adoptEntry(tenantId, e, agentId);
+        const done = await this.complete(tenantId, held, agentId, actor);
+        if (!done) throw conflict(`conversation ${c.id} was closed meanwhile`);
+        return done;
+      } catch (err) {
+        if (!(err instanceof StaleEntry)) throw err;
+      }
+    }
+    throw conflict(`conversation ${c.id} kept changing; try again`);
+  }
+
   /** Counts an assignment made outside routing for its agent (even beyond capacity: a person decided it). */
   private async adopt(tenantId: string, e: RoutingEntryEntity, agentId: string): Promise<RoutingEntryEntity> {
+    const n = await this.adoptEntry(tenantId, e, agentId);
+    await this.notify(tenantId, agentId, e.conversationId, n.offerId!, AssignmentEventType.ASSIGNED);
+    await this.afterAssigned(tenantId, n);
+    return n;
+  }
+
+  /** The entry becomes the agent's assignment and their load takes the unit, whatever their capacity. */
+  private async adoptEntry(tenantId: string, e: RoutingEntryEntity, agentId: string): Promise<RoutingEntryEntity> {
     await this.loadsOf(tenantId, [agentId]);
     const now = new Date(this.clock());
     const holder = HOLDING_STATES.includes(e.state) ? e.agentId : null;
@@ -803,8 +847,6 @@ export class RoutingService {
       return next;
     });
     if (holder && e.offerId) await this.notify(tenantId, holder, e.conversationId, e.offerId, AssignmentEventType.REVOKED);
-    await this.notify(tenantId, agentId, e.conversationId, offerId, AssignmentEventType.ASSIGNED);
-    await this.afterAssigned(tenantId, n);
     this.d.queue.changed(tenantId, e.groupId);
     return n;
   }
