@@ -104,7 +104,7 @@ export class ConversationResolver {
 
   @Authorized(...STAFF)
   @Mutation(() => ConversationPayload, {
-    description: 'ASSIGNED to an agent of the tenant (NOT_FOUND otherwise); a transfer when another agent had it. A handoff summary reaches the agent (myConversations) before the assignment does when they take over from a colleague, the bot or another channel.',
+    description: 'ASSIGNED to an agent of the tenant (NOT_FOUND otherwise); a transfer when another agent had it. When routing runs for the tenant it counts the conversation for that agent first, even beyond their capacity (a person decided it). A handoff summary reaches the agent (myConversations) before the assignment does when they take over from a colleague, the bot or another channel.',
   })
   async assignConversation(@Arg('input') input: AssignConversationInput, @Ctx() ctx: Ctx): Promise<ConversationPayload> {
     const viewer = requireViewer(ctx);
