@@ -467,13 +467,13 @@ export class RoutingService {
         if (e.state === EntryState.ASSIGNED && e.agentId === x) return { entry: e, outcome: 'HELD' };
         // Transferred to a group or being replaced: still theirs until someone takes it (waiting or offered).
         if ((e.state === EntryState.WAITING || e.state === EntryState.OFFERED) && e.reassignFrom === x) return { entry: e, outcome: 'HELD' };
-        // Accepted (or transferred) a moment ago and ConversationService.assign is still on its way.
         if (e.state === EntryState.OFFERED && e.agentId === x) return { entry: await this.acceptHeld(tenantId, e), outcome: 'HELD' };
         // Routing gave it to someone else a moment ago (accepted, transferred, transferred on to a group) and that
         // step's own assignment of the conversation is still on its way. Counting it for x now would put x over
         // capacity; should the assignment never come, the step's verify timer brings us back here after the window.
         if (ownerOf(e) && inFlight) return { entry: e, outcome: 'HELD' };
-        // Assigned outside routing (assignConversation, a reopen): count it for that agent, as a human decided it.
+        // Assigned outside routing (a reopen; assignConversation while routing was off, or on a replica of an
+        // older version): count it for that agent, as a person decided it.
         return { entry: await this.adopt(tenantId, e, x), outcome: 'HELD' };
       }
       case S.RESOLVED:
@@ -813,6 +813,7 @@ export class RoutingService {
     if (c.status === S.CLOSED) throw conflict(`conversation ${c.id} is closed`);
     for (let attempt = 0; attempt < 5; attempt++) {
       const e = await this.ensureEntry(tenantId, c);
+      if (c.status === S.ASSIGNED && c.assigneeId === agentId && ownerOf(e) === agentId) return c; // nothing to do
       try {
         const held = e.state === EntryState.ASSIGNED && e.agentId === agentId ? e : await this.adoptEntry(tenantId, e, agentId);
         const done = await this.complete(tenantId, held, agentId, actor);
