@@ -6,7 +6,7 @@ const TOO_MANY_STATEMENTS = 1461;
 
 /** The callback API of a mysql2 pool or connection (what typeorm's MySQL driver holds). */
 interface Mysql2Executor {
-  execute(sql: string, params: unknown[], cb: (err: Error | null) => void): void;
+  execute(sql: string, params: unknown[], cb: (err: Error | null, rows?: unknown) => void): void;
 }
 
 /**
@@ -32,12 +32,16 @@ export class MultiRowInsert<T extends ObjectLiteral> {
   private readonly one: string;
   private readonly mysql: boolean;
   private readonly log: Logger | undefined;
+  private readonly ds: DataSource;
+  private readonly idColumn: string;
   private warned = false;
 
   /** `ignore`: a row whose unique key exists already is left as it is (INSERT IGNORE / INSERT OR IGNORE). */
   constructor(ds: DataSource, entity: EntityTarget<T>, opts: { ignore?: boolean; log?: Logger } = {}) {
     this.log = opts.log;
+    this.ds = ds;
     const meta = ds.getMetadata(entity);
+    this.idColumn = ds.driver.escape(meta.primaryColumns[0].databaseName);
     const plain = new Set<unknown>(['varchar', 'text', 'int', String, Number]);
     this.columns = meta.columns.map((c) => {
       const prop = c.propertyName;
@@ -55,24 +59,54 @@ export class MultiRowInsert<T extends ObjectLiteral> {
 
   /** Inserts the rows (at least one), in `manager`'s transaction when it is a transaction's manager. */
   async run(manager: EntityManager, rows: readonly T[]): Promise<void> {
+    await this.send(manager, ...this.statement(rows));
+  }
+
+  /**
+   * `run`, telling which rows were inserted (by primary key): with `ignore`, a row whose unique key existed is
+   * not. Null where the database cannot say in the same statement (MySQL has no INSERT … RETURNING; MariaDB has
+   * it from 10.5, SQLite from 3.35).
+   */
+  async runReturningIds(manager: EntityManager, rows: readonly T[]): Promise<Set<string> | null> {
     const [sql, params] = this.statement(rows);
-    if (!this.mysql) {
-      await manager.query(sql, params);
-      return;
+    if (!(await this.returns())) {
+      await this.send(manager, sql, params);
+      return null;
     }
+    const out = (await this.send(manager, `${sql} RETURNING ${this.idColumn}`, params)) as Array<Record<string, unknown>>;
+    return new Set(out.map((r) => String(Object.values(r)[0])));
+  }
+
+  private returnsIds: Promise<boolean> | undefined;
+
+  /** Asked once: the driver keeps only the number of the server's version, not whether it is MariaDB. */
+  private returns(): Promise<boolean> {
+    this.returnsIds ??= !this.mysql ? Promise.resolve(true) : this.ds.query('SELECT VERSION() AS v').then((r: Array<{ v: string }>) => {
+      const version = String(r[0]?.v ?? '');
+      const [major, minor] = (version.match(/^(\d+)\.(\d+)/) ?? []).slice(1).map(Number);
+      return /mariadb/i.test(version) && (major > 10 || (major === 10 && minor >= 5));
+    }, () => {
+      this.returnsIds = undefined; // asked again next time
+      return false;
+    });
+    return this.returnsIds;
+  }
+
+  private async send(manager: EntityManager, sql: string, params: unknown[]): Promise<unknown> {
+    if (!this.mysql) return manager.query(sql, params);
     // The transaction's own connection, or the pool (which lends one for the statement).
     const executor = (manager.queryRunner && !manager.queryRunner.isReleased
       ? await manager.queryRunner.connect()
       : (manager.connection.driver as unknown as { pool: Mysql2Executor }).pool) as Mysql2Executor;
     try {
-      await new Promise<void>((resolve, reject) => executor.execute(sql, params, (err) => (err ? reject(err) : resolve())));
+      return await new Promise<unknown>((resolve, reject) => executor.execute(sql, params, (err, out) => (err ? reject(err) : resolve(out))));
     } catch (err) {
       if ((err as { errno?: number }).errno !== TOO_MANY_STATEMENTS) throw err;
       if (!this.warned) {
         this.warned = true;
         this.log?.warn({ err: (err as Error).message }, 'the server allows no more prepared statements (max_prepared_stmt_count): these INSERTs go by the text protocol, slower; raise the limit');
       }
-      await manager.query(sql, params); // a failed prepare leaves the transaction as it was
+      return manager.query(sql, params); // a failed prepare leaves the transaction as it was
     }
   }
 

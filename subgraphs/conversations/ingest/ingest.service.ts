@@ -38,6 +38,8 @@ const HANDOFF_BATCH = 100;
  */
 const HANDOFF_WAIT_MS = 5;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
+/** Stored rows kept in memory for their processing here (~5 KB each as objects): beyond it, they are read back. */
+const KEPT_ROWS_MAX = 10_000;
 
 /**
  * The message id an inbound event becomes: derived from channel + dedupe key and the time the platform gives the
@@ -119,6 +121,12 @@ export class IngestService {
   private readonly processesHere: boolean;
   /** Rows this replica stored claimed and processes itself, until processed: when they were stored. */
   private readonly born = new Map<string, number>();
+  /**
+   * Of those, the rows as processing reads them (no request), when the INSERT said they were inserted: processing
+   * takes them from here instead of reading them back (a round trip, ~1.5 KB of JSON per row to receive and
+   * hydrate). Bounded: past KEPT_ROWS_MAX queued rows, the rest are read back as before.
+   */
+  private readonly kept = new Map<string, InboundPayloadEntity>();
   /** Rows handed over by a receiving replica: the token they are held under until claimed here. */
   private readonly held = new Map<string, string>();
   private stopped = false;
@@ -188,11 +196,19 @@ export class IngestService {
     if (!rows.length) return [];
     // INSERT IGNORE (MariaDB) / INSERT OR IGNORE (SQLite), grouped with concurrent webhooks: a redelivery leaves
     // the first row as it is (its id, never inserted, is then found by neither the claim nor the read-back).
-    await this.writer.write(rows);
+    const inserted = await this.writer.write(rows);
     const now = Date.now();
-    const ids = rows.filter((r) => r.status !== P.FAILED).map((r) => r.id);
-    if (this.ownClaim && this.processesHere) for (const id of ids) this.born.set(id, now); // until processed here (or by the sweeper's claim)
-    return ids;
+    // A redelivery's row was not inserted: nothing to process (where the database cannot tell, its id is found by
+    // neither the claim nor the read-back).
+    const stored = rows.filter((r) => r.status !== P.FAILED && (!inserted || inserted.has(r.id)));
+    if (this.ownClaim && this.processesHere) {
+      for (const r of stored) {
+        this.born.set(r.id, now); // until processed here (or by the sweeper's claim)
+        // As read back: the event through JSON (its dates become strings), no request.
+        if (inserted && this.kept.size < KEPT_ROWS_MAX) this.kept.set(r.id, { ...r, request: undefined as never, event: r.event && JSON.parse(JSON.stringify(r.event)) });
+      }
+    }
+    return stored.map((r) => r.id);
   }
 
   private row(channel: ChannelEntity, request: StoredRequest, dedupeKey: string, externalMessageId: string | null, event: Record<string, unknown> | null, at: Date, over: Partial<InboundPayloadEntity> = {}): InboundPayloadEntity {
@@ -284,6 +300,7 @@ export class IngestService {
   private forget(id: string): void {
     this.queued.delete(id);
     this.born.delete(id);
+    this.kept.delete(id);
     this.held.delete(id);
   }
 
@@ -339,9 +356,17 @@ export class IngestService {
     const claimed = rest.length ? await this.claims.claim(rest, claim, now, [...holders]) : 0;
     if (!claimed && rest.length === ids.length) return out;
     const owners = this.ownClaim ? [claim, this.ownClaim] : [claim]; // own rows left in `rest` were just claimed anew
+    // Own rows still under their first hold are as this replica inserted them: no need to read them back.
+    const rows: InboundPayloadEntity[] = [];
+    const unread: string[] = [];
+    for (const id of ids) {
+      const row = (this.born.get(id) ?? -Infinity) > fresh ? this.kept.get(id) : undefined;
+      if (row) rows.push(row);
+      else unread.push(id);
+    }
     // Without the raw request (the larger half of a row): processing reads the decoded event, and loads the
     // request only for a payload stored without one (a plugin crash kept for a replay).
-    const rows = await this.repo.find({ select: this.processingColumns, where: { id: In(ids), claimedBy: In(owners), status: P.PROCESSING } });
+    if (unread.length) rows.push(...(await this.repo.find({ select: this.processingColumns, where: { id: In(unread), claimedBy: In(owners), status: P.PROCESSING } })));
     rows.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || ids.indexOf(a.id) - ids.indexOf(b.id));
     const done: Array<{ id: string; messageId: string | null }> = [];
     // Settled, not all: one row whose failure could not even be recorded (database gone) must not keep the

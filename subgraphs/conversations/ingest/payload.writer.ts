@@ -3,7 +3,9 @@ import type { Logger } from '../../_shared/logger.js';
 import { MultiRowInsert } from '../../_shared/multi-row-insert.js';
 import { InboundPayloadEntity } from './payload.entity.js';
 
-interface Waiting { rows: InboundPayloadEntity[]; resolve: () => void; reject: (e: unknown) => void }
+/** The ids a flush inserted, or null where the database cannot tell (MySQL). */
+type Inserted = Set<string> | null;
+interface Waiting { rows: InboundPayloadEntity[]; resolve: (inserted: Inserted) => void; reject: (e: unknown) => void }
 
 /**
  * Group commit for the webhook acknowledgement path: rows of concurrent webhooks are written by one multi-row
@@ -35,10 +37,13 @@ export class PayloadWriter {
     this.maxRows = opts.maxRows ?? 250;
   }
 
-  /** Resolves when the rows are stored (a row whose channel and dedupe key exist already is left as it was). */
-  write(rows: InboundPayloadEntity[]): Promise<void> {
-    if (!rows.length) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+  /**
+   * Resolves when the rows are stored (a row whose channel and dedupe key exist already is left as it was), with
+   * the ids of the rows really inserted where the database says so (MariaDB, SQLite), null otherwise.
+   */
+  write(rows: InboundPayloadEntity[]): Promise<Inserted> {
+    if (!rows.length) return Promise.resolve(new Set());
+    return new Promise<Inserted>((resolve, reject) => {
       this.waiting.push({ rows, resolve, reject });
       this.rowsWaiting += rows.length;
       this.kick();
@@ -65,7 +70,7 @@ export class PayloadWriter {
       this.rowsWaiting -= n;
       this.inFlight++;
       void this.flush(batch.flatMap((w) => w.rows))
-        .then(() => batch.forEach((w) => w.resolve()), (e) => batch.forEach((w) => w.reject(e)))
+        .then((inserted) => batch.forEach((w) => w.resolve(inserted)), (e) => batch.forEach((w) => w.reject(e)))
         .finally(() => {
           this.inFlight--;
           this.kick();
@@ -73,7 +78,7 @@ export class PayloadWriter {
     }
   }
 
-  private async flush(rows: InboundPayloadEntity[]): Promise<void> {
-    await this.insert.run(this.ds.manager, rows);
+  private flush(rows: InboundPayloadEntity[]): Promise<Inserted> {
+    return this.insert.runReturningIds(this.ds.manager, rows);
   }
 }
