@@ -1,9 +1,9 @@
-import { gql, gqlOk } from '../../../test/helpers/graphql-client.js';
+import { gql, gqlOk, type GqlResult } from '../../../test/helpers/graphql-client.js';
 import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { newId } from '../../_shared/ids.js';
 import type { ConversationsServices } from '../conversations.services.js';
 import { conversationsSubgraph } from '../index.js';
-import { ACCEPT, offerFor, open, routedUntil, routingTenant, rules, setStatus, TRANSFER, type RoutingTenant } from './routing.testing.js';
+import { ACCEPT, offerFor, open, routedUntil, routingTenant, rules, setStatus, TRANSFER, type RoutingTenant, type TestAgent } from './routing.testing.js';
 
 const LOADS = `query($id: ID!) { agent(id: $id) { routing { loads { channelClass active capacity } } } }`;
 const ASSIGN = `mutation($i: AssignConversationInput!) { assignConversation(input: $i) { conversation { id assignee { id } } } }`;
@@ -59,6 +59,33 @@ describe.each([
     return mine;
   }
 
+  /**
+   * Transfers the conversation to `slow`, whose assignment of it is held back at a gate while `meanwhile` runs (the
+   * steps that overtake it); then lets it through and returns the transfer's answer.
+   */
+  async function heldTransfer(t: RoutingTenant, c: string, slow: TestAgent, meanwhile: () => Promise<void>): Promise<GqlResult> {
+    const gate = gateAssignment(c, slow.id);
+    try {
+      const transfer = gql(sg.url, TRANSFER, { i: { conversationId: c, toAgentId: slow.id } }, t.admin);
+      await routedUntil(sg.url, t, c, (x) => x.routing.state === 'ASSIGNED' && x.routing.agentId === slow.id);
+      await meanwhile();
+      gate.release();
+      return await transfer;
+    } finally {
+      gate.release();
+      gate.restore();
+    }
+  }
+  /** To a group where nobody is online: whoever has the conversation keeps it while it waits there. */
+  const toNightShift = (t: RoutingTenant, c: string) => gqlOk(sg.url, TRANSFER, { i: { conversationId: c, toGroupId: t.groups['夜班组'] } }, t.admin);
+  /** After routing looked at the conversation again (what its event does): it is `keeper`'s, and X has only its own. */
+  async function expectKeptBy(t: RoutingTenant, c: string, keeper: TestAgent): Promise<void> {
+    await services.routing.sync(t.tenant, c);
+    expect(await conversation(t, c)).toEqual({ assignee: { id: keeper.id }, routing: { state: 'WAITING', agentId: null, reassignFrom: keeper.id } });
+    expect(await chat(t, t.agents.X.id)).toEqual({ channelClass: 'chat', active: 1, capacity: 1 });
+    expect(await chat(t, keeper.id)).toEqual({ channelClass: 'chat', active: 1, capacity: 1 });
+  }
+
   it('an overtaken transfer leaves the conversation with the agent routing gave it to, and nobody over capacity', async () => {
     const t = await tenant();
     const { W, X, Y } = t.agents;
@@ -68,27 +95,15 @@ describe.each([
     await setStatus(sg.url, W, 'AWAY');
     await setStatus(sg.url, X);
     await setStatus(sg.url, Y);
-
-    const gate = gateAssignment(c, X.id);
-    try {
-      // The transfer to X commits in routing, and its assignment of the conversation is held back...
-      const toX = gql(sg.url, TRANSFER, { i: { conversationId: c, toAgentId: X.id } }, t.admin);
-      await routedUntil(sg.url, t, c, (x) => x.routing.state === 'ASSIGNED' && x.routing.agentId === X.id);
-      // ...while the transfer to Y overtakes it, and Y passes it on to a group where nobody is online: Y keeps it.
+    // The transfer to X commits in routing; before its assignment of the conversation arrives, a transfer to Y
+    // overtakes it, Y passes it on to a group (keeping it), and X takes a conversation of its own.
+    const toX = await heldTransfer(t, c, X, async () => {
       await gqlOk(sg.url, TRANSFER, { i: { conversationId: c, toAgentId: Y.id } }, t.admin);
-      await gqlOk(sg.url, TRANSFER, { i: { conversationId: c, toGroupId: t.groups['夜班组'] } }, t.admin);
+      await toNightShift(t, c);
       await fill(t);
-      gate.release();
-      expect((await toX).errors).toBeUndefined();
-    } finally {
-      gate.release();
-      gate.restore();
-    }
-    // Routing looks at the conversation again (what its event does): nothing to count for X.
-    await services.routing.sync(t.tenant, c);
-    expect(await conversation(t, c)).toEqual({ assignee: { id: Y.id }, routing: { state: 'WAITING', agentId: null, reassignFrom: Y.id } });
-    expect(await chat(t, X.id)).toEqual({ channelClass: 'chat', active: 1, capacity: 1 });
-    expect(await chat(t, Y.id)).toEqual({ channelClass: 'chat', active: 1, capacity: 1 });
+    });
+    expect(toX.errors).toBeUndefined();
+    await expectKeptBy(t, c, Y);
   });
 
   it('a conversation whose new assignment is still on its way is not counted for its previous agent', async () => {
@@ -99,29 +114,16 @@ describe.each([
     await routedUntil(sg.url, t, c, (x) => x.routing.state === 'OFFERED');
     await gqlOk(sg.url, ASSIGN, { i: { conversationId: c, agentId: X.id } }, t.admin);
     expect(await conversation(t, c)).toEqual({ assignee: { id: X.id }, routing: { state: 'ASSIGNED', agentId: X.id, reassignFrom: null } });
-
-    const gate = gateAssignment(c, Y.id);
-    let toY: Promise<unknown> | null = null;
-    try {
-      toY = gql(sg.url, TRANSFER, { i: { conversationId: c, toAgentId: Y.id } }, t.admin);
-      await routedUntil(sg.url, t, c, (x) => x.routing.state === 'ASSIGNED' && x.routing.agentId === Y.id);
-      await gqlOk(sg.url, TRANSFER, { i: { conversationId: c, toGroupId: t.groups['夜班组'] } }, t.admin);
+    await heldTransfer(t, c, Y, async () => {
+      await toNightShift(t, c);
       await setStatus(sg.url, X);
       await fill(t);
       // The conversation still names X: its assignment to Y has not arrived. Routing must wait for it.
       expect((await conversation(t, c)).assignee).toEqual({ id: X.id });
       await services.routing.sync(t.tenant, c);
       expect(await chat(t, X.id)).toEqual({ channelClass: 'chat', active: 1, capacity: 1 });
-      gate.release();
-      await toY;
-    } finally {
-      gate.release();
-      gate.restore();
-    }
-    await services.routing.sync(t.tenant, c);
-    expect(await conversation(t, c)).toEqual({ assignee: { id: Y.id }, routing: { state: 'WAITING', agentId: null, reassignFrom: Y.id } });
-    expect(await chat(t, X.id)).toEqual({ channelClass: 'chat', active: 1, capacity: 1 });
-    expect(await chat(t, Y.id)).toEqual({ channelClass: 'chat', active: 1, capacity: 1 });
+    });
+    await expectKeptBy(t, c, Y);
   });
 
   it('a supervisor\'s assignment is counted at once, also right after routing moved the conversation', async () => {
