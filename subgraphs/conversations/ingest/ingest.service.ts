@@ -195,11 +195,10 @@ export class IngestService {
     }
     if (!rows.length) return [];
     // INSERT IGNORE (MariaDB) / INSERT OR IGNORE (SQLite), grouped with concurrent webhooks: a redelivery leaves
-    // the first row as it is (its id, never inserted, is then found by neither the claim nor the read-back).
+    // the first row as it is, and its own row is not inserted: nothing to process. Where the database cannot say
+    // which rows went in (MySQL), such an id is queued and found by neither the claim nor the read-back.
     const inserted = await this.writer.write(rows);
     const now = Date.now();
-    // A redelivery's row was not inserted: nothing to process (where the database cannot tell, its id is found by
-    // neither the claim nor the read-back).
     const stored = rows.filter((r) => r.status !== P.FAILED && (!inserted || inserted.has(r.id)));
     if (this.ownClaim && this.processesHere) {
       for (const r of stored) {
