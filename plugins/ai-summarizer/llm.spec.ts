@@ -8,6 +8,7 @@ import type { TranscriptLine } from './summarizer.js';
 /** A stand-in for an OpenAI-compatible provider: POST /v1/chat/completions, answering what the test scripts. */
 class FakeProvider {
   requests: Array<{ headers: IncomingMessage['headers']; body: any }> = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
   answer: (body: any) => { status: number; body: unknown; delayMs?: number } = () => ({ status: 500, body: {} });
   private server: Server = createServer((req, res) => {
     let raw = '';
@@ -17,7 +18,8 @@ class FakeProvider {
       this.requests.push({ headers: req.headers, body });
       const a = this.answer(body);
       if (req.url !== '/v1/chat/completions') return void res.writeHead(404).end();
-      setTimeout(() => res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body)), a.delayMs ?? 0);
+      const t = setTimeout(() => { this.timers.delete(t); res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body)); }, a.delayMs ?? 0);
+      this.timers.add(t);
     });
   });
   url = '';
@@ -26,6 +28,7 @@ class FakeProvider {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
   }
   stop() {
+    for (const t of this.timers) clearTimeout(t); // answers still delayed (the timeout case)
     this.server.closeAllConnections();
     return new Promise((r) => this.server.close(r));
   }
@@ -71,15 +74,17 @@ describe('LLM summarizer (OpenAI-compatible chat completions)', () => {
 
   it('falls back to the built-in summarizer on an error status, a malformed answer or a timeout', async () => {
     const fallbacks: string[] = [];
-    const s = make(300, fallbacks);
+    // A generous timeout for the answers that come at once (a busy CI machine is slow to serve them), a short
+    // one against a provider that takes far longer.
+    const s = make(5000, fallbacks);
     fake.answer = () => ({ status: 503, body: { error: { message: 'overloaded' } } });
     expect((await s.summarize({ tenantId: 't', lines })).provider).toBe('builtin');
     fake.answer = () => ({ status: 200, body: completion('我觉得客户很着急') });
     expect((await s.summarize({ tenantId: 't', lines })).provider).toBe('builtin');
     fake.answer = () => ({ status: 200, body: completion('{"wanted":[],"mood":"furious"}') });
     expect((await s.summarize({ tenantId: 't', lines })).provider).toBe('builtin');
-    fake.answer = () => ({ status: 200, body: completion('{"mood":"calm"}'), delayMs: 1000 });
-    const slow = await s.summarize({ tenantId: 't', lines });
+    fake.answer = () => ({ status: 200, body: completion('{"mood":"calm"}'), delayMs: 5000 });
+    const slow = await make(300, fallbacks).summarize({ tenantId: 't', lines });
     expect(slow).toMatchObject({ provider: 'builtin', orderIds: ['3862410087654321'], promised: ['今天会为您发出。'] });
     expect(fallbacks).toEqual(['HTTP 503', 'answer is not JSON', 'unexpected answer shape', 'timeout']);
   });
