@@ -375,8 +375,6 @@ export class ConversationService {
    * ASSIGNED to an agent of the tenant (NOT_FOUND otherwise); TRANSFERRED when another agent had it. When the
    * agent takes over from a colleague, from the bot or from another channel, a handoff summary is written for
    * them and pushed BEFORE the assignment itself, so it is on their screen before they can reply.
-   */
-  /**
    * `onlyIf` runs in the transaction, with the conversation's row locked: false leaves the conversation as it is
    * (routing passes "the entry still names this agent", so an overtaken step cannot undo a newer one).
    */

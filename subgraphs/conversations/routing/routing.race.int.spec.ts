@@ -2,11 +2,11 @@ import { gql, gqlOk, type GqlResult } from '../../../test/helpers/graphql-client
 import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { newId } from '../../_shared/ids.js';
 import type { ConversationsServices } from '../conversations.services.js';
+import { ASSIGN } from '../conversations.testing.js';
 import { conversationsSubgraph } from '../index.js';
-import { ACCEPT, offerFor, open, routedUntil, routingTenant, rules, setStatus, TRANSFER, type RoutingTenant, type TestAgent } from './routing.testing.js';
+import { ACCEPT, offerFor, open, routedUntil, routingOf, routingTenant, rules, setStatus, TRANSFER, type RoutingTenant, type TestAgent } from './routing.testing.js';
 
 const LOADS = `query($id: ID!) { agent(id: $id) { routing { loads { channelClass active capacity } } } }`;
-const ASSIGN = `mutation($i: AssignConversationInput!) { assignConversation(input: $i) { conversation { id assignee { id } } } }`;
 
 /**
  * Two routing steps on the same conversation whose assignments reach the conversation in the other order (found by
@@ -48,16 +48,19 @@ describe.each([
   }
   const chat = async (t: RoutingTenant, agentId: string) =>
     (await gqlOk(sg.url, LOADS, { id: agentId }, t.admin)).agent.routing.loads.find((l: { channelClass: string }) => l.channelClass === 'chat');
-  const conversation = async (t: RoutingTenant, id: string) =>
-    (await gqlOk(sg.url, `query($id: ID!) { conversation(id: $id) { assignee { id } routing { state agentId reassignFrom } } }`, { id }, t.admin)).conversation;
+  /** Who has the conversation, and routing's view of it. */
+  const conversation = async (t: RoutingTenant, id: string) => {
+    const { assignee, routing: { state, agentId, reassignFrom } } = await routingOf(sg.url, t, id);
+    return { assignee: assignee && { id: assignee.id }, routing: { state, agentId, reassignFrom } };
+  };
 
-  /** X gets a conversation of its own and accepts it: X is at capacity. */
-  async function fill(t: RoutingTenant): Promise<string> {
-    const mine = await open(sg.url, t, { text: '订单查询' });
-    const offer = await offerFor(sg.url, t.agents.X, mine);
-    await gqlOk(sg.url, ACCEPT, { i: { offerId: offer.id } }, t.agents.X.token);
-    return mine;
+  /** A new conversation, offered to the agent (the only one online) and accepted. */
+  async function acceptedBy(t: RoutingTenant, agent: TestAgent): Promise<string> {
+    const c = await open(sg.url, t, { text: '你好' });
+    await gqlOk(sg.url, ACCEPT, { i: { offerId: (await offerFor(sg.url, agent, c)).id } }, agent.token);
+    return c;
   }
+
 
   /**
    * Transfers the conversation to `slow`, whose assignment of it is held back at a gate while `meanwhile` runs (the
@@ -90,8 +93,7 @@ describe.each([
     const t = await tenant();
     const { W, X, Y } = t.agents;
     await setStatus(sg.url, W);
-    const c = await open(sg.url, t, { text: '你好' });
-    await gqlOk(sg.url, ACCEPT, { i: { offerId: (await offerFor(sg.url, W, c)).id } }, W.token);
+    const c = await acceptedBy(t, W);
     await setStatus(sg.url, W, 'AWAY');
     await setStatus(sg.url, X);
     await setStatus(sg.url, Y);
@@ -100,7 +102,7 @@ describe.each([
     const toX = await heldTransfer(t, c, X, async () => {
       await gqlOk(sg.url, TRANSFER, { i: { conversationId: c, toAgentId: Y.id } }, t.admin);
       await toNightShift(t, c);
-      await fill(t);
+      await acceptedBy(t, X); // a conversation of X's own: X is at capacity
     });
     expect(toX.errors).toBeUndefined();
     await expectKeptBy(t, c, Y);
@@ -112,12 +114,12 @@ describe.each([
     await setStatus(sg.url, Y);
     const c = await open(sg.url, t, { text: '你好' });
     await routedUntil(sg.url, t, c, (x) => x.routing.state === 'OFFERED');
-    await gqlOk(sg.url, ASSIGN, { i: { conversationId: c, agentId: X.id } }, t.admin);
+    await gqlOk(sg.url, ASSIGN, { input: { conversationId: c, agentId: X.id } }, t.admin);
     expect(await conversation(t, c)).toEqual({ assignee: { id: X.id }, routing: { state: 'ASSIGNED', agentId: X.id, reassignFrom: null } });
     await heldTransfer(t, c, Y, async () => {
       await toNightShift(t, c);
       await setStatus(sg.url, X);
-      await fill(t);
+      await acceptedBy(t, X); // a conversation of X's own: X is at capacity
       // The conversation still names X: its assignment to Y has not arrived. Routing must wait for it.
       expect((await conversation(t, c)).assignee).toEqual({ id: X.id });
       await services.routing.sync(t.tenant, c);
@@ -130,12 +132,11 @@ describe.each([
     const t = await tenant();
     const { W, X, Y } = t.agents;
     await setStatus(sg.url, W);
-    const c = await open(sg.url, t, { text: '你好' });
-    await gqlOk(sg.url, ACCEPT, { i: { offerId: (await offerFor(sg.url, W, c)).id } }, W.token);
+    const c = await acceptedBy(t, W);
     // W passes it to a group: W keeps it while it waits. A moment later a supervisor gives it to X.
     await gqlOk(sg.url, TRANSFER, { i: { conversationId: c, toGroupId: t.groups['夜班组'] } }, W.token);
-    const r = await gqlOk(sg.url, ASSIGN, { i: { conversationId: c, agentId: X.id } }, t.admin);
-    expect(r.assignConversation.conversation.assignee).toEqual({ id: X.id });
+    const r = await gqlOk(sg.url, ASSIGN, { input: { conversationId: c, agentId: X.id } }, t.admin);
+    expect(r.assignConversation.conversation.assignee.id).toBe(X.id);
     expect(await conversation(t, c)).toEqual({ assignee: { id: X.id }, routing: { state: 'ASSIGNED', agentId: X.id, reassignFrom: null } });
     expect(await chat(t, X.id)).toEqual({ channelClass: 'chat', active: 1, capacity: 1 });
     expect(await chat(t, W.id)).toEqual({ channelClass: 'chat', active: 0, capacity: 1 });
@@ -145,7 +146,7 @@ describe.each([
     expect((await conversation(t, c)).assignee).toEqual({ id: X.id });
     expect(await chat(t, Y.id)).toEqual({ channelClass: 'chat', active: 0, capacity: 1 });
     // Bad input keeps its codes on this path.
-    expect((await gql(sg.url, ASSIGN, { i: { conversationId: c, agentId: newId() } }, t.admin)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    expect((await gql(sg.url, ASSIGN, { i: { conversationId: newId(), agentId: X.id } }, t.admin)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await gql(sg.url, ASSIGN, { input: { conversationId: c, agentId: newId() } }, t.admin)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await gql(sg.url, ASSIGN, { input: { conversationId: newId(), agentId: X.id } }, t.admin)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
 });

@@ -464,9 +464,9 @@ export class RoutingService {
       case S.PENDING: {
         const x = c.assigneeId;
         if (!x) return { entry: e, outcome: 'HELD' };
-        if (e.state === EntryState.ASSIGNED && e.agentId === x) return { entry: e, outcome: 'HELD' };
-        // Transferred to a group or being replaced: still theirs until someone takes it (waiting or offered).
-        if ((e.state === EntryState.WAITING || e.state === EntryState.OFFERED) && e.reassignFrom === x) return { entry: e, outcome: 'HELD' };
+        // Theirs in routing too: assigned, or transferred to a group or being replaced and still theirs until
+        // someone takes it (waiting or offered).
+        if (ownerOf(e) === x) return { entry: e, outcome: 'HELD' };
         if (e.state === EntryState.OFFERED && e.agentId === x) return { entry: await this.acceptHeld(tenantId, e), outcome: 'HELD' };
         // Routing gave it to someone else a moment ago (accepted, transferred, transferred on to a group) and that
         // step's own assignment of the conversation is still on its way. Counting it for x now would put x over
