@@ -59,6 +59,19 @@ describe.each(onBothEngines('payload_writer'))('PayloadWriter on %s', (_engine, 
     expect((await stored()).map(([k]) => k)).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('within the window, a full batch goes at once: under saturation the window would only add latency', async () => {
+    const windowMs = 1000;
+    const writer = new PayloadWriter(db.ds, windowMs, { fullRows: 3 });
+    await writer.write([row('a')]);
+    const t0 = performance.now();
+    const waiting = [writer.write([row('b')]), writer.write([row('c')])];
+    await sleep(20); // two rows wait for the window's end; the third fills the batch
+    await Promise.all([...waiting, writer.write([row('d')])]);
+    expect(performance.now() - t0).toBeLessThan(windowMs / 2);
+    expect(inserts.mock.calls.map(([, rows]) => (rows as unknown[]).length)).toEqual([1, 3]);
+    expect((await stored()).map(([k]) => k)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('without a window, the same sequence takes an INSERT per webhook', async () => {
     const writer = new PayloadWriter(db.ds);
     await writer.write([row('a')]);

@@ -24,17 +24,24 @@ export class PayloadWriter {
 
   /**
    * `lingerMs`: at most one INSERT starts per `lingerMs` (a row that arrives sooner after the last one waits for
-   * the window's end, with whatever else arrives meanwhile; a full batch goes at once). At a steady 1,000
+   * the window's end, with whatever else arrives meanwhile; a full batch, `fullRows`, goes at once). At a steady 1,000
    * webhooks/s an INSERT otherwise carries one row, as the previous one is done before the next request comes.
    * A quiet channel (requests further apart than that) never waits. 0: no window.
+   *
+   * `fullRows`: a batch that has this many rows goes without waiting for the window's end. Under saturation the
+   * rows are there long before the window ends, and waiting would only add latency: with a platform's fixed
+   * number of connections, acknowledgements/s are connections ÷ latency (bench:ingest, 32 connections: 6,250
+   * → 7,200/s). The steady 1,000/s the window is for gathers ~3 rows per window, far below it.
    */
   private readonly maxInFlight: number;
   private readonly maxRows: number;
+  private readonly fullRows: number;
 
-  constructor(private readonly ds: DataSource, private readonly lingerMs = 0, opts: { log?: Logger; maxInFlight?: number; maxRows?: number } = {}) {
+  constructor(private readonly ds: DataSource, private readonly lingerMs = 0, opts: { log?: Logger; maxInFlight?: number; maxRows?: number; fullRows?: number } = {}) {
     this.insert = new MultiRowInsert(ds, InboundPayloadEntity, { ignore: true, log: opts.log });
     this.maxInFlight = opts.maxInFlight ?? 1;
     this.maxRows = opts.maxRows ?? 250;
+    this.fullRows = Math.min(opts.fullRows ?? 16, this.maxRows);
   }
 
   /**
@@ -53,7 +60,7 @@ export class PayloadWriter {
   private kick(): void {
     while (this.inFlight < this.maxInFlight && this.waiting.length) {
       const wait = this.lastFlushAt + this.lingerMs - performance.now();
-      if (wait > 0 && this.rowsWaiting < this.maxRows) {
+      if (wait > 0 && this.rowsWaiting < this.fullRows) {
         this.lingerTimer ??= setTimeout(() => { this.lingerTimer = undefined; this.kick(); }, Math.ceil(wait));
         return;
       }
