@@ -174,12 +174,13 @@ function deliveries(channelId: string, count = MESSAGES, first = 7_000_000_000_0
   return all;
 }
 
-type Topology = 'single' | 'single-unpaced' | 'single-via-gateway' | 'split-via-gateway' | 'split-via-gateway-niced' | 'receive-only' | 'receive-only-x2';
+type Topology = 'single' | 'single-unpaced' | 'single-via-gateway' | 'split-via-gateway' | 'split-via-gateway-niced' | 'receive-only' | 'receive-only-via-gateway' | 'receive-only-x2';
 
 /**
  * One topology: fresh database, a customers process, conversations replica(s), optionally a gateway in front.
  * `split`: one replica with INGEST_ROLE=receive takes the webhooks, another (role all) processes.
- * `receive-only`: the receiving replica alone, nothing processing: the acknowledgement path's own capacity.
+ * `receive-only`: the receiving replica alone, nothing processing: the acknowledgement path's own capacity;
+ * `receive-only-via-gateway`: the same behind the gateway's `/webhooks` proxy (the public port).
  * `single-unpaced`: `single` with INGEST_ACK_TARGET_MS=0, processing never backing off for acknowledgements
  * (what pacing buys, in the same run).
  * `receive-only-x2`: two receiving replicas, the connections spread over both (a load balancer's job): how
@@ -207,7 +208,7 @@ async function runTopology(topology: Topology, run: number) {
     };
     const specs = topology.startsWith('split-via-gateway')
       ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }, { name: 'conversations', label: 'processor' }]
-      : topology === 'receive-only' ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }]
+      : topology === 'receive-only' || topology === 'receive-only-via-gateway' ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }]
         : topology === 'receive-only-x2' ? ['receiver', 'receiver2'].map((label) => ({ name: 'conversations', label, env: { INGEST_ROLE: 'receive' } }))
           : topology === 'single-unpaced' ? [{ name: 'conversations', env: { INGEST_ACK_TARGET_MS: '0' } }]
             : [{ name: 'conversations' }];
@@ -360,7 +361,7 @@ async function main() {
 }
 
 async function runAll(only: Topology[] | undefined, innodbLogMB: number) {
-  const topologies = only ?? (['receive-only', 'single', 'single-via-gateway', 'split-via-gateway'] as Topology[]);
+  const topologies = only ?? (['receive-only', 'receive-only-via-gateway', 'single', 'single-via-gateway', 'split-via-gateway'] as Topology[]);
   const runs = [];
   for (const [i, t] of topologies.entries()) runs.push(await runTopology(t, i));
   const sample = runs.length ? await (async () => {
