@@ -284,6 +284,11 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     await conv.close();
     // One payload per batch and 30 of them: most are still queued when the replica stops.
     const slow = await start({ concurrency: 1, ackTargetMs: 0 });
+    // Each message takes 300 ms here (its sender's resolution is held back), so that most of them are still queued
+    // when the replica stops, however fast the machine: a fast one processed all 30 before the stop.
+    const identities = (slow.services as ConversationsServices).identities;
+    const resolve = identities.resolve.bind(identities);
+    identities.resolve = async (...args) => { await new Promise((r) => setTimeout(r, 300)); return resolve(...args); };
     const sent = Array.from({ length: 30 }, (_, i) => `backlog ${i}`);
     const res = await Promise.all(sent.map((text, i) => post(baseOf(slow), channelId, push({ openId: `oBacklog${i % 5}`, text }))));
     expect(res.map((r) => r.status)).toEqual(sent.map(() => 200));
