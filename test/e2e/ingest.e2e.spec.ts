@@ -141,6 +141,19 @@ describe('channels through the gateway (real processes)', () => {
     expect(await payloads()).toBe(before);
     expect(await texts()).not.toContain('伪造的消息');
 
+    // A burst at once over many connections, a redelivery and a forgery among it: each delivery is answered for
+    // itself through the proxy, and each message is stored once.
+    const burst = Array.from({ length: 24 }, (_, i) => ({ text: `并发 ${i}`, delivery: oaPush(`oBurst${i % 6}`, `并发 ${i}`) }));
+    const burstAcks = await Promise.all([...burst.map((b) => b.delivery), burst[0].delivery, oaPush('oBurst0', '伪造的并发', { badSignature: true })].map((d) => postTo(webhookUrl, d)));
+    expect(burstAcks.map((a) => a.status)).toEqual([...burst.map(() => 200), 200, 401]);
+    expect(burstAcks[0].body).toBe('success');
+    const burstTexts = await eventually(async () => {
+      const all = (await gqlOk(gateway.url, CONVERSATIONS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
+      const mine = all.filter((t: string) => t.startsWith('并发 ') || t === '伪造的并发');
+      return mine.length >= burst.length ? mine : undefined;
+    });
+    expect([...burstTexts].sort()).toEqual(burst.map((b) => b.text).sort());
+
     // an agent's reply goes out through WeChat's customer-service API, with a token fetched with the (decrypted) AppSecret
     const reply = (await gqlOk(gateway.url, SEND, { i: { conversationId, text: '您好，已收到' } }, agent)).sendMessage.message;
     expect(reply.delivery).toMatchObject({ status: 'SENT', errorCode: null });
