@@ -29,6 +29,7 @@ export class ChannelMetrics {
   private readonly ackSeconds: Histogram<'channel_type'>;
   private readonly inbound: Counter<'channel_type' | 'result'>;
   private readonly outbound: Counter<'channel_type' | 'result'>;
+  private readonly batches: Histogram<never>;
 
   constructor(o: { backlog?: () => Promise<BacklogTotals>; local?: () => LocalIngestState; nodeDefaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -38,6 +39,9 @@ export class ChannelMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     });
     this.inbound = new Counter({ name: 'huiliu_inbound_payloads_total', help: 'Stored inbound payloads processed into messages, or failed (each failed attempt counts).', labelNames: ['channel_type', 'result'], registers });
+    this.batches = new Histogram({
+      name: 'huiliu_ingest_batch_payloads', help: 'Payloads per processing batch started here (few large batches: processing keeps pace with fewer statements).', buckets: [1, 2, 4, 8, 16, 32, 64], registers,
+    });
     this.outbound = new Counter({ name: 'huiliu_outbound_sends_total', help: 'Outbound send attempts through channel plugins: sent, retry (failed, rescheduled) or failed (given up or refused).', labelNames: ['channel_type', 'result'], registers });
     if (o.backlog) {
       const backlog = o.backlog;
@@ -67,6 +71,11 @@ export class ChannelMetrics {
   webhook(channelType: string, status: number, seconds: number | null): void {
     this.webhooks.inc({ channel_type: channelType, status: String(status) });
     if (seconds !== null) this.ackSeconds.observe({ channel_type: channelType }, seconds);
+  }
+
+  /** A processing batch of `payloads` started. */
+  batch(payloads: number): void {
+    this.batches.observe(payloads);
   }
 
   processed(channelType: string, result: 'processed' | 'failed'): void {

@@ -253,6 +253,41 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     expect(cfg.secret).toBe('[redacted]');
   });
 
+  test('processing batches grow with the load: what arrives while a batch runs waits for the next one, instead of a batch of its own', async () => {
+    const texts = async (s: TestSubgraph) => (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
+    await conv.close();
+    const gated = await start({ ackTargetMs: 0 });
+    try {
+      // The first batch's sender resolution is held until released: a batch that takes its time, as under load.
+      const identities = (gated.services as ConversationsServices).identities;
+      const resolve = identities.resolve.bind(identities);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let first = true;
+      identities.resolve = async (...args) => {
+        if (first) { first = false; await held; }
+        return resolve(...args);
+      };
+      const batches = async () => {
+        const m = await scrape(baseOf(gated));
+        return { count: metric(m, 'huiliu_ingest_batch_payloads_count'), payloads: metric(m, 'huiliu_ingest_batch_payloads_sum') };
+      };
+      expect((await post(baseOf(gated), channelId, push({ openId: 'oGrow0', text: 'grow 0' }))).status).toBe(200);
+      await until(async () => (await batches()).count === 1);
+      const later = Array.from({ length: 6 }, (_, i) => `grow ${i + 1}`);
+      for (const [i, text] of later.entries()) expect((await post(baseOf(gated), channelId, push({ openId: `oGrow${i + 1}`, text }))).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await batches()).toEqual({ count: 1, payloads: 1 }); // the six wait while the first batch runs
+      release();
+      await until(async () => { const t = await texts(gated); return ['grow 0', ...later].every((x) => t.includes(x)); });
+      expect(await batches()).toEqual({ count: 2, payloads: 7 }); // and go as one batch
+    } finally {
+      await gated.close();
+      conv = await start();
+      base = baseOf(conv);
+    }
+  });
+
   test('acknowledgements first: slow acknowledgements make processing back off, and nothing is lost meanwhile', async () => {
     const texts = async (s: TestSubgraph) => (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
     // 24 messages from 8 senders at once (8 new conversations: the 20 newest are read back).

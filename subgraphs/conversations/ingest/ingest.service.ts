@@ -268,9 +268,14 @@ export class IngestService {
     // claim does not leave the processors idle. Smaller batches, one at a time, while acknowledgements suffer.
     const { batch, parallel } = this.pace.current;
     while (!this.stopped && this.active < parallel && this.queue.length) {
+      // A second batch at once only when a full one waits. Below that, what arrives while a batch runs joins the
+      // next one: batches grow with the load instead of splitting it into many small ones, each of which costs
+      // the same few statements (claim, conversations, messages, processed) whatever its size.
+      if (this.active > 0 && this.queue.length < batch) break;
       const ids: string[] = [];
       while (ids.length < batch && this.queue.length) ids.push(this.queue.shift()!);
       this.active++;
+      this.metrics.batch(ids.length);
       void this.processBatch(ids)
         .catch((err) => this.log.error({ err, payloadIds: ids.length }, 'inbound payload processing crashed'))
         .finally(() => this.batchDone(ids));
