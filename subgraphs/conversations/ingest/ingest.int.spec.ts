@@ -257,11 +257,11 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     const texts = async (s: TestSubgraph) => (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
     await conv.close();
     const gated = await start({ ackTargetMs: 0 });
+    let release = () => undefined as void;
     try {
       // The first batch's sender resolution is held until released: a batch that takes its time, as under load.
       const identities = (gated.services as ConversationsServices).identities;
       const resolve = identities.resolve.bind(identities);
-      let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
       let first = true;
       identities.resolve = async (...args) => {
@@ -282,6 +282,7 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
       await until(async () => { const t = await texts(gated); return ['grow 0', ...later].every((x) => t.includes(x)); });
       expect(await batches()).toEqual({ count: 2, payloads: 7 }); // and go as one batch
     } finally {
+      release(); // a held batch would keep the replica from closing
       await gated.close();
       conv = await start();
       base = baseOf(conv);
