@@ -15,6 +15,12 @@ describe('conversations config', () => {
     expect(loadConversationsConfig({ CUSTOMERS_URL: 'http://customers:4001/graphql', CHANNEL_PLUGINS: 'builtins' }).ingest).toMatchObject({ customersUrl: 'http://customers:4001/graphql', plugins: ['builtins'] });
   });
 
+  it('lets what arrives during a processing batch wait for it 100 ms at most unless INGEST_BATCH_WAIT_MS says otherwise', () => {
+    expect(loadConversationsConfig({}).ingest).toMatchObject({ batchWaitMs: 100 });
+    expect(loadConversationsConfig({ INGEST_BATCH_WAIT_MS: '0' }).ingest).toMatchObject({ batchWaitMs: 0 });
+    expect(() => loadConversationsConfig({ INGEST_BATCH_WAIT_MS: '-1' })).toThrow(/INGEST_BATCH_WAIT_MS/);
+  });
+
   it('groups the acknowledgement path\'s INSERTs in 3 ms windows unless INGEST_GROUP_COMMIT_MS says otherwise (0: none)', () => {
     expect(loadConversationsConfig({}).ingest).toMatchObject({ groupCommitMs: 3 });
     expect(loadConversationsConfig({ INGEST_GROUP_COMMIT_MS: '0' }).ingest).toMatchObject({ groupCommitMs: 0 });

@@ -256,7 +256,7 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
   test('processing batches grow with the load: what arrives while a batch runs waits for the next one, instead of a batch of its own', async () => {
     const texts = async (s: TestSubgraph) => (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
     await conv.close();
-    const gated = await start({ ackTargetMs: 0 });
+    const gated = await start({ ackTargetMs: 0, batchWaitMs: 60_000 }); // here the wait never runs out
     let release = () => undefined as void;
     try {
       // The first batch's sender resolution is held until released: a batch that takes its time, as under load.
@@ -283,6 +283,37 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
       expect(await batches()).toEqual({ count: 2, payloads: 7 }); // and go as one batch
     } finally {
       release(); // a held batch would keep the replica from closing
+      await gated.close();
+      conv = await start();
+      base = baseOf(conv);
+    }
+  });
+
+  test('a batch that hangs holds the others back at most INGEST_BATCH_WAIT_MS: then a second batch takes them', async () => {
+    const texts = async (s: TestSubgraph) => (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
+    await conv.close();
+    const gated = await start({ ackTargetMs: 0, batchWaitMs: 200 });
+    let release = () => undefined as void;
+    try {
+      // The first sender's resolution hangs (a customers subgraph that does not answer) until the end of the test.
+      const identities = (gated.services as ConversationsServices).identities;
+      const resolve = identities.resolve.bind(identities);
+      const held = new Promise<void>((r) => (release = r));
+      identities.resolve = async (...args) => {
+        if (args.some((a) => JSON.stringify(a).includes('oHang'))) await held;
+        return resolve(...args);
+      };
+      expect((await post(baseOf(gated), channelId, push({ openId: 'oHang', text: 'hangs' }))).status).toBe(200);
+      await until(async () => metric(await scrape(baseOf(gated)), 'huiliu_ingest_batch_payloads_count') === 1);
+      const t0 = Date.now();
+      expect((await post(baseOf(gated), channelId, push({ openId: 'oNotHeld', text: 'not held back' }))).status).toBe(200);
+      await until(async () => (await texts(gated)).includes('not held back'));
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(150); // it did wait for the running batch first
+      expect(await texts(gated)).not.toContain('hangs');
+      release();
+      await until(async () => (await texts(gated)).includes('hangs'));
+    } finally {
+      release();
       await gated.close();
       conv = await start();
       base = baseOf(conv);

@@ -17,7 +17,7 @@ import { MessageSenderType, type Attachment } from '../message/message.entity.js
 import type { MessageService } from '../message/message.service.js';
 import type { ChannelBindings } from './channel-bindings.js';
 import type { IdentityResolver } from './identity.client.js';
-import { DEFAULT_ACK_TARGET_MS, DEFAULT_GROUP_COMMIT_MS, type IngestConfig } from './ingest.config.js';
+import { DEFAULT_ACK_TARGET_MS, DEFAULT_BATCH_WAIT_MS, DEFAULT_GROUP_COMMIT_MS, type IngestConfig } from './ingest.config.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P, type StoredRequest } from './payload.entity.js';
 import type { BacklogTotals, ChannelMetrics, LocalIngestState } from './channel.metrics.js';
 import { LOCK_MS, PayloadClaims, SWEEP_GRACE_MS } from './payload.claims.js';
@@ -134,6 +134,11 @@ export class IngestService {
   /** Batch size and pauses, set by how this replica's acknowledgements fare (role `all`). */
   private readonly pace: ProcessingPace;
   private pauseTimer: NodeJS.Timeout | undefined;
+  /** Pumps once the queue's wait for a running batch is up (batchWaitMs). */
+  private waitTimer: NodeJS.Timeout | undefined;
+  /** When the oldest payload in the queue came (about). */
+  private waitingSince = 0;
+  private readonly batchWaitMs: number;
 
   constructor(
     private readonly ds: DataSource,
@@ -153,6 +158,7 @@ export class IngestService {
     this.claims = new PayloadClaims(ds);
     this.receiver = new ReceiveBatcher(conversations);
     this.pace = new ProcessingPace({ maxBatch: config.concurrency, ackTargetMs: config.ackTargetMs ?? DEFAULT_ACK_TARGET_MS });
+    this.batchWaitMs = config.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS;
     this.processesHere = (config.role ?? 'all') === 'all';
     this.ownClaim = config.processInline ? newId() : null;
   }
@@ -253,6 +259,7 @@ export class IngestService {
    */
   enqueue(ids: string[], holder?: string): void {
     if (this.stopped) return;
+    if (!this.queue.length) this.waitingSince = performance.now();
     for (const id of ids) {
       if (this.queued.has(id)) continue;
       this.queued.add(id);
@@ -268,12 +275,19 @@ export class IngestService {
     // claim does not leave the processors idle. Smaller batches, one at a time, while acknowledgements suffer.
     const { batch, parallel } = this.pace.current;
     while (!this.stopped && this.active < parallel && this.queue.length) {
-      // A second batch at once only when a full one waits. Below that, what arrives while a batch runs joins the
-      // next one: batches grow with the load instead of splitting it into many small ones, each of which costs
-      // the same few statements (claim, conversations, messages, processed) whatever its size.
-      if (this.active > 0 && this.queue.length < batch) break;
+      // A second batch at once only when a full one waits, or when what waits has waited batchWaitMs. Below that,
+      // what arrives while a batch runs joins the next one: batches grow with the load instead of splitting it into
+      // many small ones, each of which costs the same few statements (claim, conversations, messages, processed).
+      if (this.active > 0 && this.queue.length < batch) {
+        const left = this.batchWaitMs - (performance.now() - this.waitingSince);
+        if (left > 0) {
+          this.waitTimer ??= setTimeout(() => { this.waitTimer = undefined; this.pump(); }, left);
+          break;
+        }
+      }
       const ids: string[] = [];
       while (ids.length < batch && this.queue.length) ids.push(this.queue.shift()!);
+      this.waitingSince = performance.now(); // about: what is left arrived after what this batch took
       this.active++;
       this.metrics.batch(ids.length);
       void this.processBatch(ids)
@@ -325,6 +339,8 @@ export class IngestService {
     this.stopped = true;
     clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
+    clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
     const queued = this.queue.toArray();
     this.queue.clear();
     const mine = queued.filter((id) => this.born.has(id));
