@@ -43,6 +43,19 @@ async function post(base: string, channelId: string, req: { query: Record<string
   return { status: res.status, body: await res.text() };
 }
 
+/**
+ * Makes a replica's sender resolutions wait for `hold` first, as behind a slow customers subgraph (the call still
+ * goes to the real one afterwards). `hold` gets the sender; undefined: no wait.
+ */
+function holdResolutions(s: TestSubgraph, hold: (sender: { externalId?: string }) => Promise<unknown> | undefined): void {
+  const identities = (s.services as ConversationsServices).identities;
+  const resolve = identities.resolve.bind(identities);
+  identities.resolve = async (...args) => {
+    await hold(args[1] as { externalId?: string });
+    return resolve(...args);
+  };
+}
+
 describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis, customers subgraph)', () => {
   let fake: FakeServer;
   let customers: TestSubgraph;
@@ -59,6 +72,9 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
   });
   const start = (over: Partial<IngestConfig> = {}) => startTestSubgraph(ingest(over), { db: 'ingest', stream: 'ingest' });
   const baseOf = (s: TestSubgraph) => s.url.replace(/\/graphql$/, '');
+  /** Every message text in the replica's 20 newest conversations. */
+  const textsOf = async (s: TestSubgraph): Promise<string[]> =>
+    (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
 
   beforeAll(async () => {
     fake = await startFakeServer({
@@ -229,7 +245,7 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     const replayed = (await gqlOk(conv.url, `mutation($i: ReplayInboundPayloadInput!) { replayInboundPayload(input: $i) { payload { status attempts messageId error } } }`, { i: { id: failed.id } }, admin)).replayInboundPayload.payload;
     expect(replayed).toMatchObject({ status: 'PROCESSED', attempts: 2, error: null });
     expect((await gqlOk(conv.url, BACKLOG, {}, admin)).inboundBacklog).toMatchObject({ pending: 0, failed: 0, waitingForReplay: 0, oldestPendingAt: null });
-    const texts = (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
+    const texts = await textsOf(conv);
     expect(texts).toEqual(expect.arrayContaining(['will fail first', 'acked then crashed']));
     expect(texts.filter((t: string) => t === 'will fail first')).toHaveLength(1);
   });
@@ -254,20 +270,18 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
   });
 
   test('processing batches grow with the load: what arrives while a batch runs waits for the next one, instead of a batch of its own', async () => {
-    const texts = async (s: TestSubgraph) => (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
     await conv.close();
     const gated = await start({ ackTargetMs: 0, batchWaitMs: 60_000 }); // here the wait never runs out
     let release = () => undefined as void;
     try {
       // The first batch's sender resolution is held until released: a batch that takes its time, as under load.
-      const identities = (gated.services as ConversationsServices).identities;
-      const resolve = identities.resolve.bind(identities);
       const held = new Promise<void>((r) => (release = r));
       let first = true;
-      identities.resolve = async (...args) => {
-        if (first) { first = false; await held; }
-        return resolve(...args);
-      };
+      holdResolutions(gated, () => {
+        if (!first) return undefined;
+        first = false;
+        return held;
+      });
       const batches = async () => {
         const m = await scrape(baseOf(gated));
         return { count: metric(m, 'huiliu_ingest_batch_payloads_count'), payloads: metric(m, 'huiliu_ingest_batch_payloads_sum') };
@@ -279,7 +293,7 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
       await new Promise((r) => setTimeout(r, 300));
       expect(await batches()).toEqual({ count: 1, payloads: 1 }); // the six wait while the first batch runs
       release();
-      await until(async () => { const t = await texts(gated); return ['grow 0', ...later].every((x) => t.includes(x)); });
+      await until(async () => { const t = await textsOf(gated); return ['grow 0', ...later].every((x) => t.includes(x)); });
       expect(await batches()).toEqual({ count: 2, payloads: 7 }); // and go as one batch
     } finally {
       release(); // a held batch would keep the replica from closing
@@ -290,28 +304,22 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
   });
 
   test('a batch that hangs holds the others back at most INGEST_BATCH_WAIT_MS: then a second batch takes them', async () => {
-    const texts = async (s: TestSubgraph) => (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
     await conv.close();
     const gated = await start({ ackTargetMs: 0, batchWaitMs: 200 });
     let release = () => undefined as void;
     try {
       // The first sender's resolution hangs (a customers subgraph that does not answer) until the end of the test.
-      const identities = (gated.services as ConversationsServices).identities;
-      const resolve = identities.resolve.bind(identities);
       const held = new Promise<void>((r) => (release = r));
-      identities.resolve = async (...args) => {
-        if (args.some((a) => JSON.stringify(a).includes('oHang'))) await held;
-        return resolve(...args);
-      };
+      holdResolutions(gated, (sender) => (sender.externalId === 'oHang' ? held : undefined));
       expect((await post(baseOf(gated), channelId, push({ openId: 'oHang', text: 'hangs' }))).status).toBe(200);
       await until(async () => metric(await scrape(baseOf(gated)), 'huiliu_ingest_batch_payloads_count') === 1);
       const t0 = Date.now();
       expect((await post(baseOf(gated), channelId, push({ openId: 'oNotHeld', text: 'not held back' }))).status).toBe(200);
-      await until(async () => (await texts(gated)).includes('not held back'));
+      await until(async () => (await textsOf(gated)).includes('not held back'));
       expect(Date.now() - t0).toBeGreaterThanOrEqual(150); // it did wait for the running batch first
-      expect(await texts(gated)).not.toContain('hangs');
+      expect(await textsOf(gated)).not.toContain('hangs');
       release();
-      await until(async () => (await texts(gated)).includes('hangs'));
+      await until(async () => (await textsOf(gated)).includes('hangs'));
     } finally {
       release();
       await gated.close();
@@ -321,13 +329,12 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
   });
 
   test('acknowledgements first: slow acknowledgements make processing back off, and nothing is lost meanwhile', async () => {
-    const texts = async (s: TestSubgraph) => (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
     // 24 messages from 8 senders at once (8 new conversations: the 20 newest are read back).
     const burst = async (s: TestSubgraph, tag: string) => {
       const sent = Array.from({ length: 24 }, (_, i) => `${tag} ${i}`);
       const res = await Promise.all(sent.map((text, i) => post(baseOf(s), channelId, push({ openId: `o${tag}${i % 8}`, text }))));
       expect(res.map((r) => r.status)).toEqual(sent.map(() => 200));
-      await until(async () => { const t = await texts(s); return sent.every((x) => t.includes(x)); }, 20_000);
+      await until(async () => { const t = await textsOf(s); return sent.every((x) => t.includes(x)); }, 20_000);
       return (s.services as ConversationsServices).ingest.pacing;
     };
     await conv.close();
@@ -347,30 +354,26 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
   });
 
   test('a replica that stops with a backlog releases the rows it holds: the next replica processes them at once, not after their 60 s lock', async () => {
-    const texts = async (s: TestSubgraph) => (await gqlOk(s.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
     await conv.close();
     // One payload per batch and 30 of them: most are still queued when the replica stops.
     const slow = await start({ concurrency: 1, ackTargetMs: 0 });
     // Each message takes 300 ms here (its sender's resolution is held back), so that most of them are still queued
     // when the replica stops, however fast the machine: a fast one processed all 30 before the stop.
-    const identities = (slow.services as ConversationsServices).identities;
-    const resolve = identities.resolve.bind(identities);
-    identities.resolve = async (...args) => { await new Promise((r) => setTimeout(r, 300)); return resolve(...args); };
+    holdResolutions(slow, () => new Promise((r) => setTimeout(r, 300)));
     const sent = Array.from({ length: 30 }, (_, i) => `backlog ${i}`);
     const res = await Promise.all(sent.map((text, i) => post(baseOf(slow), channelId, push({ openId: `oBacklog${i % 5}`, text }))));
     expect(res.map((r) => r.status)).toEqual(sent.map(() => 200));
     await slow.close();
     conv = await start();
-    const processedBefore = (await texts(conv)).filter((t: string) => sent.includes(t)).length;
+    const processedBefore = (await textsOf(conv)).filter((t: string) => sent.includes(t)).length;
     expect(processedBefore).toBeLessThan(sent.length); // there was a backlog to hand over
     const t0 = Date.now();
-    await until(async () => { const t = await texts(conv); return sent.every((x) => t.includes(x)); }, 20_000);
+    await until(async () => { const t = await textsOf(conv); return sent.every((x) => t.includes(x)); }, 20_000);
     expect(Date.now() - t0).toBeLessThan(10_000); // far under the lock the rows were stored with
     expect((await gqlOk(conv.url, PAYLOADS, { s: 'PROCESSING' }, admin)).inboundPayloads).toEqual([]);
   });
 
   test('INGEST_ROLE=receive: a webhook replica only stores and acknowledges; processing replicas take its payloads over the event bus', async () => {
-    const texts = async () => (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes.flatMap((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.map((m) => m.text));
     await conv.close();
     const receiver = await start({ role: 'receive' });
     try {
@@ -383,11 +386,11 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
       // A processor boots and takes what is waiting: the hand-off waited in the stream for the processors' group
       // (were it lost, the sweeper would take the row once the receiver's 10 s hold runs out).
       conv = await start();
-      await until(async () => (await texts()).includes('stored while no processor runs'), 20_000);
+      await until(async () => (await textsOf(conv)).includes('stored while no processor runs'), 20_000);
       // From now on each payload is handed over at once (the sweeper's grace for fresh rows is 10 s).
       const t0 = Date.now();
       expect((await post(baseOf(receiver), channelId, push({ openId: 'oDan', text: 'handed over' }))).status).toBe(200);
-      await until(async () => (await texts()).includes('handed over'), 5000);
+      await until(async () => (await textsOf(conv)).includes('handed over'), 5000);
       expect(Date.now() - t0).toBeLessThan(5000);
       // taken over from the receiver's hold in place: every payload processed, none waiting
       await until(async () => !(await gqlOk(conv.url, PAYLOADS, {}, admin)).inboundPayloads.some((p: { status: string }) => p.status !== 'PROCESSED'));

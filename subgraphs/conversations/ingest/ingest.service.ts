@@ -287,7 +287,8 @@ export class IngestService {
       }
       const ids: string[] = [];
       while (ids.length < batch && this.queue.length) ids.push(this.queue.shift()!);
-      this.waitingSince = performance.now(); // about: what is left arrived after what this batch took
+      // About: what is left came before now, so a wait can run up to about twice batchWaitMs; a bound, not a clock.
+      this.waitingSince = performance.now();
       this.active++;
       this.metrics.batch(ids.length);
       void this.processBatch(ids)
