@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { v7 } from 'uuid';
 
 /**
@@ -12,7 +12,7 @@ export const newId = (): string => v7();
 
 /** A stable UUID derived from a name, so seeds are idempotent and subgraphs agree on demo ids. */
 export function stableId(name: string): string {
-  const h = createHash('sha1').update(`huiliu:${name}`).digest('hex');
+  const h = hash('sha1', `huiliu:${name}`, 'hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -24,6 +24,6 @@ export function stableId(name: string): string {
 export function orderedStableId(at: Date, name: string): string {
   const ms = Number.isFinite(at.getTime()) ? Math.min(Math.max(at.getTime(), 0), 2 ** 48 - 1) : 0;
   const t = ms.toString(16).padStart(12, '0');
-  const h = createHash('sha1').update(`huiliu:${name}`).digest('hex');
+  const h = hash('sha1', `huiliu:${name}`, 'hex');
   return `${t.slice(0, 8)}-${t.slice(8, 12)}-8${h.slice(0, 3)}-${((parseInt(h[3], 16) & 0x3) | 0x8).toString(16)}${h.slice(4, 7)}-${h.slice(7, 19)}`;
 }
