@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Logger as HiveLogger } from '@graphql-hive/logger';
 import { PinoLogWriter } from '@graphql-hive/logger/writers/pino';
 import { createGatewayRuntime, getGraphQLWSOptions, usePropagateHeaders, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
@@ -12,7 +13,7 @@ import { useGatewayAuth, verifyConnectionParams } from './auth.js';
 import { useBadRequestStatus } from './http-status.plugin.js';
 import { createGatewayErrorMask } from './mask-errors.js';
 import type { SubgraphName } from './config.js';
-import { createWebhooksProxy } from './webhooks-proxy.js';
+import { createWebhooksProxy, createWebhooksTunnel } from './webhooks-proxy.js';
 
 export interface GatewayOptions {
   supergraphPath: string;
@@ -109,7 +110,15 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     if (path === '/') return void res.writeHead(302, { location: '/graphql' }).end();
     return gateway(req, res);
   });
-  const wss = new WebSocketServer({ server: httpServer, path: gateway.graphqlEndpoint });
+  // noServer: a ws server attached with `path` answers 400 to every other upgrade, the widget's included.
+  const wss = new WebSocketServer({ noServer: true });
+  const tunnel = urls.conversations ? createWebhooksTunnel(urls.conversations, o.log) : null;
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === gateway.graphqlEndpoint) return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (tunnel && path.startsWith('/webhooks/')) return tunnel(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
   const wsServer = useServer(
     {
       ...getGraphQLWSOptions(gateway, (ctx) => {
@@ -139,6 +148,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     async close() {
       await wsServer.dispose();
       wss.close();
+      tunnel?.close();
       await new Promise<void>((r) => {
         httpServer.close(() => r());
         httpServer.closeAllConnections();

@@ -1,4 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
 import type { Logger } from '../subgraphs/_shared/logger.js';
 
@@ -84,4 +87,40 @@ export function createWebhooksProxy(conversationsGraphqlUrl: string, log: Logger
   };
   /** Closes the pool's kept-alive connections (the gateway's shutdown). */
   return Object.assign(proxy, { close: () => pool.close() });
+}
+
+/**
+ * WebSocket upgrades on /webhooks/* (the chat widget's and the app's live connections) are tunnelled to the
+ * conversations subgraph: the upgrade request is written upstream as it came, and from then on bytes are piped
+ * both ways untouched (the 101 answer, or a refusal, comes from the subgraph). Written by hand: a byte pipe is all
+ * a WebSocket needs here, and undici's upgrade API would only re-serialise the same head.
+ */
+export function createWebhooksTunnel(conversationsGraphqlUrl: string, log: Logger): ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) & { close(): void } {
+  const target = new URL(conversationsGraphqlUrl);
+  const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
+  const open = new Set<Duplex>();
+  const tunnel = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const up = target.protocol === 'https:' ? tlsConnect({ host: target.hostname, port, servername: target.hostname }) : netConnect(port, target.hostname);
+    open.add(socket);
+    let answered = false;
+    const lines = [`${req.method} ${req.url} HTTP/1.1`, `host: ${target.host}`, `x-forwarded-for: ${req.socket.remoteAddress ?? ''}`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i].toLowerCase();
+      if (name !== 'host' && name !== 'x-forwarded-for') lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    }
+    up.write(`${lines.join('\r\n')}\r\n\r\n`);
+    if (head.length) up.write(head);
+    up.once('data', () => (answered = true));
+    up.on('error', (err) => {
+      log.warn({ err: err.message, path: req.url }, 'webhook upgrade forward failed');
+      if (!answered) socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+    socket.on('error', () => up.destroy());
+    socket.on('close', () => { open.delete(socket); up.destroy(); });
+    up.on('close', () => socket.destroy());
+    up.pipe(socket);
+    socket.pipe(up);
+  };
+  return Object.assign(tunnel, { close: () => { for (const s of open) s.destroy(); } });
 }

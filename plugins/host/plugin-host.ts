@@ -229,6 +229,8 @@ export class BoundChannel {
   get type() { return this.adapter.type; }
   get capabilities(): ChannelCapabilities { return this.adapter.capabilities; }
   get config(): unknown { return this.instance.config; }
+  /** The plugin asked for the host's live client connections: its clients may also speak over a WebSocket. */
+  get liveConnections(): boolean { return this.runtime.loaded.manifest.capabilities.includes('connections'); }
 
   /** Plugin crashes and this channel's delivery failures, whichever is worse. */
   health(): Health { return worst(this.runtime.health.get(), this.channelHealth.get()); }

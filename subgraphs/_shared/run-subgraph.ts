@@ -58,6 +58,7 @@ export async function runSubgraph(o: RunSubgraphOptions): Promise<RunningSubgrap
     host: o.host,
     readiness: { database: async () => void (await dataSource.query('SELECT 1')), ...o.readiness },
     routes: m.routes?.(services, deps),
+    upgrades: m.upgrades?.(services, deps),
   });
   return {
     name: m.name,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import type { Viewer } from './auth.js';
 import type { SubgraphDefinition } from './build-subgraph.js';
@@ -30,6 +31,11 @@ export interface Worker {
 /** Everything one subgraph is, so that the distributed main, the embedded main and the tests assemble it alike. */
 /** A plain node:http handler that takes the requests it recognises (returns true) and leaves the rest. */
 export type RawRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+/**
+ * An HTTP upgrade (WebSocket) the subgraph takes besides graphql-ws on /graphql: answers `true` when it took the
+ * socket. `close` ends the sockets it holds (an upgraded socket is no longer the HTTP server's to close).
+ */
+export type UpgradeRoute = ((req: IncomingMessage, socket: Duplex, head: Buffer) => boolean) & { close?(): void };
 
 export interface SubgraphModule<S = any, L = any> {
   name: 'customers' | 'conversations' | 'tickets' | 'knowledge' | 'analytics';
@@ -50,4 +56,6 @@ export interface SubgraphModule<S = any, L = any> {
    * handler answers `true` when it took the request.
    */
   routes?(services: S, deps: SubgraphDeps): RawRoute;
+  /** WebSocket upgrades on the subgraph's port other than /graphql (the chat widget's sockets). */
+  upgrades?(services: S, deps: SubgraphDeps): UpgradeRoute;
 }

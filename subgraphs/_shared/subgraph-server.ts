@@ -14,7 +14,7 @@ import type { BuiltSubgraph } from './build-subgraph.js';
 import type { SubgraphContext } from './context.js';
 import { createErrorFormatter, DomainError } from './errors.js';
 import type { Logger } from './logger.js';
-import type { RawRoute } from './subgraph-module.js';
+import type { RawRoute, UpgradeRoute } from './subgraph-module.js';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -30,6 +30,8 @@ export interface SubgraphServerOptions<S, L> {
   readiness: Record<string, ReadinessCheck>;
   /** Extra routes (SubgraphModule.routes) on plain node:http, tried before express. */
   routes?: RawRoute;
+  /** Other WebSocket upgrades (SubgraphModule.upgrades), tried before graphql-ws's /graphql. */
+  upgrades?: UpgradeRoute;
 }
 
 export interface RunningServer {
@@ -48,7 +50,13 @@ export async function startSubgraphServer<S, L>(o: SubgraphServerOptions<S, L>):
   const app = express();
   const routes = o.routes;
   const httpServer = createServer(routes ? (req, res) => { if (!routes(req, res)) app(req, res); } : app);
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // noServer: a ws server attached with `path` answers 400 to every other upgrade, the widget's included.
+  const wss = new WebSocketServer({ noServer: true });
+  httpServer.on('upgrade', (req, socket, head) => {
+    if (o.upgrades?.(req, socket, head)) return;
+    if ((req.url ?? '').split('?')[0] === '/graphql') return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
 
   const viewerFrom = async (authorization: unknown): Promise<Viewer | null> => {
     const token = bearerToken(typeof authorization === 'string' ? authorization : undefined);
@@ -135,6 +143,7 @@ export async function startSubgraphServer<S, L>(o: SubgraphServerOptions<S, L>):
     port,
     httpServer,
     close: async () => {
+      o.upgrades?.close?.();
       await apollo.stop();
       httpServer.closeAllConnections();
     },

@@ -42,6 +42,7 @@ import { startIngestWorker } from './ingest/ingest.composition.js';
 import { IngestResolver } from './ingest/ingest.resolver.js';
 import { InboundPayloadEntity } from './ingest/payload.entity.js';
 import { metricsRoute } from './ingest/channel.metrics.js';
+import { widgetSocketRoute } from './ingest/widget.socket.js';
 import { webhookRoute } from './ingest/webhook.route.js';
 
 const loaders = (ctx: unknown) => (ctx as ConversationsContext).loaders;
@@ -87,4 +88,6 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
     const metrics = metricsRoute(s.channelMetrics);
     return (req, res) => webhooks(req, res) || metrics(req, res);
   },
+  // GET /webhooks/:channelId with Upgrade: websocket: the chat widget's and the app's live connection.
+  upgrades: (s, deps) => widgetSocketRoute({ channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, metrics: s.channelMetrics, traffic: s.channelTraffic, log: deps.log, connections: s.liveConnections }),
 };

@@ -19,6 +19,7 @@ import { DEFAULT_INGEST_CONFIG, type IngestConfig } from './ingest.config.js';
 import { ChannelMetrics } from './channel.metrics.js';
 import { InboundPayloadAdmin } from './ingest.admin.js';
 import { INBOUND_STORED, INGEST_PROCESSORS_GROUP, INGEST_TOPIC, IngestService } from './ingest.service.js';
+import { LiveConnections } from './live-connections.js';
 import { createPullPoller } from './pull.poller.js';
 
 export interface IngestServices {
@@ -38,6 +39,8 @@ export interface IngestServices {
   /** Channel secrets sealed at rest, and the boot sweep that seals old rows and follows key rotations. */
   channelSecrets: ChannelSecrets;
   channelSecretSweep: ChannelSecretSweep;
+  /** The widget's and the app's live WebSockets, across replicas (the plugins' ClientConnections). */
+  liveConnections: LiveConnections;
   /** Closes what the composition opened (the plugins' Redis connection). */
   closeIngest(): Promise<void>;
 }
@@ -55,7 +58,12 @@ export function createIngestServices(
   const config: IngestConfig = { ...DEFAULT_INGEST_CONFIG, ...partial };
   const log = deps.log.child({ component: 'ingest' });
   const redis = deps.redis ? new Redis(deps.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true }) : null;
-  const plugins = createPluginHost({ plugins: config.plugins, logger: log, kv: redis ? new RedisKeyValueStore(redis, `${deps.redis!.prefix}plugins:`) : undefined });
+  const liveConnections = new LiveConnections(log, redis ? {
+    publisher: redis,
+    subscriber: new Redis(deps.redis!.url, { lazyConnect: true, maxRetriesPerRequest: null }),
+    prefix: `${deps.redis!.prefix}live:`,
+  } : undefined);
+  const plugins = createPluginHost({ plugins: config.plugins, logger: log, kv: redis ? new RedisKeyValueStore(redis, `${deps.redis!.prefix}plugins:`) : undefined, connections: liveConnections });
   const cipher = new KeyedCipher(config.secretKeys.keys, config.secretKeys.activeKeyId, { label: 'channel secret' });
   const channelSecrets = new ChannelSecrets(cipher, plugins);
   const channelBindings = new ChannelBindings(plugins, channelSecrets);
@@ -69,8 +77,10 @@ export function createIngestServices(
   const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, announceChannelChanges(deps.pubsub));
   const channelSecretSweep = new ChannelSecretSweep(deps.dataSource, channelSecrets, deps.log.child({ component: 'channel-secrets' }));
   return {
-    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, channelTraffic, delivery, identities: identity, channelSecrets, channelSecretSweep,
-    async closeIngest() { redis?.disconnect(); },
+    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, channelTraffic, delivery, identities: identity, channelSecrets, channelSecretSweep, liveConnections,
+    async closeIngest() {
+      await liveConnections.close(); // disconnects `redis` too, its publisher
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ChannelConfigError, ChannelDisabledError, PluginCrashError } from '../../../plugins/host/index.js';
-import { httpStatusFor, isChannelError, type InboundEvent, type InboundRequest } from '../../../plugins/sdk/index.js';
+import { ChannelConfigError, ChannelDisabledError, PluginCrashError, type BoundChannel } from '../../../plugins/host/index.js';
+import { httpStatusFor, isChannelError, type ImmediateResponse, type InboundEvent, type InboundRequest } from '../../../plugins/sdk/index.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { RawRoute } from '../../_shared/subgraph-module.js';
 import type { ChannelEntity } from '../channel/channel.entity.js';
@@ -12,7 +12,7 @@ import type { IngestService } from './ingest.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-class WebhookRefusal extends Error {
+export class WebhookRefusal extends Error {
   constructor(readonly status: number, message: string, readonly code: string) { super(message); }
 }
 
@@ -40,13 +40,13 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
-function queryOf(search: string): Record<string, string> {
+export function queryOf(search: string): Record<string, string> {
   const q: Record<string, string> = {};
   if (search) for (const [k, v] of new URLSearchParams(search)) q[k] = v; // last value wins
   return q;
 }
 
-function headersOf(req: IncomingMessage): Record<string, string> {
+export function headersOf(req: IncomingMessage): Record<string, string> {
   const h: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) h[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return h;
@@ -70,79 +70,114 @@ function answer(res: ServerResponse, status: number, body: string, headers?: Rec
   res.writeHead(status, h).end(body);
 }
 
+export interface WebhookDeps { channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; metrics: ChannelMetrics; traffic: ChannelTraffic; log: Logger }
+
+/** What a refused request or frame is answered with; `channel` once it was found (its metrics and traffic). */
+export interface Refusal { status: number; code: string; message: string }
+
+/**
+ * The channel of a webhook path's id, enabled and bound to its plugin, or a WebhookRefusal (404 unknown, 403
+ * disabled, 503 misconfigured). `found` sees the channel as soon as it is known, for the refusal's bookkeeping.
+ */
+export async function webhookChannel(d: WebhookDeps, channelId: string, found?: (c: ChannelEntity) => void): Promise<{ channel: ChannelEntity; bound: BoundChannel }> {
+  if (!UUID.test(channelId)) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
+  const channel = d.bindings.cached(channelId) ?? (await d.channels.forWebhook(channelId));
+  if (!channel) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
+  found?.(channel);
+  if (!channel.enabled) throw new WebhookRefusal(403, 'channel disabled', 'CHANNEL_DISABLED');
+  let bound;
+  try {
+    bound = d.bindings.bind(channel);
+  } catch (e) {
+    if (e instanceof ChannelConfigError) throw new WebhookRefusal(503, 'channel config invalid', e.code);
+    throw e;
+  }
+  if (!bound) throw new WebhookRefusal(503, 'channel not configured for webhooks', 'NOT_CONFIGURED');
+  return { channel, bound };
+}
+
+/**
+ * verify → parse → store (dedupe, within the channel's deadline) → the plugin's immediate answer; then the
+ * acknowledgement's bookkeeping and the hand-off to processing. Shared by the HTTP webhook and the widget's
+ * WebSocket frames. Throws what `refusalOf` maps.
+ */
+export async function acceptInbound(d: WebhookDeps, channel: ChannelEntity, bound: BoundChannel, request: InboundRequest, started: number, reply: (r: ImmediateResponse) => void): Promise<InboundEvent[]> {
+  bound.verify(request);
+  let events: InboundEvent[] = [];
+  let failure: unknown;
+  try {
+    events = bound.parse(request);
+  } catch (e) {
+    if (isChannelError(e) || e instanceof ChannelDisabledError) throw e;
+    failure = e; // verified but the plugin crashed: keep it raw for a replay
+  }
+  const response = failure ? { status: 200, body: '' } : bound.respond(request, events);
+  const ids = await withDeadline(d.ingest.store(channel, request, events, failure), Math.max(100, bound.capabilities.ackDeadlineMs - 500));
+  reply(response);
+  const ms = performance.now() - started;
+  d.ingest.noteAck(ms);
+  d.metrics.webhook(channel.type, response.status, ms / 1000);
+  d.traffic.accepted(channel.id);
+  d.ingest.handOff(channel.tenantId, ids);
+  return events;
+}
+
+/** An error of the acceptance as status, stable code and message; logged, counted, and recorded on the channel. */
+export function refusalOf(d: WebhookDeps, log: Logger, e: unknown, channelId: string, channel: ChannelEntity | null, detail: { method?: string; bytes?: number }): Refusal {
+  let status = 500;
+  let code = 'INTERNAL';
+  let message = 'internal error';
+  if (e instanceof WebhookRefusal) ({ status, code, message } = e);
+  else if (isChannelError(e)) { status = httpStatusFor(e.code); code = e.code; message = e.message; }
+  else if (e instanceof ChannelDisabledError) { status = 503; code = e.code; message = 'channel temporarily disabled'; }
+  else if (e instanceof PluginCrashError) { status = 500; code = e.code; message = 'channel plugin failed'; }
+  const line = { channelId: channelId.slice(0, 64), status, code, method: detail.method, bytes: detail.bytes, reason: message.slice(0, 200) };
+  if (status >= 500 && status !== 503) log.error({ ...line, err: e }, 'webhook failed');
+  else log.warn(line, 'webhook refused');
+  d.metrics.webhook(channel?.type ?? 'unknown', status, null);
+  if (channel) d.traffic.refused(channelId, { status, code, reason: message });
+  return { status, code, message: status >= 500 ? 'unavailable' : message.slice(0, 200) };
+}
+
+/** `/webhooks/:channelId` of a request URL (a trailing slash allowed, as express matched it), or null. */
+export function webhookPath(url: string): { path: string; channelId: string; search: string } | null {
+  if (!url.startsWith(PREFIX)) return null;
+  const q = url.indexOf('?');
+  let path = q < 0 ? url : url.slice(0, q);
+  if (path.endsWith('/') && path.length > PREFIX.length) path = path.slice(0, -1);
+  if (path.indexOf('/', PREFIX.length) >= 0 || path.length === PREFIX.length) return null;
+  return { path, channelId: path.slice(PREFIX.length), search: q < 0 ? '' : url.slice(q + 1) }; // a UUID or unknown: nothing to decode (a bad %-escape must not throw)
+}
+
 /**
  * GET/POST /webhooks/:channelId: channel → body (size limit) → plugin verify → parse → store (dedupe) →
  * the plugin's immediate answer, then asynchronous processing. Refusals answer a status and log a line;
  * nothing refused is stored. Plain node:http: this is the acknowledgement path, measured by bench:ingest.
  */
-export function webhookRoute(d: { channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; metrics: ChannelMetrics; traffic: ChannelTraffic; log: Logger }): RawRoute {
+export function webhookRoute(d: WebhookDeps): RawRoute {
   const log = d.log.child({ component: 'webhooks' });
-  const handler = async (req: IncomingMessage, res: ServerResponse, path: string, search: string) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse, path: string, channelId: string, search: string) => {
     const receivedAt = new Date();
     const started = performance.now();
-    const channelId = path.slice(PREFIX.length); // a UUID or unknown: nothing to decode (a bad %-escape must not throw)
     let channel: ChannelEntity | null = null; // once found, its type labels the metrics and its refusals are recorded on it
     try {
-      if (!UUID.test(channelId)) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
-      channel = d.bindings.cached(channelId) ?? (await d.channels.forWebhook(channelId));
-      if (!channel) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
-      if (!channel.enabled) throw new WebhookRefusal(403, 'channel disabled', 'CHANNEL_DISABLED');
-      let bound;
-      try {
-        bound = d.bindings.bind(channel);
-      } catch (e) {
-        if (e instanceof ChannelConfigError) throw new WebhookRefusal(503, 'channel config invalid', e.code);
-        throw e;
-      }
-      if (!bound) throw new WebhookRefusal(503, 'channel not configured for webhooks', 'NOT_CONFIGURED');
-      const caps = bound.capabilities;
-      const rawBody = await readBody(req, caps.maxBodyBytes);
+      const found = await webhookChannel(d, channelId, (c) => (channel = c));
+      const rawBody = await readBody(req, found.bound.capabilities.maxBodyBytes);
       const request: InboundRequest = { method: req.method ?? 'GET', path, query: queryOf(search), headers: headersOf(req), rawBody, receivedAt };
-      bound.verify(request);
-      let events: InboundEvent[] = [];
-      let failure: unknown;
-      try {
-        events = bound.parse(request);
-      } catch (e) {
-        if (isChannelError(e) || e instanceof ChannelDisabledError) throw e;
-        failure = e; // verified but the plugin crashed: keep it raw for a replay
-      }
-      const response = failure ? { status: 200, body: '' } : bound.respond(request, events);
-      const ids = await withDeadline(d.ingest.store(channel, request, events, failure), Math.max(100, caps.ackDeadlineMs - 500));
-      answer(res, response.status, response.body, response.headers);
-      const ms = performance.now() - started;
-      d.ingest.noteAck(ms);
-      d.metrics.webhook(channel.type, response.status, ms / 1000);
-      d.traffic.accepted(channelId);
-      d.ingest.handOff(channel.tenantId, ids);
+      await acceptInbound(d, found.channel, found.bound, request, started, (r) => answer(res, r.status, r.body, r.headers));
     } catch (e) {
-      let status = 500;
-      let code = 'INTERNAL';
-      let message = 'internal error';
-      if (e instanceof WebhookRefusal) ({ status, code, message } = e);
-      else if (isChannelError(e)) { status = httpStatusFor(e.code); code = e.code; message = e.message; }
-      else if (e instanceof ChannelDisabledError) { status = 503; code = e.code; message = 'channel temporarily disabled'; }
-      else if (e instanceof PluginCrashError) { status = 500; code = e.code; message = 'channel plugin failed'; }
-      const line = { channelId: channelId.slice(0, 64), status, code, method: req.method, bytes: Number(req.headers['content-length']) || undefined, reason: message.slice(0, 200) };
-      if (status >= 500 && status !== 503) log.error({ ...line, err: e }, 'webhook failed');
-      else log.warn(line, 'webhook refused');
-      if (!res.headersSent) answer(res, status, status >= 500 ? 'unavailable' : message.slice(0, 200), status === 413 ? { connection: 'close' } : undefined);
-      d.metrics.webhook(channel?.type ?? 'unknown', status, null);
-      if (channel) d.traffic.refused(channelId, { status, code, reason: message });
+      const r = refusalOf(d, log, e, channelId, channel, { method: req.method, bytes: Number(req.headers['content-length']) || undefined });
+      if (!res.headersSent) answer(res, r.status, r.message, r.status === 413 ? { connection: 'close' } : undefined);
     }
   };
   return (req, res) => {
-    const url = req.url ?? '/';
-    if (!url.startsWith(PREFIX)) return false;
-    const q = url.indexOf('?');
-    let path = q < 0 ? url : url.slice(0, q);
-    if (path.endsWith('/') && path.length > PREFIX.length) path = path.slice(0, -1); // as express matched it
-    if (path.indexOf('/', PREFIX.length) >= 0 || path.length === PREFIX.length) return false; // not /webhooks/:channelId
+    const at = webhookPath(req.url ?? '/');
+    if (!at) return false;
     if (req.method !== 'GET' && req.method !== 'POST') {
       answer(res, 405, 'method not allowed', { allow: 'GET, POST' });
       return true;
     }
-    handler(req, res, path, q < 0 ? '' : url.slice(q + 1)).catch((err) => { // never leave a rejection to crash the process
+    handler(req, res, at.path, at.channelId, at.search).catch((err) => { // never leave a rejection to crash the process
       log.error({ err }, 'webhook handler failed');
       if (!res.headersSent) answer(res, 500, 'unavailable');
     });
