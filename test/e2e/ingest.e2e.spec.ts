@@ -6,6 +6,7 @@ import { newTenant, tokenFor } from '../helpers/env.js';
 import { eventually, freePort, startNode, waitForOk } from '../helpers/processes.js';
 import { startSubgraphs, type Started } from '../helpers/topology.js';
 import { subscribe, wsClient, type Subscription } from '../helpers/ws-client.js';
+import WebSocket from 'ws';
 
 /**
  * Channels end to end through the public edge, as real processes on MariaDB and Redis: customers and
@@ -194,5 +195,32 @@ describe('channels through the gateway (real processes)', () => {
 
     // staff other than admins cannot manage a partner's channel
     expect((await gql(gateway.url, `mutation($i: DisableChannelInput!) { disableChannel(input: $i) { channel { id } } }`, { i: { id: reg.channel.id } }, agent)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+  test('web chat widget: a WebSocket on the gateway\'s /webhooks/:channelId, a visitor\'s message in, an agent\'s reply back live', async () => {
+    const created = (await gqlOk(gateway.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { webhookUrl channel { id } } }`,
+      { i: { type: 'web', name: 'E2E site', config: { widgetSecret: 'e2e-widget-secret-0123456789abcdefghij' } } }, admin)).createChannel;
+    const ws = new WebSocket(created.webhookUrl.replace(/^http/, 'ws'));
+    const frames: Array<Record<string, any>> = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    const next = (type: string, after = 0) => eventually(async () => frames.slice(after).find((f) => f.type === type));
+    ws.send(JSON.stringify({ v: 1, type: 'hello' }));
+    const { token } = await next('welcome');
+    ws.send(JSON.stringify({ v: 1, type: 'message', token, id: 'e2e-1', content: { kind: 'text', text: '有没有东北大米礼盒？' } }));
+    expect((await next('ack')).ids).toEqual(['e2e-1']);
+    const conversation = await eventually(async () => (await gqlOk(gateway.url, CONVERSATIONS, {}, admin)).conversations.nodes
+      .find((c: { channel: { id: string } | null }) => c.channel?.id === created.channel.id));
+    expect(conversation.messages.nodes.map((m: { text: string }) => m.text)).toEqual(['有没有东北大米礼盒？']);
+    const seen = frames.length;
+    const reply = (await gqlOk(gateway.url, SEND, { i: { conversationId: conversation.id, text: '有的，5kg 礼盒' } }, agent)).sendMessage.message;
+    expect(await next('message', seen)).toMatchObject({ id: reply.id, content: { kind: 'text', text: '有的，5kg 礼盒' } });
+    // A channel that takes no sockets is refused by the subgraph, and the refusal comes back through the tunnel.
+    const refused = await new Promise<number>((resolve) => {
+      const x = new WebSocket(`${gateway.base.replace(/^http/, 'ws')}/webhooks/00000000-0000-4000-8000-000000000000`);
+      x.once('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
+      x.once('error', () => resolve(-1));
+    });
+    expect(refused).toBe(404);
+    ws.close();
   });
 });
