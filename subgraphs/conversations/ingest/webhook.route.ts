@@ -139,6 +139,17 @@ export function refusalOf(d: WebhookDeps, log: Logger, e: unknown, channelId: st
   return { status, code, message: status >= 500 ? 'unavailable' : message.slice(0, 200) };
 }
 
+/**
+ * The web widget and the app's web views POST the HTTP fallback from the brand's own pages, another origin:
+ * their channels answer CORS (preflight and the answer itself, errors included, so the page can read them).
+ * Frames authenticate by their token, never by cookies, so the origin is echoed; which origins may use a
+ * channel is the plugin's check (the web channel's `allowedOrigins`, verified on every request).
+ */
+function corsFor(req: IncomingMessage, bound: BoundChannel): Record<string, string> | undefined {
+  const origin = req.headers.origin;
+  return origin && bound.liveConnections ? { 'access-control-allow-origin': origin, vary: 'origin' } : undefined;
+}
+
 /** `/webhooks/:channelId` of a request URL (a trailing slash allowed, as express matched it), or null. */
 export function webhookPath(url: string): { path: string; channelId: string; search: string } | null {
   if (!url.startsWith(PREFIX)) return null;
@@ -160,20 +171,26 @@ export function webhookRoute(d: WebhookDeps): RawRoute {
     const receivedAt = new Date();
     const started = performance.now();
     let channel: ChannelEntity | null = null; // once found, its type labels the metrics and its refusals are recorded on it
+    let cors: Record<string, string> | undefined;
     try {
       const found = await webhookChannel(d, channelId, (c) => (channel = c));
+      cors = corsFor(req, found.bound);
+      if (req.method === 'OPTIONS') {
+        if (!cors) throw new WebhookRefusal(405, 'method not allowed', 'METHOD_NOT_ALLOWED');
+        return answer(res, 204, '', { ...cors, 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
+      }
       const rawBody = await readBody(req, found.bound.capabilities.maxBodyBytes);
       const request: InboundRequest = { method: req.method ?? 'GET', path, query: queryOf(search), headers: headersOf(req), rawBody, receivedAt };
-      await acceptInbound(d, found.channel, found.bound, request, started, (r) => answer(res, r.status, r.body, r.headers));
+      await acceptInbound(d, found.channel, found.bound, request, started, (r) => answer(res, r.status, r.body, cors ? { ...r.headers, ...cors } : r.headers));
     } catch (e) {
       const r = refusalOf(d, log, e, channelId, channel, { method: req.method, bytes: Number(req.headers['content-length']) || undefined });
-      if (!res.headersSent) answer(res, r.status, r.message, r.status === 413 ? { connection: 'close' } : undefined);
+      if (!res.headersSent) answer(res, r.status, r.message, { ...cors, ...(r.status === 413 ? { connection: 'close' } : {}), ...(r.status === 405 ? { allow: 'GET, POST' } : {}) });
     }
   };
   return (req, res) => {
     const at = webhookPath(req.url ?? '/');
     if (!at) return false;
-    if (req.method !== 'GET' && req.method !== 'POST') {
+    if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'OPTIONS') {
       answer(res, 405, 'method not allowed', { allow: 'GET, POST' });
       return true;
     }

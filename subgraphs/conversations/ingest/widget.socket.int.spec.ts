@@ -118,6 +118,27 @@ describe('the chat widget over a WebSocket (web channel, two replicas, real Mari
     await again.close();
   });
 
+  test('the HTTP fallback answers CORS for a page on another origin (preflight, answer and refusal); a WeChat channel does not', async () => {
+    const url = wsUrl(a).replace(/^ws/, 'http');
+    const origin = 'https://www.brand.example';
+    const pre = await fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(pre.headers.get('access-control-allow-headers')).toContain('content-type');
+    const hello = await fetch(url, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ v: 1, type: 'hello' }) });
+    expect(hello.status).toBe(200);
+    expect(hello.headers.get('access-control-allow-origin')).toBe(origin);
+    expect((await hello.json()).type).toBe('welcome');
+    const bad = await fetch(url, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{"v":1,"type":"message"}' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('access-control-allow-origin')).toBe(origin);
+    const oa = (await gqlOk(a.url, CREATE, { i: { type: 'wechat-oa', name: 'OA for CORS', config: { appId: 'wx4ab900c96f6b0360', appSecret: 'app-secret-0123456789', token: 'QDG6eK', mode: 'plaintext' } } }, admin)).createChannel.channel.id;
+    const none = await fetch(wsUrl(a, oa).replace(/^ws/, 'http'), { method: 'OPTIONS', headers: { origin } });
+    expect(none.status).toBe(405);
+    expect(none.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   test('refusals: an unknown channel and a channel without sockets are refused before the upgrade; a bad frame gets an error frame and the socket stays', async () => {
     await expect(Widget.open(wsUrl(a, '00000000-0000-4000-8000-000000000000'))).rejects.toMatchObject({ status: 404 });
     const oa = (await gqlOk(a.url, CREATE, { i: { type: 'wechat-oa', name: 'OA', config: { appId: 'wx4ab900c96f6b0360', appSecret: 'app-secret-0123456789', token: 'QDG6eK', mode: 'plaintext' } } }, admin)).createChannel.channel.id;
