@@ -2,7 +2,7 @@
  * An example partner channel plugin: LINE Messaging API. It lives outside Huiliu's built-ins, imports only
  * the plugin SDK, and is loaded from a path in the host's plugin list:
  *
- *   HUILIU_PLUGINS='["builtins", {"plugin": "./dist/examples/partner-channel-line", "config": {}}]'
+ *   CHANNEL_PLUGINS='["builtins", {"plugin": "./dist/examples/partner-channel-line", "config": {}}]'
  *
  * Inbound: LINE webhooks (x-line-signature = base64 HMAC-SHA256 of the body with the channel secret).
  * Outbound: the push API, idempotent through X-Line-Retry-Key.

@@ -2,7 +2,7 @@
  * The host side of plugins: loading (explicit list; built-ins, npm packages, paths), registries, isolation
  * and health, the plugins' HTTP client and key-value stores, retries.
  *
- *   const plugins = createPluginHost({ plugins: parsePluginList(env.HUILIU_PLUGINS), logger, kv: new RedisKeyValueStore(redis) });
+ *   const plugins = createPluginHost({ plugins: parsePluginList(env.CHANNEL_PLUGINS), logger, kv: new RedisKeyValueStore(redis) });
  *   await plugins.start();
  *   const channel = plugins.bindChannel({ id, tenantId, type: 'wechat-oa', config });   // cache per channel
  *   const { events, response } = channel.accept(request);                                 // verify + parse + respond
