@@ -4,6 +4,7 @@ import { gql, gqlOk } from '../../../test/helpers/graphql-client.js';
 import { leftoverSubgraphs, startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
 import { metric, scrape } from '../../../test/helpers/metrics.js';
+import { until } from '../../../test/helpers/until.js';
 import { subscribe, wsClient } from '../../../test/helpers/ws-client.js';
 import { customersSubgraph } from '../../customers/index.js';
 import type { ConversationsServices } from '../conversations.services.js';
@@ -18,16 +19,6 @@ const PAYLOADS = `query($s: InboundPayloadStatus) { inboundPayloads(status: $s) 
 const CONVS = `query { conversations(first: 20) { nodes { id channelType customer { id } messages { nodes { id kind text senderType payload attachments { kind mediaRef } delivery { status errorCode error externalMessageId attempts } } } } } }`;
 const BACKLOG = `query($c: ID) { inboundBacklog(channelId: $c) { pending failed waitingForReplay oldestPendingAt lagSeconds } }`;
 const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status errorCode error attempts externalMessageId } } } }`;
-
-const until = async <T>(f: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v && !(Array.isArray(v) && !v.length)) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 let msgSeq = 1_000_000_000_000_000_000n; // 64-bit MsgIds, kept exact as strings
 function push(o: { openId?: string; msgId?: string; text?: string; xml?: string; timestamp?: number; signatureOverride?: string }) {

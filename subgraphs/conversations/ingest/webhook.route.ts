@@ -72,7 +72,7 @@ function answer(res: ServerResponse, status: number, body: string, headers?: Rec
 
 export interface WebhookDeps { channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; metrics: ChannelMetrics; traffic: ChannelTraffic; log: Logger }
 
-/** What a refused request or frame is answered with; `channel` once it was found (its metrics and traffic). */
+/** What a refused request or frame is answered with: status, stable code, and a message fit for the caller. */
 export interface Refusal { status: number; code: string; message: string }
 
 /**

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { gqlOk } from '../../../test/helpers/graphql-client.js';
 import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
 import { leftoverSubgraphs, startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
+import { until } from '../../../test/helpers/until.js';
 import { customersSubgraph } from '../../customers/index.js';
 import type { ConversationsServices } from '../conversations.services.js';
 import { conversationsWithIngest } from './ingest.module.js';
@@ -13,16 +14,6 @@ const DISABLE = `mutation($id: ID!) { disableChannel(input: { id: $id }) { chann
 const CONVS = `query { conversations(first: 20) { nodes { id channelType messages { nodes { kind text senderType } } } } }`;
 const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status } } } }`;
 const WIDGET_SECRET = 'widget-secret-0123456789abcdefghijklmnop';
-
-const until = async <T>(f: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v && !(Array.isArray(v) && !v.length)) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /** A widget client: every frame it receives, in order, and a way to wait for the next one of a type. */
 class Widget {
