@@ -62,6 +62,18 @@ describe('web widget protocol', () => {
     expect(evs[2]).toMatchObject({ dedupeKey: `read:${VISITOR}:srv-1`, content: { key: 'srv-1' } });
   });
 
+  it('a sync frame asks the host for what the visitor missed (ephemeral); history answers with message frames', () => {
+    const { events } = ch.accept(frame({ v: 1, type: 'sync', token: TOKEN, after: 'srv-1' }));
+    expect(events).toEqual([expect.objectContaining({ ephemeral: true, content: { kind: 'event', name: 'sync', key: 'srv-1' }, context: { clientId: VISITOR } })]);
+    expect(ch.accept(frame({ v: 1, type: 'sync', token: TOKEN })).events[0].content).toEqual({ kind: 'event', name: 'sync' });
+    expect(() => ch.accept(frame({ v: 1, type: 'sync', token: 'v1.x.y' }))).toThrow(expect.objectContaining({ code: 'AUTH' }));
+    const message = { id: 'srv-2', recipient: { channelType: 'web', externalId: VISITOR }, content: { kind: 'text' as const, text: '在的' }, sender: { type: 'agent' as const } };
+    const r = ch.history([{ message, sentAt: new Date(NOW - 1000) }], true, frame({ v: 1, type: 'sync', token: TOKEN }));
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toEqual({ v: 1, type: 'messages', more: true, messages: [{ v: 1, type: 'message', id: 'srv-2', sentAt: NOW - 1000, content: { kind: 'text', text: '在的' }, sender: { type: 'agent' } }] });
+    expect(ch.answersHistory).toBe(true);
+  });
+
   it('refuses app user tokens, events as customer content and oversized batches', () => {
     const user = mintClientToken(SECRET, { sub: 'u1', kind: 'user', iat: 1 });
     expect(() => ch.accept(frame({ ...text('x', 'y'), token: user }))).toThrow(expect.objectContaining({ code: 'AUTH' }));

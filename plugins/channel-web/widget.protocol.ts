@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import {
   authError, badRequest, configIssues, contentToText, messageContentSchema, parseJsonLossless, safeEqual, z,
-  type ChannelContext, type InboundEvent, type InboundRequest, type MessageContent, type OutboundMessage,
+  type ChannelContext, type HistoryMessage, type InboundEvent, type InboundRequest, type MessageContent, type OutboundMessage,
 } from '../sdk/index.js';
 
 /**
@@ -14,11 +14,13 @@ import {
  *   {"v":1,"type":"message","token","id":"<client uuid>","sentAt"?:<ms>,"content":{"kind":"text","text":"…"}}
  *   {"v":1,"type":"typing","token","state":"start"|"stop"}
  *   {"v":1,"type":"read","token","upTo":"<our message id>"}
+ *   {"v":1,"type":"sync","token","after"?:"<our message id>"}  what was sent to this client since (coming back online)
  *   {"v":1,"type":"batch","token"?,"frames":[…]}
  * Huiliu → client:
  *   {"v":1,"type":"welcome","clientId","token"?}        answer to hello (a new visitor gets its token)
  *   {"v":1,"type":"ack","ids":["<client ids>"]}          answer to messages
  *   {"v":1,"type":"message","id","sentAt","content","sender":{"type":"agent"|"bot"|"system","name"?}}
+ *   {"v":1,"type":"messages","messages":[<message frames>],"more"}  answer to sync: oldest first, at most 50
  */
 export const PROTOCOL_VERSION = 1;
 
@@ -77,7 +79,8 @@ const helloFrame = z.object({
 const messageFrame = z.object({ v: z.literal(1), type: z.literal('message'), token, id: z.string().min(1).max(64), sentAt: z.number().int().positive().optional(), content: customerContent });
 const typingFrame = z.object({ v: z.literal(1), type: z.literal('typing'), token, state: z.enum(['start', 'stop']) });
 const readFrame = z.object({ v: z.literal(1), type: z.literal('read'), token, upTo: z.string().min(1).max(64) });
-export const clientFrameSchema = z.discriminatedUnion('type', [helloFrame, messageFrame, typingFrame, readFrame]);
+const syncFrame = z.object({ v: z.literal(1), type: z.literal('sync'), token, after: z.string().min(1).max(64).optional() });
+export const clientFrameSchema = z.discriminatedUnion('type', [helloFrame, messageFrame, typingFrame, readFrame, syncFrame]);
 export type ClientFrame = z.output<typeof clientFrameSchema>;
 const batchSchema = z.object({ v: z.literal(1), type: z.literal('batch'), token, frames: z.array(z.unknown()).min(1).max(50) });
 
@@ -149,6 +152,9 @@ export function frameEvents(req: InboundRequest, secret: string, o: WidgetOption
       case 'read':
         out.push({ ...base, dedupeKey: `read:${c.sub}:${f.upTo}`, content: { kind: 'event', name: 'read', key: f.upTo }, sentAt: req.receivedAt });
         break;
+      case 'sync': // answered by the host through `history` (SDK 1.2); never stored
+        out.push({ ...base, dedupeKey: `sync:${c.sub}:${at}`, content: { kind: 'event', name: 'sync', ...(f.after ? { key: f.after } : {}) }, sentAt: req.receivedAt, ephemeral: true });
+        break;
     }
   }
   return out;
@@ -166,6 +172,11 @@ export function frameResponse(req: InboundRequest, secret: string, o: WidgetOpti
   }
   if (hello) return { v: PROTOCOL_VERSION, type: 'welcome', clientId: readClientToken(hello.token, secret, o.kind, req.receivedAt).sub, ...(ids.length ? { ids } : {}) };
   return { v: PROTOCOL_VERSION, type: 'ack', ids };
+}
+
+/** The answer to a `sync`: our messages to the client since the id it gave, as the frames a push sends. */
+export function historyFrame(messages: HistoryMessage[], more: boolean): Record<string, unknown> {
+  return { v: PROTOCOL_VERSION, type: 'messages', messages: messages.map((m) => serverMessageFrame(m.message, m.sentAt.getTime())), more };
 }
 
 /** Our message as the frame the widget renders. */

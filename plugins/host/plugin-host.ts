@@ -1,5 +1,5 @@
 import type { AiFeature } from '../sdk/ai.js';
-import type { ChannelAdapter, ChannelCapabilities, ImmediateResponse, InboundRequest, PullResult, ReceiveResult } from '../sdk/channel.js';
+import type { ChannelAdapter, ChannelCapabilities, HistoryMessage, ImmediateResponse, InboundRequest, PullResult, ReceiveResult } from '../sdk/channel.js';
 import { OK_EMPTY } from '../sdk/channel.js';
 import { configIssues, mergeRedacted, redactConfig, secretValues } from '../sdk/config.js';
 import type { ChannelContext, ChannelInstance, ClientConnections, Clock, HostCapability, HttpClient, KeyValueStore, PluginContext } from '../sdk/context.js';
@@ -266,6 +266,15 @@ export class BoundChannel {
     if (!this.adapter.respond) return OK_EMPTY;
     return this.sync('respond', () => this.adapter.respond!(request, events, this.instance.config), (r) =>
       r && Number.isInteger(r.status) && r.status >= 100 && r.status <= 599 && typeof r.body === 'string' ? null : 'respond returned no { status, body }');
+  }
+
+  /** SDK 1.2: whether the adapter answers a client's `sync` (its missed messages). */
+  get answersHistory(): boolean { return typeof this.adapter.history === 'function'; }
+
+  /** The adapter's answer to a `sync`, isolated like `respond`. */
+  history(messages: HistoryMessage[], more: boolean, request: InboundRequest): ImmediateResponse {
+    return this.sync('history', () => this.adapter.history!(messages, more, request, this.instance.config), (r) =>
+      r && Number.isInteger(r.status) && r.status >= 100 && r.status <= 599 && typeof r.body === 'string' ? null : 'history returned no { status, body }');
   }
 
   /** verify → parse → respond in one call: what a webhook does before storing the events and answering. */

@@ -124,6 +124,20 @@ export interface ChannelAdapter<ChannelConfig = any, PluginConfig = any> { // es
   pullEnabled?(config: ChannelConfig): boolean;
   /** Delivers one message. Throws ChannelError (with `retryable`) on failure. */
   send(message: OutboundMessage, ctx: ChannelContext<PluginConfig, ChannelConfig>): Promise<SendResult>;
+  /**
+   * SDK 1.2, optional: the answer to a client that asks for what it missed (a widget coming back online). A
+   * request whose events include an ephemeral `event` named `sync` (its `key`: the last of our message ids the
+   * client has, if any; its `context.clientId` or sender: the client) gets, instead of `respond`'s answer, this
+   * one: the host passes our messages sent to that client on this channel after `key` (without a key: the latest),
+   * oldest first, at most 50, and `more` when there are more. Pure.
+   */
+  history?(messages: HistoryMessage[], more: boolean, request: InboundRequest, config: ChannelConfig): ImmediateResponse;
+}
+
+/** One of our messages as `history` gets it: what `send` got, and when it was sent. */
+export interface HistoryMessage {
+  message: OutboundMessage;
+  sentAt: Date;
 }
 
 export const DEFAULT_CAPABILITIES: ChannelCapabilities = {

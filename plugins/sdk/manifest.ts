@@ -2,9 +2,10 @@ import type { HostCapability } from './context.js';
 
 /**
  * The SDK version plugins compile against. The host refuses a plugin whose apiVersion has another major, or a
- * newer minor. 1.1: pull channels (`ChannelAdapter.pull`, `pullEnabled`, `capabilities.pull`).
+ * newer minor. 1.1: pull channels (`ChannelAdapter.pull`, `pullEnabled`, `capabilities.pull`). 1.2: a client's
+ * missed messages (`ChannelAdapter.history`).
  */
-export const SDK_API_VERSION = '1.1.0';
+export const SDK_API_VERSION = '1.2.0';
 
 export type PluginKind = 'channel' | 'ai';
 

@@ -1,4 +1,4 @@
-import type { SubgraphModule } from '../_shared/subgraph-module.js';
+import type { SubgraphDeps, SubgraphModule } from '../_shared/subgraph-module.js';
 import { AgentGroupResolver, AgentResolver } from './agent/agent.resolver.js';
 import { ChannelResolver } from './channel/channel.resolver.js';
 import { ConversationResolver } from './conversation/conversation.resolver.js';
@@ -34,6 +34,7 @@ import {
 
 import { ConversationsIngest1765400000000 } from '../../migrations/conversations/1765400000000-ingest.js';
 import { ConversationsChannelOwner1765600000000 } from '../../migrations/conversations/1765600000000-channel-owner.js';
+import { ConversationsDeliveryRecipient1765700000000 } from '../../migrations/conversations/1765700000000-delivery-recipient.js';
 import { ConversationsIngestClaims1765500000000 } from '../../migrations/conversations/1765500000000-ingest-claims.js';
 import { MessageDeliveryEntity } from './delivery/delivery.entity.js';
 import { createDeliveryLoaders, type DeliveryLoaders } from './delivery/delivery.loaders.js';
@@ -43,9 +44,15 @@ import { IngestResolver } from './ingest/ingest.resolver.js';
 import { InboundPayloadEntity } from './ingest/payload.entity.js';
 import { metricsRoute } from './ingest/channel.metrics.js';
 import { widgetSocketRoute } from './ingest/widget.socket.js';
-import { webhookRoute } from './ingest/webhook.route.js';
+import { webhookRoute, type WebhookDeps } from './ingest/webhook.route.js';
 
 const loaders = (ctx: unknown) => (ctx as ConversationsContext).loaders;
+
+/** What the webhook and the widget's socket both use: channels, ingest, metrics, and the history of a client. */
+const webhookDeps = (s: ConversationsServices, deps: SubgraphDeps): WebhookDeps => ({
+  channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, metrics: s.channelMetrics, traffic: s.channelTraffic, log: deps.log,
+  history: (tenantId, channel, clientId, after) => s.delivery.sentTo(tenantId, channel, clientId, after),
+});
 
 export const conversationsSubgraph: SubgraphModule<ConversationsServices, ConversationsLoaders & RoutingLoaders & DeliveryLoaders> = {
   name: 'conversations',
@@ -73,7 +80,7 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
     },
   },
   entities: [...conversationsEntities, ...customerMergeEntities, ...routingEntities, InboundPayloadEntity, MessageDeliveryEntity],
-  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000, ConversationsIngestClaims1765500000000, ConversationsChannelOwner1765600000000],
+  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000, ConversationsIngestClaims1765500000000, ConversationsChannelOwner1765600000000, ConversationsDeliveryRecipient1765700000000],
   createServices: createConversationsServices,
   createLoaders: (s, viewer) => ({ ...createConversationsLoaders(s, viewer), ...createRoutingLoaders(s, viewer), ...createDeliveryLoaders(s, viewer) }),
   seedDemo: async (s) => {
@@ -84,10 +91,10 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
   // POST/GET /webhooks/:channelId (the gateway forwards them unchanged): raw bytes, before any body parser.
   // GET /metrics: Prometheus, on this deployable's internal port only (the gateway does not forward it).
   routes: (s, deps) => {
-    const webhooks = webhookRoute({ channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, metrics: s.channelMetrics, traffic: s.channelTraffic, log: deps.log });
+    const webhooks = webhookRoute(webhookDeps(s, deps));
     const metrics = metricsRoute(s.channelMetrics);
     return (req, res) => webhooks(req, res) || metrics(req, res);
   },
   // GET /webhooks/:channelId with Upgrade: websocket: the chat widget's and the app's live connection.
-  upgrades: (s, deps) => widgetSocketRoute({ channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, metrics: s.channelMetrics, traffic: s.channelTraffic, log: deps.log, connections: s.liveConnections }),
+  upgrades: (s, deps) => widgetSocketRoute({ ...webhookDeps(s, deps), connections: s.liveConnections }),
 };

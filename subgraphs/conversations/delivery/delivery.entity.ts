@@ -10,6 +10,7 @@ export enum DeliveryStatus {
 /** The delivery of one outbound message (agent or bot) through its channel's plugin; id = the message id. */
 @Entity('message_deliveries')
 @Index('idx_message_deliveries_due', ['status', 'nextAttemptAt'])
+@Index('idx_message_deliveries_recipient', ['channelId', 'recipientId', 'id'])
 export class MessageDeliveryEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -38,6 +39,14 @@ export class MessageDeliveryEntity {
 
   @Column({ name: 'external_message_id', type: 'varchar', length: 191, nullable: true })
   externalMessageId: string | null;
+
+  /** The recipient's id on the channel, once sent (a widget client's id: what it missed is looked up by it). */
+  @Column({ name: 'recipient_id', type: 'varchar', length: 191, nullable: true })
+  recipientId: string | null;
+
+  /** What the channel said once sent: `sent` (to the platform), `delivered` (a live client took it), `queued`. */
+  @Column({ name: 'outcome', type: 'varchar', length: 16, nullable: true })
+  outcome: string | null;
 
   @Column({ name: 'next_attempt_at', type: 'datetime', precision: 3, nullable: true })
   nextAttemptAt: Date | null;

@@ -1,6 +1,6 @@
 import { Brackets, In, type DataSource, type Repository } from 'typeorm';
 import { backoffDelay } from '../../../plugins/host/index.js';
-import { ChannelError, isChannelError, type MessageContent, type OutboundMessage } from '../../../plugins/sdk/index.js';
+import { ChannelError, isChannelError, type HistoryMessage, type MessageContent, type OutboundMessage } from '../../../plugins/sdk/index.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import type { ConversationEntity } from '../conversation/conversation.entity.js';
@@ -16,6 +16,7 @@ const FIRST_ATTEMPT_WAIT_MS = 5000;
 /** A first attempt the enqueuing replica has not started by then is the sweeper's. */
 const FIRST_ATTEMPT_GRACE_MS = FIRST_ATTEMPT_WAIT_MS + 5000;
 
+const senderTypeOf = (m: MessageEntity): 'bot' | 'agent' | 'system' => (m.senderType === MessageSenderType.BOT ? 'bot' : m.senderType === MessageSenderType.AGENT ? 'agent' : 'system');
 const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 1000);
 
 /** A message row as the unified content a plugin sends: the first attachment (with the text as caption) or the text. */
@@ -65,7 +66,7 @@ export class DeliveryService {
     const now = new Date();
     await this.repo.createQueryBuilder().insert().into(MessageDeliveryEntity).values({
       id: message.id, tenantId, conversationId: conversation.id, channelId: channel.id, status: D.PENDING, attempts: 0, errorCode: null, error: null,
-      externalMessageId: null, nextAttemptAt: null, lockedUntil: null, createdAt: now, updatedAt: now,
+      externalMessageId: null, recipientId: null, outcome: null, nextAttemptAt: null, lockedUntil: null, createdAt: now, updatedAt: now,
     }).orIgnore().execute();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.attempt(message.id).catch((err) => this.log.error({ err, messageId: message.id }, 'delivery attempt crashed')), new Promise((r) => (timer = setTimeout(r, FIRST_ATTEMPT_WAIT_MS)))]);
@@ -94,7 +95,10 @@ export class DeliveryService {
       if (!channel || !bound) throw new ChannelError('BAD_REQUEST', 'the channel is gone or no longer configured');
       if (!channel.enabled) throw new ChannelError('UNAVAILABLE', 'the channel is disabled', { retryable: false });
       const r = await bound.send(out);
-      await this.repo.update({ id }, { status: D.SENT, externalMessageId: r.externalMessageId.slice(0, 191), errorCode: null, error: null, lockedUntil: null, nextAttemptAt: null, updatedAt: new Date() });
+      await this.repo.update({ id }, {
+        status: D.SENT, externalMessageId: r.externalMessageId.slice(0, 191), recipientId: (out.context?.clientId ?? out.recipient.externalId).slice(0, 191), outcome: r.status,
+        errorCode: null, error: null, lockedUntil: null, nextAttemptAt: null, updatedAt: new Date(),
+      });
       this.metrics.sent(channelType, 'sent');
       return D.SENT;
     } catch (err) {
@@ -117,8 +121,27 @@ export class DeliveryService {
     const sender = (last?.payload as { sender?: OutboundMessage['recipient'] } | null)?.sender;
     if (!sender?.externalId) throw new ChannelError('INVALID_RECIPIENT', 'the conversation has no customer identity on this channel');
     const context = (last?.payload as { context?: Record<string, string> } | null)?.context;
-    const type = m.senderType === MessageSenderType.BOT ? 'bot' : m.senderType === MessageSenderType.AGENT ? 'agent' : 'system';
-    return { id: m.id, recipient: sender, content: outboundContent(m), ...(context ? { context } : {}), sender: { type, ...(m.senderId ? { id: m.senderId } : {}) } };
+    return { id: m.id, recipient: sender, content: outboundContent(m), ...(context ? { context } : {}), sender: { type: senderTypeOf(m), ...(m.senderId ? { id: m.senderId } : {}) } };
+  }
+
+  /**
+   * Our messages sent to one client of a channel after the message `after` (ids are time-ordered), oldest first;
+   * without `after`, the latest. For a widget client that comes back online (`ChannelAdapter.history`).
+   */
+  async sentTo(tenantId: string, channel: { id: string; type: string }, recipientId: string, after: string | undefined, limit = 50): Promise<{ messages: HistoryMessage[]; more: boolean }> {
+    const q = this.repo.createQueryBuilder('d').select('d.id', 'id')
+      .where('d.channel_id = :channelId AND d.recipient_id = :recipientId AND d.tenant_id = :tenantId AND d.status = :sent', { channelId: channel.id, recipientId, tenantId, sent: D.SENT });
+    if (after) q.andWhere('d.id > :after', { after });
+    const rows = await q.orderBy('d.id', after ? 'ASC' : 'DESC').limit(limit + 1).getRawMany<{ id: string }>();
+    const more = rows.length > limit;
+    const ids = rows.slice(0, limit).map((r) => r.id);
+    if (!after) ids.reverse();
+    const byId = new Map((ids.length ? await this.messages.findBy({ tenantId, id: In(ids) }) : []).map((m) => [m.id, m]));
+    const messages = ids.flatMap((id) => {
+      const m = byId.get(id);
+      return m ? [{ message: { id: m.id, recipient: { channelType: channel.type, externalId: recipientId }, content: outboundContent(m), sender: { type: senderTypeOf(m) } }, sentAt: m.createdAt }] : [];
+    });
+    return { messages, more };
   }
 
   /**

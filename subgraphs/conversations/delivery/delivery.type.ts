@@ -11,6 +11,7 @@ export class MessageDelivery {
   @Field(() => String, { nullable: true, description: 'WINDOW_CLOSED, INVALID_RECIPIENT, RATE_LIMITED, UNAVAILABLE, AUTH, BAD_REQUEST...' }) errorCode: string | null;
   @Field(() => String, { nullable: true }) error: string | null;
   @Field(() => String, { nullable: true, description: "The platform's id for the sent message." }) externalMessageId: string | null;
+  @Field(() => String, { nullable: true, description: "Once SENT, what the channel said: `sent` (accepted by the platform), `delivered` (a live widget or app client took it), `queued` (the client is offline: it gets it when it syncs, the app by push too)." }) outcome: string | null;
   @Field(() => Date, { nullable: true }) nextAttemptAt: Date | null;
   @Field() updatedAt: Date;
 }

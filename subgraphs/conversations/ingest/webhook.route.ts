@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChannelConfigError, ChannelDisabledError, PluginCrashError, type BoundChannel } from '../../../plugins/host/index.js';
-import { httpStatusFor, isChannelError, type ImmediateResponse, type InboundEvent, type InboundRequest } from '../../../plugins/sdk/index.js';
+import { httpStatusFor, isChannelError, type HistoryMessage, type ImmediateResponse, type InboundEvent, type InboundRequest } from '../../../plugins/sdk/index.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { RawRoute } from '../../_shared/subgraph-module.js';
 import type { ChannelEntity } from '../channel/channel.entity.js';
@@ -70,7 +70,11 @@ function answer(res: ServerResponse, status: number, body: string, headers?: Rec
   res.writeHead(status, h).end(body);
 }
 
-export interface WebhookDeps { channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; metrics: ChannelMetrics; traffic: ChannelTraffic; log: Logger }
+export interface WebhookDeps {
+  channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; metrics: ChannelMetrics; traffic: ChannelTraffic; log: Logger;
+  /** Our messages sent to a client of the channel after `after` (DeliveryService.sentTo): the answer to a `sync`. */
+  history?(tenantId: string, channel: { id: string; type: string }, clientId: string, after: string | undefined): Promise<{ messages: HistoryMessage[]; more: boolean }>;
+}
 
 /** What a refused request or frame is answered with: status, stable code, and a message fit for the caller. */
 export interface Refusal { status: number; code: string; message: string }
@@ -111,8 +115,15 @@ export async function acceptInbound(d: WebhookDeps, channel: ChannelEntity, boun
     if (isChannelError(e) || e instanceof ChannelDisabledError) throw e;
     failure = e; // verified but the plugin crashed: keep it raw for a replay
   }
-  const response = failure ? { status: 200, body: '' } : bound.respond(request, events);
-  const ids = await withDeadline(d.ingest.store(channel, request, events, failure), Math.max(100, bound.capabilities.ackDeadlineMs - 500));
+  let response = failure ? { status: 200, body: '' } : bound.respond(request, events);
+  // A client back online asks what it missed (SDK 1.2): the plugin answers with what was sent to it meanwhile.
+  const sync = !failure && d.history && bound.answersHistory ? events.find((e) => e.ephemeral && e.content.kind === 'event' && e.content.name === 'sync') : undefined;
+  const deadline = Math.max(100, bound.capabilities.ackDeadlineMs - 500);
+  const [ids, missed] = await Promise.all([
+    withDeadline(d.ingest.store(channel, request, events, failure), deadline),
+    sync ? withDeadline(d.history!(channel.tenantId, channel, sync.context?.clientId ?? sync.sender.externalId, (sync.content as { key?: string }).key), deadline) : null,
+  ]);
+  if (missed) response = bound.history(missed.messages, missed.more, request);
   reply(response);
   const ms = performance.now() - started;
   d.ingest.noteAck(ms);

@@ -12,7 +12,7 @@ jest.setTimeout(60_000);
 const CREATE = `mutation($i: CreateChannelInput!) { createChannel(input: $i) { webhookUrl channel { id } } }`;
 const DISABLE = `mutation($id: ID!) { disableChannel(input: { id: $id }) { channel { id enabled } } }`;
 const CONVS = `query { conversations(first: 20) { nodes { id channelType messages { nodes { kind text senderType } } } } }`;
-const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status } } } }`;
+const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status outcome } } } }`;
 const WIDGET_SECRET = 'widget-secret-0123456789abcdefghijklmnop';
 
 /** A widget client: every frame it receives, in order, and a way to wait for the next one of a type. */
@@ -88,7 +88,7 @@ describe('the chat widget over a WebSocket (web channel, two replicas, real Mari
     expect(live(b)).toBe(0);
     const seen = w.frames.length;
     const sent = (await gqlOk(b.url, SEND, { i: { conversationId: conv.id, text: '今天下午发出' } }, agent)).sendMessage.message;
-    expect(sent.delivery.status).toBe('SENT');
+    expect(sent.delivery).toEqual({ status: 'SENT', outcome: 'delivered' });
     const reply = await w.next('message', seen);
     expect(reply).toMatchObject({ v: 1, type: 'message', id: sent.id, content: { kind: 'text', text: '今天下午发出' }, sender: { type: 'agent' } });
 
@@ -99,14 +99,29 @@ describe('the chat widget over a WebSocket (web channel, two replicas, real Mari
 
     await w.close();
     await until(async () => live(a) === 0);
-    // Offline now: nobody receives the frame; a new socket of the same visitor (another tab) on b does.
+    // Offline now: the reply is queued. Back online (another socket, on b), the visitor asks what it missed.
+    const missed = (await gqlOk(a.url, SEND, { i: { conversationId: conv.id, text: '单号稍后发您' } }, agent)).sendMessage.message;
+    expect(missed.delivery).toEqual({ status: 'SENT', outcome: 'queued' });
     const again = await Widget.open(wsUrl(b));
     again.send({ v: 1, type: 'hello', token });
     expect((await again.next('welcome')).clientId).toBe(welcome.clientId);
+    again.send({ v: 1, type: 'sync', token, after: sent.id });
+    const history = await again.next('messages');
+    expect(history).toMatchObject({ v: 1, type: 'messages', more: false, messages: [{ type: 'message', id: missed.id, content: { kind: 'text', text: '单号稍后发您' }, sender: { type: 'agent' } }] });
+    expect(history.messages).toHaveLength(1);
     await until(async () => live(b) === 1);
-    const second = (await gqlOk(a.url, SEND, { i: { conversationId: conv.id, text: '单号稍后发您' } }, agent)).sendMessage.message;
-    expect((await again.next('message')).id).toBe(second.id);
+    const third = (await gqlOk(a.url, SEND, { i: { conversationId: conv.id, text: '已发货' } }, agent)).sendMessage.message;
+    expect((await again.next('message')).id).toBe(third.id);
     await again.close();
+
+    // The HTTP fallback polls the same way; without `after` it gets the latest, oldest first.
+    const polled = await fetch(wsUrl(a).replace(/^ws/, 'http'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ v: 1, type: 'sync', token }) });
+    expect(polled.status).toBe(200);
+    expect((await polled.json()).messages.map((m: { id: string }) => m.id)).toEqual([sent.id, missed.id, third.id]);
+    // Another visitor's token sees none of it.
+    const other = await (await fetch(wsUrl(a).replace(/^ws/, 'http'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ v: 1, type: 'hello' }) })).json();
+    const theirs = await fetch(wsUrl(a).replace(/^ws/, 'http'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ v: 1, type: 'sync', token: other.token }) });
+    expect(await theirs.json()).toEqual({ v: 1, type: 'messages', messages: [], more: false });
   });
 
   test('the HTTP fallback answers CORS for a page on another origin (preflight, answer and refusal); a WeChat channel does not', async () => {
