@@ -52,8 +52,8 @@ export interface KvSetOptions {
 }
 
 /**
- * A namespaced key-value store. The host implements it in memory (tests, embedded mode) or on Redis/the
- * database (distributed mode), so state a plugin keeps here is shared by every replica.
+ * A namespaced key-value store. The host implements it on Redis (distributed mode: shared by every replica), in
+ * the database (embedded mode: kept across restarts) or in memory (tests).
  */
 export interface KeyValueStore {
   get(key: string): Promise<string | null>;

@@ -35,6 +35,7 @@ import {
 import { ConversationsIngest1765400000000 } from '../../migrations/conversations/1765400000000-ingest.js';
 import { ConversationsChannelOwner1765600000000 } from '../../migrations/conversations/1765600000000-channel-owner.js';
 import { ConversationsDeliveryRecipient1765700000000 } from '../../migrations/conversations/1765700000000-delivery-recipient.js';
+import { ConversationsPluginState1765800000000 } from '../../migrations/conversations/1765800000000-plugin-state.js';
 import { ConversationsIngestClaims1765500000000 } from '../../migrations/conversations/1765500000000-ingest-claims.js';
 import { MessageDeliveryEntity } from './delivery/delivery.entity.js';
 import { createDeliveryLoaders, type DeliveryLoaders } from './delivery/delivery.loaders.js';
@@ -80,7 +81,7 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
     },
   },
   entities: [...conversationsEntities, ...customerMergeEntities, ...routingEntities, InboundPayloadEntity, MessageDeliveryEntity],
-  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000, ConversationsIngestClaims1765500000000, ConversationsChannelOwner1765600000000, ConversationsDeliveryRecipient1765700000000],
+  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000, ConversationsIngestClaims1765500000000, ConversationsChannelOwner1765600000000, ConversationsDeliveryRecipient1765700000000, ConversationsPluginState1765800000000],
   createServices: createConversationsServices,
   createLoaders: (s, viewer) => ({ ...createConversationsLoaders(s, viewer), ...createRoutingLoaders(s, viewer), ...createDeliveryLoaders(s, viewer) }),
   seedDemo: async (s) => {

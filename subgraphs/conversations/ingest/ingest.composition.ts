@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { createPluginHost, RedisKeyValueStore, type PluginHost } from '../../../plugins/host/index.js';
+import { createPluginHost, RedisKeyValueStore, systemClock, type PluginHost } from '../../../plugins/host/index.js';
 import { createMemoryCache } from '../../_shared/cache.js';
 import { KeyedCipher } from '../../_shared/keyring.js';
 import type { SubgraphDeps, Worker } from '../../_shared/subgraph-module.js';
@@ -20,6 +20,7 @@ import { ChannelMetrics } from './channel.metrics.js';
 import { InboundPayloadAdmin } from './ingest.admin.js';
 import { INBOUND_STORED, INGEST_PROCESSORS_GROUP, INGEST_TOPIC, IngestService } from './ingest.service.js';
 import { LiveConnections } from './live-connections.js';
+import { PersistentKeyValueStore } from './plugin-state.store.js';
 import { createPullPoller } from './pull.poller.js';
 
 export interface IngestServices {
@@ -41,13 +42,16 @@ export interface IngestServices {
   channelSecretSweep: ChannelSecretSweep;
   /** The widget's and the app's live WebSockets, across replicas (the plugins' ClientConnections). */
   liveConnections: LiveConnections;
+  /** The plugins' state kept in the database when there is no Redis (embedded mode); null with Redis. */
+  pluginState: PersistentKeyValueStore | null;
   /** Closes what the composition opened (the plugins' Redis connection). */
   closeIngest(): Promise<void>;
 }
 
 /**
  * Channel plugins, webhooks ingest and outbound delivery for the conversations subgraph. The plugins' key-value
- * store (tokens, cursors, reply windows) is Redis when distributed, so replicas share it; memory when embedded.
+ * store (tokens, cursors, reply windows) is Redis when distributed, so replicas share it; the database when
+ * embedded (memory written through to `plugin_state`), so a restart keeps it.
  */
 export function createIngestServices(
   deps: SubgraphDeps,
@@ -63,7 +67,8 @@ export function createIngestServices(
     subscriber: new Redis(deps.redis!.url, { lazyConnect: true, maxRetriesPerRequest: null }),
     prefix: `${deps.redis!.prefix}live:`,
   } : undefined);
-  const plugins = createPluginHost({ plugins: config.plugins, logger: log, kv: redis ? new RedisKeyValueStore(redis, `${deps.redis!.prefix}plugins:`) : undefined, connections: liveConnections });
+  const pluginState = redis ? null : new PersistentKeyValueStore(deps.dataSource, log, systemClock);
+  const plugins = createPluginHost({ plugins: config.plugins, logger: log, kv: redis ? new RedisKeyValueStore(redis, `${deps.redis!.prefix}plugins:`) : pluginState!, connections: liveConnections });
   const cipher = new KeyedCipher(config.secretKeys.keys, config.secretKeys.activeKeyId, { label: 'channel secret' });
   const channelSecrets = new ChannelSecrets(cipher, plugins);
   const channelBindings = new ChannelBindings(plugins, channelSecrets);
@@ -77,7 +82,7 @@ export function createIngestServices(
   const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, announceChannelChanges(deps.pubsub));
   const channelSecretSweep = new ChannelSecretSweep(deps.dataSource, channelSecrets, deps.log.child({ component: 'channel-secrets' }));
   return {
-    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, channelTraffic, delivery, identities: identity, channelSecrets, channelSecretSweep, liveConnections,
+    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, channelTraffic, delivery, identities: identity, channelSecrets, channelSecretSweep, liveConnections, pluginState,
     async closeIngest() {
       await liveConnections.close(); // disconnects `redis` too, its publisher
     },
@@ -86,6 +91,7 @@ export function createIngestServices(
 
 /** Starts the plugins' I/O and the sweeper (stored-but-unprocessed payloads, due retries and deliveries). */
 export async function startIngestWorker(s: IngestServices & { channels: ChannelService }, deps: SubgraphDeps): Promise<Worker> {
+  await s.pluginState?.load(); // what the plugins kept before a restart, before they start pulling
   await s.plugins.start();
   const pull = createPullPoller(s, deps); // pull channels (Taobao TMC): one replica per channel at a time
   pull.start();
@@ -132,6 +138,7 @@ export async function startIngestWorker(s: IngestServices & { channels: ChannelS
       await sealing;
       await s.ingest.stop();
       await s.plugins.stop();
+      await s.pluginState?.flushed();
       await s.closeIngest();
     },
   };
