@@ -15,6 +15,12 @@ describe('conversations config', () => {
     expect(loadConversationsConfig({ CUSTOMERS_URL: 'http://customers:4001/graphql', CHANNEL_PLUGINS: 'builtins' }).ingest).toMatchObject({ customersUrl: 'http://customers:4001/graphql', plugins: ['builtins'] });
   });
 
+  it('disables a plugin after one crash unless CHANNEL_PLUGIN_DISABLE_AFTER says otherwise', () => {
+    expect(loadConversationsConfig({}).ingest).toMatchObject({ pluginDisableAfter: 1 });
+    expect(loadConversationsConfig({ CHANNEL_PLUGIN_DISABLE_AFTER: '5' }).ingest).toMatchObject({ pluginDisableAfter: 5 });
+    expect(() => loadConversationsConfig({ CHANNEL_PLUGIN_DISABLE_AFTER: '0' })).toThrow(/CHANNEL_PLUGIN_DISABLE_AFTER/);
+  });
+
   it('lets what arrives during a processing batch wait for it 100 ms at most unless INGEST_BATCH_WAIT_MS says otherwise', () => {
     expect(loadConversationsConfig({}).ingest).toMatchObject({ batchWaitMs: 100 });
     expect(loadConversationsConfig({ INGEST_BATCH_WAIT_MS: '0' }).ingest).toMatchObject({ batchWaitMs: 0 });

@@ -46,6 +46,7 @@ import { InboundPayloadEntity } from './ingest/payload.entity.js';
 import { metricsRoute } from './ingest/channel.metrics.js';
 import { widgetSocketRoute } from './ingest/widget.socket.js';
 import { webhookRoute, type WebhookDeps } from './ingest/webhook.route.js';
+import { pluginsRoute } from './ingest/plugins.route.js';
 
 const loaders = (ctx: unknown) => (ctx as ConversationsContext).loaders;
 
@@ -94,7 +95,8 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
   routes: (s, deps) => {
     const webhooks = webhookRoute(webhookDeps(s, deps));
     const metrics = metricsRoute(s.channelMetrics);
-    return (req, res) => webhooks(req, res) || metrics(req, res);
+    const plugins = pluginsRoute(s.plugins, deps.pubsub, deps.log.child({ component: 'plugins' }));
+    return (req, res) => webhooks(req, res) || metrics(req, res) || plugins(req, res);
   },
   // GET /webhooks/:channelId with Upgrade: websocket: the chat widget's and the app's live connection.
   upgrades: (s, deps) => widgetSocketRoute({ ...webhookDeps(s, deps), connections: s.liveConnections }),

@@ -21,6 +21,7 @@ import { InboundPayloadAdmin } from './ingest.admin.js';
 import { INBOUND_STORED, INGEST_PROCESSORS_GROUP, INGEST_TOPIC, IngestService } from './ingest.service.js';
 import { LiveConnections } from './live-connections.js';
 import { PersistentKeyValueStore } from './plugin-state.store.js';
+import { startPluginEnableListener } from './plugins.route.js';
 import { createPullPoller } from './pull.poller.js';
 
 export interface IngestServices {
@@ -68,7 +69,7 @@ export function createIngestServices(
     prefix: `${deps.redis!.prefix}live:`,
   } : undefined);
   const pluginState = redis ? null : new PersistentKeyValueStore(deps.dataSource, log, systemClock);
-  const plugins = createPluginHost({ plugins: config.plugins, logger: log, kv: redis ? new RedisKeyValueStore(redis, `${deps.redis!.prefix}plugins:`) : pluginState!, connections: liveConnections });
+  const plugins = createPluginHost({ plugins: config.plugins, logger: log, disableAfter: config.pluginDisableAfter, kv: redis ? new RedisKeyValueStore(redis, `${deps.redis!.prefix}plugins:`) : pluginState!, connections: liveConnections });
   const cipher = new KeyedCipher(config.secretKeys.keys, config.secretKeys.activeKeyId, { label: 'channel secret' });
   const channelSecrets = new ChannelSecrets(cipher, plugins);
   const channelBindings = new ChannelBindings(plugins, channelSecrets);
@@ -99,6 +100,7 @@ export async function startIngestWorker(s: IngestServices & { channels: ChannelS
   const sealing = s.channelSecretSweep.sweep({ shouldStop: () => stopping }).catch((err) => deps.log.error({ err }, 'channel secrets sweep failed; it runs again at the next boot'));
   const identityCache = await startIdentityCacheInvalidation(s.identities, deps);
   const channelChanges = startChannelChangeListener(deps.pubsub, (id) => s.channelBindings.forget(id));
+  const pluginEnables = startPluginEnableListener(deps.pubsub, (id) => s.plugins.enablePlugin(id));
   // Processing replicas take the payloads that `receive` replicas stored (each batch goes to one of them).
   const processes = (s.ingest.config.role ?? 'all') === 'all';
   const handOffs = processes
@@ -135,6 +137,7 @@ export async function startIngestWorker(s: IngestServices & { channels: ChannelS
       await handOffs?.stop();
       await identityCache.stop();
       await channelChanges.stop();
+      await pluginEnables.stop();
       await sealing;
       await s.ingest.stop();
       await s.plugins.stop();

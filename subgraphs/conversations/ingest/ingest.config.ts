@@ -44,6 +44,12 @@ export interface IngestConfig {
   retryBaseMs: number;
   /** Pull channels (Taobao TMC...): pause between polls of a channel (default 5000; 0 turns polling off). See pull.poller.ts. */
   pullIntervalMs?: number;
+  /**
+   * CHANNEL_PLUGIN_DISABLE_AFTER: crashes in a row (a plugin throwing instead of a ChannelError, or answering
+   * the wrong shape) after which a plugin's channels are disabled on this replica, until `POST /plugins/:id/enable`
+   * or a restart. Default 1.
+   */
+  pluginDisableAfter?: number;
   /** Longest pause after repeated pull failures (default 5 min). */
   pullMaxBackoffMs?: number;
   /** A replica's lease on a pull channel (default 60 s; renewed before each batch). */

@@ -1,0 +1,72 @@
+import { DEFAULT_CAPABILITIES, SDK_API_VERSION, defineChannel, definePlugin, z } from '../../../plugins/sdk/index.js';
+import { gqlOk } from '../../../test/helpers/graphql-client.js';
+import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
+import { leftoverSubgraphs, startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
+import { until } from '../../../test/helpers/until.js';
+import { conversationsWithIngest } from './ingest.module.js';
+
+jest.setTimeout(60_000);
+
+/** A partner plugin with a bug: its parse throws (not a ChannelError) on a body that says "boom". */
+const buggy = definePlugin({
+  manifest: { id: 'acme-buggy', kind: 'channel', version: '1.0.0', apiVersion: SDK_API_VERSION, capabilities: [] },
+  configSchema: z.object({}),
+  register(host) {
+    host.channels.register(defineChannel({
+      type: 'acme-buggy', displayName: 'Buggy', capabilities: { ...DEFAULT_CAPABILITIES, outbound: false }, configSchema: z.object({ name: z.string() }),
+      verify() {},
+      parse(req) {
+        const text = req.rawBody.toString('utf8');
+        if (text === 'boom') throw new TypeError("Cannot read properties of undefined (reading 'id')");
+        return [{ channelType: 'acme-buggy', dedupeKey: text, externalMessageId: text, sender: { channelType: 'acme-buggy', externalId: 'u1' }, origin: 'customer', content: { kind: 'text', text }, sentAt: req.receivedAt, receivedAt: req.receivedAt }];
+      },
+      send: async () => ({ externalMessageId: 'x', status: 'sent' }),
+    }));
+  },
+});
+
+describe('operators: GET /plugins and POST /plugins/:id/enable (two replicas, real MariaDB + Redis)', () => {
+  let a: TestSubgraph;
+  let b: TestSubgraph;
+  let channelId: string;
+  const start = (disableAfter?: number) => startTestSubgraph(conversationsWithIngest({ jwtSecret: TEST_SECRET, sweepIntervalMs: 0, publicBaseUrl: 'https://cs.example.com', plugins: ['builtins', { plugin: buggy }], pluginDisableAfter: disableAfter }), { db: 'plugins_route', stream: 'plugins-route' });
+  const base = (s: TestSubgraph) => s.url.replace(/\/graphql$/, '');
+  const post = async (s: TestSubgraph, body: string) => (await fetch(`${base(s)}/webhooks/${channelId}`, { method: 'POST', body })).status;
+  const health = async (s: TestSubgraph, id = 'acme-buggy') => ((await (await fetch(`${base(s)}/plugins`)).json()).plugins as Array<{ id: string; health: { status: string; lastError: string | null; consecutiveFailures: number } }>).find((p) => p.id === id)!.health;
+
+  beforeAll(async () => {
+    a = await start();
+    b = await start(2);
+    const admin = await tokenFor(newTenant('plg'), ['admin']);
+    channelId = (await gqlOk(a.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`, { i: { type: 'acme-buggy', name: 'Buggy', config: { name: 'x' } } }, admin)).createChannel.channel.id;
+  });
+
+  afterAll(async () => {
+    for (const s of leftoverSubgraphs()) await s.close();
+  });
+
+  test('a crash disables the plugin on its replica, visibly; an operator enables it again on every replica', async () => {
+    expect(await post(a, 'boom')).toBe(200); // verified, then the plugin crashed: kept raw for a replay
+    expect(await health(a)).toMatchObject({ status: 'DISABLED', consecutiveFailures: 1, lastError: expect.stringContaining("reading 'id'") });
+    expect((await health(a, 'channel-wechat-oa')).status).toBe('UP'); // the others keep working
+    expect(await post(a, 'hello')).toBe(503);
+
+    // CHANNEL_PLUGIN_DISABLE_AFTER=2 on b: one crash degrades, the second disables.
+    expect(await post(b, 'boom')).toBe(200);
+    expect(await health(b)).toMatchObject({ status: 'DEGRADED', consecutiveFailures: 1 });
+    expect(await post(b, 'boom')).toBe(200);
+    expect((await health(b)).status).toBe('DISABLED');
+
+    // Enabled through b: a hears it over pub/sub.
+    const r = await fetch(`${base(b)}/plugins/acme-buggy/enable`, { method: 'POST' });
+    expect(r.status).toBe(200);
+    expect((await r.json()).plugin).toMatchObject({ id: 'acme-buggy', health: { status: 'UP', consecutiveFailures: 0 } });
+    await until(async () => (await health(a)).status === 'UP');
+    expect(await post(a, 'hello')).toBe(200);
+
+    expect((await fetch(`${base(a)}/plugins/acme-nope/enable`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${base(a)}/plugins/%E0%A4%A/enable`, { method: 'POST' })).status).toBe(404); // a bad escape is just an unknown id
+    expect((await fetch(`${base(a)}/plugins/acme-buggy/enable`)).status).toBe(405);
+    expect((await fetch(`${base(a)}/plugins`, { method: 'DELETE' })).status).toBe(405);
+  });
+});

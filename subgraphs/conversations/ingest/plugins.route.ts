@@ -1,0 +1,58 @@
+import type { PluginHost } from '../../../plugins/host/index.js';
+import type { Logger } from '../../_shared/logger.js';
+import type { PubSub } from '../../_shared/pubsub.js';
+import type { RawRoute, Worker } from '../../_shared/subgraph-module.js';
+
+/** Pub/sub topic: an operator re-enabled a plugin; every replica resets its health. */
+export const PLUGIN_ENABLE_TOPIC = 'conversations.plugin.enable';
+
+const json = (res: Parameters<RawRoute>[1], status: number, body: unknown) =>
+  void res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+
+/**
+ * The operator's view of the channel plugins, on this deployable's internal port only (the gateway forwards
+ * /graphql and /webhooks/*, not this; like /metrics). Plugins serve every tenant, so this is no tenant's API.
+ *   GET  /plugins              this replica's plugins and their health (a crashed one is DISABLED, with its error)
+ *   POST /plugins/:id/enable   turns a disabled plugin back on, on every replica (after a fix, or a one-off crash)
+ */
+export function pluginsRoute(host: PluginHost, pubsub: PubSub, log: Logger): RawRoute {
+  return (req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    const enable = /^\/plugins\/([^/]+)\/enable$/.exec(path);
+    if (path !== '/plugins' && !enable) return false;
+    const method = enable ? 'POST' : 'GET';
+    if (req.method !== method) {
+      res.writeHead(405, { allow: method }).end();
+      return true;
+    }
+    if (!enable) {
+      json(res, 200, { plugins: host.plugins() });
+      return true;
+    }
+    const id = enable[1]; // plugin ids are plain names: nothing to decode (a bad %-escape must not throw)
+    const plugin = host.plugins().find((p) => p.id === id);
+    if (!plugin) {
+      json(res, 404, { error: { code: 'NOT_FOUND', message: `no plugin ${id.slice(0, 100)} is loaded` } });
+      return true;
+    }
+    host.enablePlugin(id);
+    log.warn({ plugin: id, was: plugin.health.status }, 'plugin enabled by an operator');
+    pubsub.publish(PLUGIN_ENABLE_TOPIC, { id }).catch((err) => log.warn({ err, plugin: id }, 'plugin enable not announced to the other replicas'));
+    json(res, 200, { plugin: host.plugins().find((p) => p.id === id) });
+    return true;
+  };
+}
+
+/** Every replica resets the health of a plugin that an operator re-enabled on any of them. */
+export function startPluginEnableListener(pubsub: PubSub, enable: (id: string) => void): Worker {
+  const it = pubsub.subscribe<{ id?: unknown }>(PLUGIN_ENABLE_TOPIC);
+  const loop = (async () => {
+    for await (const m of it) if (typeof m?.id === 'string') enable(m.id);
+  })().catch(() => undefined);
+  return {
+    async stop() {
+      await it.return?.();
+      await loop;
+    },
+  };
+}
