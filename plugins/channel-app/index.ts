@@ -1,7 +1,7 @@
 import {
   ChannelError, DEFAULT_CAPABILITIES, SDK_API_VERSION, defineChannel, definePlugin, jsonResponse, secret, signPayload, z, type ChannelContext,
 } from '../sdk/index.js';
-import { frameEvents, frameResponse, historyFrame, preview, pushLive, verifyFrames, type WidgetOptions } from '../channel-web/widget.protocol.js';
+import { frameEvents, frameResponse, historyFrame, pushTyping, preview, pushLive, verifyFrames, type WidgetOptions } from '../channel-web/widget.protocol.js';
 
 export { mintClientToken } from '../channel-web/widget.protocol.js';
 
@@ -60,6 +60,8 @@ export const appAdapter = defineChannel<typeof appChannelConfig, AppPluginConfig
   respond: (req, _e, c) => jsonResponse(frameResponse(req, c.appSecret, options, 0)),
   /** SDK 1.2: what a client that comes back online missed (a `sync` frame). */
   history: (messages, more) => jsonResponse(historyFrame(messages, more)),
+  /** SDK 1.2: an agent typing, on the live connection. */
+  typing: (to, state, ctx) => pushTyping(to, state, ctx),
   /** Remembers each user's latest push token (per channel, shared by replicas). */
   async receive(events, ctx) {
     for (const ev of events) {

@@ -1,5 +1,5 @@
 import { DEFAULT_CAPABILITIES, SDK_API_VERSION, defineChannel, definePlugin, jsonResponse, secret, z } from '../sdk/index.js';
-import { frameEvents, frameResponse, historyFrame, pushLive, verifyFrames, type WidgetOptions } from './widget.protocol.js';
+import { frameEvents, frameResponse, historyFrame, pushTyping, pushLive, verifyFrames, type WidgetOptions } from './widget.protocol.js';
 
 export * from './widget.protocol.js';
 
@@ -27,6 +27,8 @@ export const webAdapter = defineChannel({
   respond: (req, _e, c) => jsonResponse(frameResponse(req, c.widgetSecret, options(c), c.visitorTokenTtlDays * 86_400)),
   /** SDK 1.2: what a client that comes back online missed (a `sync` frame). */
   history: (messages, more) => jsonResponse(historyFrame(messages, more)),
+  /** SDK 1.2: an agent typing, on the live connection. */
+  typing: (to, state, ctx) => pushTyping(to, state, ctx),
   /** Over the visitor's live connection; offline visitors get it from the history when they come back. */
   async send(message, ctx) {
     const live = await pushLive(message, ctx);

@@ -88,4 +88,10 @@ describe('web widget protocol', () => {
     await expect(ch.send(msg)).resolves.toEqual({ externalMessageId: 'srv-2', status: 'delivered' });
     expect(t.connections.frames).toEqual([{ channelId: 'ch-web', clientId: VISITOR, frame: { v: 1, type: 'message', id: 'srv-2', sentAt: NOW, content: { kind: 'text', text: '在的' }, sender: { type: 'bot', name: '小助手' } } }]);
   });
+
+  it('shows an agent typing on the live connection (SDK 1.2 typing)', async () => {
+    const before = t.connections.frames.length;
+    await expect(ch.typing({ recipient: { channelType: 'web', externalId: VISITOR } }, 'start')).resolves.toBe(true);
+    expect(t.connections.frames.slice(before)).toEqual([{ channelId: 'ch-web', clientId: VISITOR, frame: { v: 1, type: 'typing', state: 'start', sender: { type: 'agent' } } }]);
+  });
 });

@@ -21,6 +21,7 @@ import {
  *   {"v":1,"type":"ack","ids":["<client ids>"]}          answer to messages
  *   {"v":1,"type":"message","id","sentAt","content","sender":{"type":"agent"|"bot"|"system","name"?}}
  *   {"v":1,"type":"messages","messages":[<message frames>],"more"}  answer to sync: oldest first, at most 50
+ *   {"v":1,"type":"typing","state":"start"|"stop","sender":{"type":"agent"}}  an agent is typing
  */
 export const PROTOCOL_VERSION = 1;
 
@@ -182,6 +183,11 @@ export function historyFrame(messages: HistoryMessage[], more: boolean): Record<
 /** Our message as the frame the widget renders. */
 export function serverMessageFrame(message: OutboundMessage, now: number): Record<string, unknown> {
   return { v: PROTOCOL_VERSION, type: 'message', id: message.id, sentAt: now, content: message.content, sender: { type: message.sender?.type ?? 'agent', ...(message.sender?.name ? { name: message.sender.name } : {}) } };
+}
+
+/** An agent typing, to the client's live connection (nothing when it is offline: typing is live only). */
+export async function pushTyping(to: Pick<OutboundMessage, 'recipient' | 'context'>, state: 'start' | 'stop', ctx: ChannelContext): Promise<void> {
+  await ctx.connections.send(ctx.channel.id, to.context?.clientId ?? to.recipient.externalId, { v: PROTOCOL_VERSION, type: 'typing', state, sender: { type: 'agent' } });
 }
 
 /** Delivers through the host's live connection; false when the client is offline. */

@@ -106,7 +106,7 @@ export function adapterProblems(a: Partial<ChannelAdapter> | undefined): string[
   const type = typeof a.type === 'string' ? a.type : '?';
   if (typeof a.type !== 'string' || !CHANNEL_TYPE.test(a.type)) p.push('channel adapter type must be lower case like "wechat-oa"');
   for (const m of ['verify', 'parse', 'send'] as const) if (!fn(a[m])) p.push(`channel ${type}: ${m} must be a function`);
-  for (const m of ['respond', 'receive', 'pull', 'pullEnabled', 'history'] as const) if (a[m] !== undefined && !fn(a[m])) p.push(`channel ${type}: ${m} must be a function when present`);
+  for (const m of ['respond', 'receive', 'pull', 'pullEnabled', 'history', 'typing'] as const) if (a[m] !== undefined && !fn(a[m])) p.push(`channel ${type}: ${m} must be a function when present`);
   if (!a.configSchema || !fn((a.configSchema as { safeParse?: unknown }).safeParse)) p.push(`channel ${type}: configSchema must be a zod schema`);
   const c = a.capabilities as unknown as Record<string, unknown> | undefined;
   if (!c || typeof c !== 'object') p.push(`channel ${type}: capabilities are missing`);

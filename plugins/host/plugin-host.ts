@@ -356,6 +356,19 @@ export class BoundChannel {
     return null;
   }
 
+  /** SDK 1.2: an agent typing, shown to the customer where the adapter can (false: it cannot). Crashes are isolated. */
+  async typing(to: Pick<OutboundMessage, 'recipient' | 'context'>, state: 'start' | 'stop'): Promise<boolean> {
+    if (!this.adapter.typing) return false;
+    this.guardDisabled();
+    try {
+      await this.adapter.typing(to, state, this.ctx);
+    } catch (e) {
+      if (isChannelError(e)) throw e;
+      throw this.runtime.crash(this.type, 'typing', e);
+    }
+    return true;
+  }
+
   /** Sends one message. ChannelErrors keep their code and `retryable`; see withRetry for retries. */
   async send(message: OutboundMessage): Promise<SendResult> {
     this.guardDisabled();

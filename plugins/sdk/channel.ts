@@ -132,6 +132,11 @@ export interface ChannelAdapter<ChannelConfig = any, PluginConfig = any> { // es
    * oldest first, at most 50, and `more` when there are more. Pure.
    */
   history?(messages: HistoryMessage[], more: boolean, request: InboundRequest, config: ChannelConfig): ImmediateResponse;
+  /**
+   * SDK 1.2, optional: shows the customer that an agent is typing (`start`) or stopped (`stop`). Best effort: a
+   * failure is logged, never retried. `to` is whom `send` would address (recipient and reply context).
+   */
+  typing?(to: Pick<OutboundMessage, 'recipient' | 'context'>, state: 'start' | 'stop', ctx: ChannelContext<PluginConfig, ChannelConfig>): Promise<void>;
 }
 
 /** One of our messages as `history` gets it: what `send` got, and when it was sent. */

@@ -3,7 +3,7 @@ import type { HostCapability } from './context.js';
 /**
  * The SDK version plugins compile against. The host refuses a plugin whose apiVersion has another major, or a
  * newer minor. 1.1: pull channels (`ChannelAdapter.pull`, `pullEnabled`, `capabilities.pull`). 1.2: a client's
- * missed messages (`ChannelAdapter.history`).
+ * missed messages (`ChannelAdapter.history`) and an agent's typing (`ChannelAdapter.typing`).
  */
 export const SDK_API_VERSION = '1.2.0';
 

@@ -52,6 +52,6 @@ export function createConversationsServices(deps: SubgraphDeps, config: Conversa
   const messages = new MessageService(deps.dataSource, deps.pubsub, conversations);
   const timeline = new TimelineService(deps.dataSource);
   const routing = createRoutingServices(deps, { conversations, agents });
-  const ingest = createIngestServices({ ...deps, cache }, { channels, conversations, messages }, config.ingest);
+  const ingest = createIngestServices({ ...deps, cache }, { channels, conversations, messages, activity }, config.ingest);
   return { agents, channels, conversations, messages, lifecycle, activity, settings, context, handoffs, reads, timeline, summarizer, ...routing, ...ingest };
 }

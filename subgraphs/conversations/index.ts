@@ -54,6 +54,7 @@ const loaders = (ctx: unknown) => (ctx as ConversationsContext).loaders;
 const webhookDeps = (s: ConversationsServices, deps: SubgraphDeps): WebhookDeps => ({
   channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, metrics: s.channelMetrics, traffic: s.channelTraffic, log: deps.log,
   history: (tenantId, channel, clientId, after) => s.delivery.sentTo(tenantId, channel, clientId, after),
+  typing: s.typing,
 });
 
 export const conversationsSubgraph: SubgraphModule<ConversationsServices, ConversationsLoaders & RoutingLoaders & DeliveryLoaders> = {

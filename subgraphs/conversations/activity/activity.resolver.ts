@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { requireViewer } from '../../_shared/context.js';
 import { STAFF } from '../../_shared/roles.js';
 import type { ConversationsContext } from '../conversations.context.js';
@@ -6,7 +6,7 @@ import { clearLoaders } from '../conversations.loaders.js';
 import { HUMANS } from '../conversation/conversation.actor.js';
 import { subscribeGuarded } from '../live/live.guard.js';
 import type { Activity } from './activity.service.js';
-import { ConversationActivity } from './activity.type.js';
+import { ConversationActivity, SetTypingInput } from './activity.type.js';
 
 type Ctx = ConversationsContext;
 
@@ -54,5 +54,14 @@ export class ActivityResolver {
   myConversations(@Root() a: Activity, @Ctx() ctx: Ctx): Activity {
     clearLoaders(ctx.loaders);
     return a;
+  }
+
+  @Mutation(() => Boolean, {
+    description: "The caller is typing in a conversation (or stopped): its watchers see TYPING, and so does the customer where the channel can show it (web widget, app). True when it reached the customer's channel. Live only, nothing stored.",
+  })
+  async setTyping(@Arg('input') input: SetTypingInput, @Ctx() ctx: Ctx): Promise<boolean> {
+    const viewer = requireViewer(ctx, ...HUMANS);
+    const conversation = await ctx.services.conversations.get(viewer.tenant, input.conversationId);
+    return ctx.services.typing.agentTyping(conversation, viewer.sub, input.typing ? 'START' : 'STOP');
   }
 }

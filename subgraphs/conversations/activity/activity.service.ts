@@ -11,7 +11,11 @@ export enum ActivityKind {
   MESSAGE = 'MESSAGE',
   EVENT = 'EVENT',
   HANDOFF = 'HANDOFF',
+  /** Someone started or stopped typing in the conversation (the customer in the widget or app, or an agent): live only. */
+  TYPING = 'TYPING',
 }
+
+export interface Typing { by: 'CUSTOMER' | 'AGENT'; state: 'START' | 'STOP'; agentId?: string }
 
 /** One live item: a message (or note), a lifecycle event, or a handoff summary, with its conversation. */
 export interface Activity {
@@ -20,6 +24,7 @@ export interface Activity {
   message?: MessageEntity;
   event?: ConversationEventEntity;
   handoffSummary?: HandoffSummaryEntity;
+  typing?: Typing;
 }
 
 export interface ActivityFilter {
@@ -51,6 +56,16 @@ export class ActivityService {
       await this.pubsub.publish(TOPICS.activity, payload as unknown as Record<string, unknown>);
     } catch (err) {
       this.log.warn({ err, tenantId: c.tenantId, conversationId: c.id, kind }, 'activity not published');
+    }
+  }
+
+  /** Live only (nothing stored): the subscribers of the conversation, and its agent, see who is typing. */
+  async publishTyping(c: ConversationEntity, typing: Typing): Promise<void> {
+    const payload: LiveEvent = { id: c.id, kind: ActivityKind.TYPING, tenantId: c.tenantId, conversationId: c.id, customerId: c.customerId, agentIds: c.assigneeId ? [c.assigneeId] : [], typing };
+    try {
+      await this.pubsub.publish(TOPICS.activity, payload as unknown as Record<string, unknown>);
+    } catch (err) {
+      this.log.warn({ err, tenantId: c.tenantId, conversationId: c.id }, 'typing not published');
     }
   }
 
@@ -99,6 +114,8 @@ export class ActivityService {
         const event = await this.events.findOneBy({ tenantId, id: e.id });
         return event ? { kind: ActivityKind.EVENT, conversation, event } : null;
       }
+      case ActivityKind.TYPING:
+        return e.typing ? { kind: ActivityKind.TYPING, conversation, typing: e.typing } : null;
       case ActivityKind.HANDOFF: {
         const handoffSummary = await this.handoffs.findOneBy({ tenantId, id: e.id });
         return handoffSummary ? { kind: ActivityKind.HANDOFF, conversation, handoffSummary } : null;

@@ -113,15 +113,25 @@ export class DeliveryService {
     }
   }
 
+  /**
+   * Whom a conversation's replies go to: the customer's identity on the channel and the reply context, from their
+   * latest message in it. Null when the customer never wrote there.
+   */
+  async recipientOf(tenantId: string, conversationId: string): Promise<Pick<OutboundMessage, 'recipient' | 'context'> | null> {
+    const last = await this.messages.findOne({ where: { tenantId, conversationId, senderType: MessageSenderType.CUSTOMER }, order: { createdAt: 'DESC' } });
+    const sender = (last?.payload as { sender?: OutboundMessage['recipient'] } | null)?.sender;
+    if (!sender?.externalId) return null;
+    const context = (last?.payload as { context?: Record<string, string> } | null)?.context;
+    return { recipient: sender, ...(context ? { context } : {}) };
+  }
+
   /** The recipient and reply context come from the customer's latest message on the channel (their identity there). */
   private async outbound(d: MessageDeliveryEntity): Promise<OutboundMessage> {
     const m = await this.messages.findOneBy({ tenantId: d.tenantId, id: d.id });
     if (!m) throw new ChannelError('BAD_REQUEST', 'the message is gone');
-    const last = await this.messages.findOne({ where: { tenantId: d.tenantId, conversationId: d.conversationId, senderType: MessageSenderType.CUSTOMER }, order: { createdAt: 'DESC' } });
-    const sender = (last?.payload as { sender?: OutboundMessage['recipient'] } | null)?.sender;
-    if (!sender?.externalId) throw new ChannelError('INVALID_RECIPIENT', 'the conversation has no customer identity on this channel');
-    const context = (last?.payload as { context?: Record<string, string> } | null)?.context;
-    return { id: m.id, recipient: sender, content: outboundContent(m), ...(context ? { context } : {}), sender: { type: senderTypeOf(m), ...(m.senderId ? { id: m.senderId } : {}) } };
+    const to = await this.recipientOf(d.tenantId, d.conversationId);
+    if (!to) throw new ChannelError('INVALID_RECIPIENT', 'the conversation has no customer identity on this channel');
+    return { id: m.id, ...to, content: outboundContent(m), sender: { type: senderTypeOf(m), ...(m.senderId ? { id: m.senderId } : {}) } };
   }
 
   /**

@@ -21,6 +21,8 @@ import { InboundPayloadAdmin } from './ingest.admin.js';
 import { INBOUND_STORED, INGEST_PROCESSORS_GROUP, INGEST_TOPIC, IngestService } from './ingest.service.js';
 import { LiveConnections } from './live-connections.js';
 import { PersistentKeyValueStore } from './plugin-state.store.js';
+import { TypingRelay } from './typing.relay.js';
+import type { ActivityService } from '../activity/activity.service.js';
 import { startPluginEnableListener } from './plugins.route.js';
 import { createPullPoller } from './pull.poller.js';
 
@@ -43,6 +45,8 @@ export interface IngestServices {
   channelSecretSweep: ChannelSecretSweep;
   /** The widget's and the app's live WebSockets, across replicas (the plugins' ClientConnections). */
   liveConnections: LiveConnections;
+  /** A widget or app client's typing, to the agents of its conversation. */
+  typing: TypingRelay;
   /** The plugins' state kept in the database when there is no Redis (embedded mode); null with Redis. */
   pluginState: PersistentKeyValueStore | null;
   /** Closes what the composition opened (the plugins' Redis connection). */
@@ -56,7 +60,7 @@ export interface IngestServices {
  */
 export function createIngestServices(
   deps: SubgraphDeps,
-  d: { channels: ChannelService; conversations: ConversationService; messages: MessageService },
+  d: { channels: ChannelService; conversations: ConversationService; messages: MessageService; activity: ActivityService },
   partial: Partial<IngestConfig> = {},
   identities?: IdentityResolver,
 ): IngestServices {
@@ -76,14 +80,15 @@ export function createIngestServices(
   const identity = identities ?? createIdentityClient({ url: config.customersUrl, secret: config.jwtSecret });
   // The metrics read the ingest service at scrape time; it records into them as it works.
   const metrics: ChannelMetrics = new ChannelMetrics({ backlog: () => ingest.backlogTotals(), local: () => ingest.localState() });
-  const ingest: IngestService = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config, metrics);
+  const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log, metrics);
+  const typing = new TypingRelay(deps.cache ?? createMemoryCache(), d.conversations, d.activity, log, { channels: d.channels, bindings: channelBindings, recipients: delivery });
+  const ingest: IngestService = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config, metrics, typing);
   const inboundAdmin = new InboundPayloadAdmin(deps.dataSource, ingest);
   const channelTraffic = new ChannelTraffic(deps.cache ?? createMemoryCache(), log); // conversations.services passes its cache
-  const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log, metrics);
   const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, announceChannelChanges(deps.pubsub));
   const channelSecretSweep = new ChannelSecretSweep(deps.dataSource, channelSecrets, deps.log.child({ component: 'channel-secrets' }));
   return {
-    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, channelTraffic, delivery, identities: identity, channelSecrets, channelSecretSweep, liveConnections, pluginState,
+    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, channelTraffic, delivery, identities: identity, channelSecrets, channelSecretSweep, liveConnections, pluginState, typing,
     async closeIngest() {
       await liveConnections.close(); // disconnects `redis` too, its publisher
     },

@@ -24,6 +24,7 @@ import { LOCK_MS, PayloadClaims, SWEEP_GRACE_MS } from './payload.claims.js';
 import { PayloadWriter } from './payload.writer.js';
 import { ProcessingPace } from './processing.pace.js';
 import { ReceiveBatcher } from './receive.batcher.js';
+import type { TypingRelay } from './typing.relay.js';
 
 /** Stored payloads handed to processing replicas (INGEST_ROLE=receive): the event type and their consumer group. */
 export const INBOUND_STORED = 'inbound.stored';
@@ -151,6 +152,8 @@ export class IngestService {
     private readonly log: Logger,
     readonly config: IngestConfig,
     private readonly metrics: ChannelMetrics,
+    /** Remembers a live client's conversation, for its typing (widget, app). */
+    private readonly typing?: Pick<TypingRelay, 'remember'>,
   ) {
     this.repo = ds.getRepository(InboundPayloadEntity);
     this.processingColumns = Object.fromEntries(this.repo.metadata.columns.map((c) => [c.propertyName, c.propertyName !== 'request'])) as FindOptionsSelect<InboundPayloadEntity>;
@@ -463,7 +466,8 @@ export class IngestService {
     const message = { id, kind: f.kind, text: f.text, payload, attachments: f.attachments, at: e.sentAt };
     try {
       if (e.origin === 'customer') {
-        await this.receiver.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, subject: e.thread?.subject ?? null, message });
+        const conversationId = await this.receiver.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, subject: e.thread?.subject ?? null, message });
+        if (bound.liveConnections) this.typing?.remember(channel, e, conversationId);
       } else {
         // Staff writing from another tool (WeCom client, a phone agent): into the customer's open conversation.
         const senderType = e.origin === 'agent' ? MessageSenderType.AGENT : MessageSenderType.SYSTEM;

@@ -1,6 +1,6 @@
 import type { ConversationService, ReceiveInput } from '../conversation/conversation.service.js';
 
-interface Waiting { input: ReceiveInput; resolve: () => void; reject: (e: unknown) => void }
+interface Waiting { input: ReceiveInput; resolve: (conversationId: string) => void; reject: (e: unknown) => void }
 
 /**
  * Customer messages that processing reaches in the same turn of the event loop are written together
@@ -13,8 +13,9 @@ export class ReceiveBatcher {
 
   constructor(private readonly conversations: Pick<ConversationService, 'receiveMany'>) {}
 
-  receive(tenantId: string, input: ReceiveInput): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Resolves with the conversation the message went to. */
+  receive(tenantId: string, input: ReceiveInput): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
       const list = this.waiting.get(tenantId) ?? [];
       list.push({ input, resolve, reject });
       this.waiting.set(tenantId, list);
@@ -32,7 +33,7 @@ export class ReceiveBatcher {
     await Promise.all(all.map(async ([tenantId, items]) => {
       try {
         const results = await this.conversations.receiveMany(tenantId, items.map((i) => i.input));
-        results.forEach((r, k) => ('error' in r ? items[k].reject(r.error) : items[k].resolve()));
+        results.forEach((r, k) => ('error' in r ? items[k].reject(r.error) : items[k].resolve(r.conversation.id)));
       } catch (err) {
         for (const i of items) i.reject(err);
       }

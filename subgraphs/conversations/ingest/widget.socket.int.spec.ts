@@ -1,8 +1,9 @@
 import WebSocket from 'ws';
-import { gqlOk } from '../../../test/helpers/graphql-client.js';
+import { gql, gqlOk } from '../../../test/helpers/graphql-client.js';
 import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
 import { leftoverSubgraphs, startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { until } from '../../../test/helpers/until.js';
+import { subscribe, wsClient } from '../../../test/helpers/ws-client.js';
 import { customersSubgraph } from '../../customers/index.js';
 import type { ConversationsServices } from '../conversations.services.js';
 import { conversationsWithIngest } from './ingest.module.js';
@@ -122,6 +123,37 @@ describe('the chat widget over a WebSocket (web channel, two replicas, real Mari
     const other = await (await fetch(wsUrl(a).replace(/^ws/, 'http'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ v: 1, type: 'hello' }) })).json();
     const theirs = await fetch(wsUrl(a).replace(/^ws/, 'http'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ v: 1, type: 'sync', token: other.token }) });
     expect(await theirs.json()).toEqual({ v: 1, type: 'messages', messages: [], more: false });
+  });
+
+  test('typing both ways: the visitor\'s reaches the agents watching the conversation, an agent\'s reaches the visitor', async () => {
+    const w = await Widget.open(wsUrl(a));
+    w.send({ v: 1, type: 'hello' });
+    const { token } = await w.next('welcome');
+    w.send({ v: 1, type: 'message', token, id: 't-1', content: { kind: 'text', text: '能开发票吗？' } });
+    const conv = await until(async () => (await gqlOk(b.url, CONVS, {}, admin)).conversations.nodes.find((c: { messages: { nodes: Array<{ text: string }> } }) => c.messages.nodes.some((m) => m.text === '能开发票吗？')));
+
+    const client = wsClient(b.url, agent);
+    const sub = subscribe(client, `subscription($id: ID!) { conversationEvents(conversationId: $id) { kind typing { by state agentId } } }`, { id: conv.id });
+    try {
+      // The subscription's upstream comes up lazily: keep typing until it is seen.
+      const typed = until(async () => sub.events.find((e) => e.conversationEvents.typing?.by === 'CUSTOMER'));
+      const timer = setInterval(() => w.send({ v: 1, type: 'typing', token, state: 'start' }), 200);
+      const seen = await typed.finally(() => clearInterval(timer));
+      expect(seen.conversationEvents).toEqual({ kind: 'TYPING', typing: { by: 'CUSTOMER', state: 'START', agentId: null } });
+
+      const frames = w.frames.length;
+      expect((await gqlOk(b.url, `mutation($i: SetTypingInput!) { setTyping(input: $i) }`, { i: { conversationId: conv.id, typing: true } }, agent)).setTyping).toBe(true);
+      expect(await w.next('typing', frames)).toEqual({ v: 1, type: 'typing', state: 'start', sender: { type: 'agent' } });
+      const byAgent = await until(async () => sub.events.find((e) => e.conversationEvents.typing?.by === 'AGENT'));
+      expect(byAgent.conversationEvents.typing).toEqual({ by: 'AGENT', state: 'START', agentId: 'agent-1' });
+    } finally {
+      sub.dispose();
+      await client.dispose();
+      await w.close();
+    }
+    // Another tenant's agent cannot type into it.
+    const stranger = await tokenFor(newTenant('wdg2'), ['agent'], 'agent-9');
+    expect((await gql(b.url, `mutation($i: SetTypingInput!) { setTyping(input: $i) }`, { i: { conversationId: conv.id, typing: true } }, stranger)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
 
   test('the HTTP fallback answers CORS for a page on another origin (preflight, answer and refusal); a WeChat channel does not', async () => {

@@ -17,6 +17,8 @@ export interface LiveEvent {
   kind?: string;
   customerId?: string;
   agentIds?: string[];
+  /** On TYPING activity: who types (no row to reload: it is live only). */
+  typing?: { by: 'CUSTOMER' | 'AGENT'; state: 'START' | 'STOP'; agentId?: string };
 }
 
 /** The conversations flavour of the shared live stream (events carry a conversation id). */
