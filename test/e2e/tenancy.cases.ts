@@ -146,6 +146,7 @@ export const CASES: Case[] = [
   { covers: ['Query.agentGroups'], query: '{ agentGroups { id name } }', variables: () => ({}), check: (b) => lacks((d) => d, b) },
   { covers: ['Query.channels'], query: '{ channels { id name } }', variables: () => ({}), check: (b) => lacks((d) => d, b) },
   { covers: ['Mutation.sendMessage'], query: 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }', variables: (b) => ({ i: { conversationId: b.conversationId, text: 'hi' } }), check: () => notFound },
+  { covers: ['Mutation.setTyping'], query: 'mutation($i: SetTypingInput!) { setTyping(input: $i) }', variables: (b) => ({ i: { conversationId: b.conversationId, typing: true } }), check: () => notFound },
   { covers: ['Mutation.addCustomerMessage'], query: 'mutation($i: AddCustomerMessageInput!) { addCustomerMessage(input: $i) { message { id } } }', variables: (b) => ({ i: { conversationId: b.conversationId, text: 'hi' } }), check: () => notFound },
   { covers: ['Mutation.assignConversation'], query: 'mutation($i: AssignConversationInput!) { assignConversation(input: $i) { conversation { id } } }', variables: (b, a) => ({ i: { conversationId: b.conversationId, agentId: a.agentId } }), check: () => notFound },
   { covers: ['Mutation.assignConversation'], query: 'mutation($i: AssignConversationInput!) { assignConversation(input: $i) { conversation { id } } }', variables: (b, a) => ({ i: { conversationId: a.conversationId, agentId: b.agentId } }), check: () => notFound },
