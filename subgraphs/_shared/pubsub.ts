@@ -36,3 +36,17 @@ export function createRedisPubSub(url: string, prefix = 'huiliu:'): PubSub {
     },
   };
 }
+
+/** Calls `handle` with each message published on `topic` from now on, until `stop()` (a subgraph worker). */
+export function onEachMessage<T>(pubsub: PubSub, topic: string, handle: (message: T) => void): { stop(): Promise<void> } {
+  const it = pubsub.subscribe<T>(topic);
+  const loop = (async () => {
+    for await (const m of it) handle(m);
+  })().catch(() => undefined);
+  return {
+    async stop() {
+      await it.return?.();
+      await loop;
+    },
+  };
+}

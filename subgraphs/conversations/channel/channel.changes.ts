@@ -1,4 +1,4 @@
-import type { PubSub } from '../../_shared/pubsub.js';
+import { onEachMessage, type PubSub } from '../../_shared/pubsub.js';
 import type { Worker } from '../../_shared/subgraph-module.js';
 
 /** Pub/sub topic: a channel's config, state or secret changed; every replica drops its bound copy. */
@@ -16,14 +16,7 @@ export function announceChannelChanges(pubsub: PubSub): (id: string) => Promise<
  * token is accepted (and the old one refused) everywhere without waiting for the cache to expire.
  */
 export function startChannelChangeListener(pubsub: PubSub, forget: (id: string) => void): Worker {
-  const it = pubsub.subscribe<ChannelChanged>(CHANNEL_CHANGED_TOPIC);
-  const loop = (async () => {
-    for await (const m of it) if (typeof m?.id === 'string') forget(m.id);
-  })().catch(() => undefined);
-  return {
-    async stop() {
-      await it.return?.();
-      await loop;
-    },
-  };
+  return onEachMessage<ChannelChanged>(pubsub, CHANNEL_CHANGED_TOPIC, (m) => {
+    if (typeof m?.id === 'string') forget(m.id);
+  });
 }

@@ -1,6 +1,6 @@
 import type { PluginHost } from '../../../plugins/host/index.js';
 import type { Logger } from '../../_shared/logger.js';
-import type { PubSub } from '../../_shared/pubsub.js';
+import { onEachMessage, type PubSub } from '../../_shared/pubsub.js';
 import type { RawRoute, Worker } from '../../_shared/subgraph-module.js';
 
 /** Pub/sub topic: an operator re-enabled a plugin; every replica resets its health. */
@@ -45,14 +45,7 @@ export function pluginsRoute(host: PluginHost, pubsub: PubSub, log: Logger): Raw
 
 /** Every replica resets the health of a plugin that an operator re-enabled on any of them. */
 export function startPluginEnableListener(pubsub: PubSub, enable: (id: string) => void): Worker {
-  const it = pubsub.subscribe<{ id?: unknown }>(PLUGIN_ENABLE_TOPIC);
-  const loop = (async () => {
-    for await (const m of it) if (typeof m?.id === 'string') enable(m.id);
-  })().catch(() => undefined);
-  return {
-    async stop() {
-      await it.return?.();
-      await loop;
-    },
-  };
+  return onEachMessage<{ id?: unknown }>(pubsub, PLUGIN_ENABLE_TOPIC, (m) => {
+    if (typeof m?.id === 'string') enable(m.id);
+  });
 }
