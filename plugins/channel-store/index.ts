@@ -2,7 +2,7 @@ import {
   DEFAULT_CAPABILITIES, SDK_API_VERSION, authError, badRequest, configIssues, defineChannel, definePlugin, hmacHex, jsonResponse, messageContentSchema,
   parseJsonLossless, safeEqual, secret, verifySignedPayload, z, type InboundEvent, type InboundRequest, type MessageContent,
 } from '../sdk/index.js';
-import { pushLive } from '../channel-web/widget.protocol.js';
+import { historyFrame, pushLive } from '../channel-web/widget.protocol.js';
 
 export const storePluginConfig = z.object({ maxClockSkewSeconds: z.number().int().min(0).default(300) });
 export type StorePluginConfig = z.output<typeof storePluginConfig>;
@@ -48,6 +48,8 @@ export const storeFrameSchema = z.discriminatedUnion('type', [
     summary: z.string().min(1).max(5000), topics: z.array(z.string().max(64)).max(20).default([]), products: z.array(z.string().max(128)).max(50).default([]),
     startedAt: time, endedAt: time,
   }),
+  // The store backend polls for the replies to a customer's store chat (its page has no socket of its own).
+  z.object({ type: z.literal('sync'), storeId: z.string().min(1).max(64), customer, after: z.string().min(1).max(64).optional() }),
 ]);
 export type StoreFrame = z.output<typeof storeFrameSchema>;
 
@@ -68,6 +70,10 @@ function storeEvent(f: StoreFrame, c: StoreChannelConfig, receivedAt: Date): Inb
   if (c.stores.length && !c.stores.some((s) => s.id === f.storeId)) throw badRequest(`unknown store ${f.storeId}`);
   const who = f.customer;
   const sender = { channelType: 'store', externalId: who.id, ...(who.phone ? { phone: who.phone } : {}), ...(who.unionId ? { unionId: who.unionId } : {}), ...(who.name ? { displayName: who.name } : {}) };
+  if (f.type === 'sync') { // answered by the host through `history` (SDK 1.2); never stored
+    return { channelType: 'store', dedupeKey: `sync:${who.id}:${receivedAt.getTime()}`, sender, origin: 'customer', receivedAt, sentAt: receivedAt, ephemeral: true,
+      content: { kind: 'event', name: 'sync', ...(f.after ? { key: f.after } : {}) }, context: { storeId: f.storeId } };
+  }
   const base = { channelType: 'store', externalMessageId: f.id, dedupeKey: `${f.type}:${f.id}`, sender, receivedAt, context: { storeId: f.storeId, customerIdType: who.idType } };
   const chat = { id: `store:${f.storeId}:${who.id}` };
   let content: MessageContent;
@@ -97,6 +103,8 @@ export function createStoreAdapter(pc: StorePluginConfig) {
     },
     parse: (req, c) => frames(req).map((f) => storeEvent(f, c, req.receivedAt)),
     respond: (_req, events) => jsonResponse({ received: events.length }),
+    /** SDK 1.2: the replies to a customer's store chat since `after`, for the store backend's page (a `sync` event). */
+    history: (messages, more) => jsonResponse(historyFrame(messages, more)),
     /** Replies reach the customer on the store chat page, over the host's live connection (widget frames). */
     async send(message, ctx) {
       const live = await pushLive(message, ctx);

@@ -60,6 +60,13 @@ describe('store', () => {
     expect(u.searchParams.get('sig')).toBe(storeQrSignature(CFG.secret, 'SH-001'));
   });
 
+  it('a signed sync asks for the replies to a customer (ephemeral, answered through history)', () => {
+    const { events } = ch.accept(post({ type: 'sync', storeId: 'SH-001', customer, after: 'r0' }));
+    expect(events).toEqual([expect.objectContaining({ ephemeral: true, content: { kind: 'event', name: 'sync', key: 'r0' }, sender: expect.objectContaining({ externalId: customer.id }) })]);
+    const r = ch.history([{ message: { id: 'r1', recipient: { channelType: 'store', externalId: customer.id }, content: { kind: 'text', text: '有的' }, sender: { type: 'agent' } }, sentAt: new Date(NOW) }], false, post({ type: 'sync', storeId: 'SH-001', customer }));
+    expect(JSON.parse(r.body)).toMatchObject({ type: 'messages', more: false, messages: [{ type: 'message', id: 'r1', content: { text: '有的' } }] });
+  });
+
   it('replies on the store chat page when the customer is connected', async () => {
     t.connections.online.add(customer.id);
     await expect(ch.send({ id: 'r1', recipient: { channelType: 'store', externalId: customer.id }, content: { kind: 'text', text: '有的' } })).resolves.toEqual({ externalMessageId: 'r1', status: 'delivered' });
