@@ -9,6 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { TokenVerifier } from '../subgraphs/_shared/auth.js';
 import type { Logger } from '../subgraphs/_shared/logger.js';
+import { refuseUpgrade } from '../subgraphs/_shared/upgrade-refusal.js';
 import { useGatewayAuth, verifyConnectionParams } from './auth.js';
 import { useBadRequestStatus } from './http-status.plugin.js';
 import { createGatewayErrorMask } from './mask-errors.js';
@@ -117,7 +118,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === gateway.graphqlEndpoint) return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     if (tunnel && path.startsWith('/webhooks/')) return tunnel(req, socket, head);
-    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    refuseUpgrade(socket, 404);
   });
   const wsServer = useServer(
     {

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { createLogger } from '../subgraphs/_shared/logger.js';
-import { createWebhooksProxy } from './webhooks-proxy.js';
+import WebSocket, { WebSocketServer } from 'ws';
+import { createWebhooksProxy, createWebhooksTunnel } from './webhooks-proxy.js';
 
 // The proxy alone, between real sockets. The upstream is a plain server because these cases need what the
 // conversations subgraph never does on purpose (drop a kept-alive connection); test/e2e/ingest.e2e.spec.ts
@@ -92,5 +93,43 @@ describe('gateway /webhooks proxy', () => {
     const down = await fetch(`${base}/webhooks/a`, { method: 'POST', body: 'three' });
     expect(down.status).toBe(502);
     expect(await down.text()).toBe('conversations service unavailable');
+  });
+});
+
+describe('gateway /webhooks upgrade tunnel', () => {
+  it('carries a WebSocket both ways with the upgrade\'s path and headers, and answers 502 when the subgraph is down', async () => {
+    const upstream = createServer();
+    const wss = new WebSocketServer({ server: upstream });
+    const upgrades: Array<{ url?: string; origin?: string }> = [];
+    wss.on('connection', (ws, req) => {
+      upgrades.push({ url: req.url, origin: req.headers.origin });
+      ws.on('message', (d) => ws.send(`echo:${String(d)}`));
+    });
+    const up = await listen(upstream);
+    const tunnel = createWebhooksTunnel(`http://127.0.0.1:${up}/graphql`, log);
+    const gateway = createServer();
+    gateway.on('upgrade', (req, socket, head) => tunnel(req, socket, head));
+    const url = `ws://127.0.0.1:${await listen(gateway)}/webhooks/abc?x=1`;
+    try {
+      const ws = new WebSocket(url, { headers: { origin: 'https://www.brand.example' } });
+      await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+      const reply = new Promise<string>((r) => ws.once('message', (d) => r(String(d))));
+      ws.send('你好');
+      expect(await reply).toBe('echo:你好');
+      expect(upgrades).toEqual([{ url: '/webhooks/abc?x=1', origin: 'https://www.brand.example' }]);
+      ws.close();
+
+      wss.close();
+      await close(upstream);
+      const status = await new Promise<number>((r) => {
+        const x = new WebSocket(url);
+        x.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0));
+        x.once('error', () => r(-1));
+      });
+      expect(status).toBe(502);
+    } finally {
+      tunnel.close();
+      await close(gateway);
+    }
   });
 });

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
 import type { Logger } from '../subgraphs/_shared/logger.js';
+import { refuseUpgrade } from '../subgraphs/_shared/upgrade-refusal.js';
 
 /** Per-connection headers; content-length is end-to-end and kept (the bytes are forwarded unchanged). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'proxy-connection', 'te', 'trailer', 'expect']);
@@ -113,7 +114,7 @@ export function createWebhooksTunnel(conversationsGraphqlUrl: string, log: Logge
     up.once('data', () => (answered = true));
     up.on('error', (err) => {
       log.warn({ err: err.message, path: req.url }, 'webhook upgrade forward failed');
-      if (!answered) socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      if (!answered) refuseUpgrade(socket, 502, 'conversations service unavailable');
       else socket.destroy();
     });
     socket.on('error', () => up.destroy());

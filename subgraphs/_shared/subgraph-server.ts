@@ -15,6 +15,7 @@ import type { SubgraphContext } from './context.js';
 import { createErrorFormatter, DomainError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { RawRoute, UpgradeRoute } from './subgraph-module.js';
+import { refuseUpgrade } from './upgrade-refusal.js';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -55,7 +56,7 @@ export async function startSubgraphServer<S, L>(o: SubgraphServerOptions<S, L>):
   httpServer.on('upgrade', (req, socket, head) => {
     if (o.upgrades?.(req, socket, head)) return;
     if ((req.url ?? '').split('?')[0] === '/graphql') return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    refuseUpgrade(socket, 404);
   });
 
   const viewerFrom = async (authorization: unknown): Promise<Viewer | null> => {

@@ -15,28 +15,16 @@ describe('conversations config', () => {
     expect(loadConversationsConfig({ CUSTOMERS_URL: 'http://customers:4001/graphql', CHANNEL_PLUGINS: 'builtins' }).ingest).toMatchObject({ customersUrl: 'http://customers:4001/graphql', plugins: ['builtins'] });
   });
 
-  it('disables a plugin after one crash unless CHANNEL_PLUGIN_DISABLE_AFTER says otherwise', () => {
-    expect(loadConversationsConfig({}).ingest).toMatchObject({ pluginDisableAfter: 1 });
-    expect(loadConversationsConfig({ CHANNEL_PLUGIN_DISABLE_AFTER: '5' }).ingest).toMatchObject({ pluginDisableAfter: 5 });
-    expect(() => loadConversationsConfig({ CHANNEL_PLUGIN_DISABLE_AFTER: '0' })).toThrow(/CHANNEL_PLUGIN_DISABLE_AFTER/);
-  });
-
-  it('lets what arrives during a processing batch wait for it 100 ms at most unless INGEST_BATCH_WAIT_MS says otherwise', () => {
-    expect(loadConversationsConfig({}).ingest).toMatchObject({ batchWaitMs: 100 });
-    expect(loadConversationsConfig({ INGEST_BATCH_WAIT_MS: '0' }).ingest).toMatchObject({ batchWaitMs: 0 });
-    expect(() => loadConversationsConfig({ INGEST_BATCH_WAIT_MS: '-1' })).toThrow(/INGEST_BATCH_WAIT_MS/);
-  });
-
-  it('groups the acknowledgement path\'s INSERTs in 3 ms windows unless INGEST_GROUP_COMMIT_MS says otherwise (0: none)', () => {
-    expect(loadConversationsConfig({}).ingest).toMatchObject({ groupCommitMs: 3 });
-    expect(loadConversationsConfig({ INGEST_GROUP_COMMIT_MS: '0' }).ingest).toMatchObject({ groupCommitMs: 0 });
-    expect(() => loadConversationsConfig({ INGEST_GROUP_COMMIT_MS: '5000' })).toThrow(/INGEST_GROUP_COMMIT_MS/);
-  });
-
-  it('paces processing for acknowledgements at 20 ms unless INGEST_ACK_TARGET_MS says otherwise (0: never)', () => {
-    expect(loadConversationsConfig({}).ingest).toMatchObject({ ackTargetMs: 20 });
-    expect(loadConversationsConfig({ INGEST_ACK_TARGET_MS: '0' }).ingest).toMatchObject({ ackTargetMs: 0 });
-    expect(() => loadConversationsConfig({ INGEST_ACK_TARGET_MS: '-5' })).toThrow(/INGEST_ACK_TARGET_MS/);
+  // Each tuning variable: its default, a value it takes, and one it refuses (naming the variable).
+  it.each([
+    ['disables a plugin after one crash', 'CHANNEL_PLUGIN_DISABLE_AFTER', 'pluginDisableAfter', 1, '5', 5, '0'],
+    ['lets what arrives during a processing batch wait for it 100 ms at most', 'INGEST_BATCH_WAIT_MS', 'batchWaitMs', 100, '0', 0, '-1'],
+    ["groups the acknowledgement path's INSERTs in 3 ms windows (0: none)", 'INGEST_GROUP_COMMIT_MS', 'groupCommitMs', 3, '0', 0, '5000'],
+    ['paces processing for acknowledgements at 20 ms (0: never)', 'INGEST_ACK_TARGET_MS', 'ackTargetMs', 20, '0', 0, '-5'],
+  ] as const)('%s unless %s says otherwise', (_what, name, field, dflt, given, taken, refused) => {
+    expect(loadConversationsConfig({}).ingest).toMatchObject({ [field]: dflt });
+    expect(loadConversationsConfig({ [name]: given }).ingest).toMatchObject({ [field]: taken });
+    expect(() => loadConversationsConfig({ [name]: refused })).toThrow(new RegExp(name));
   });
 
   it('takes channel secret keys from CHANNEL_SECRET_KEYS, else PII_KEYS, and refuses the development key in production', () => {

@@ -46,7 +46,7 @@ export class LiveConnections implements ClientConnections {
     this.fanout?.subscriber.unsubscribe(this.fanout.prefix + key).catch(() => undefined);
   }
 
-  /** Sockets held by this replica (metrics, tests). */
+  /** Sockets held by this replica (tests). */
   get size(): number {
     let n = 0;
     for (const s of this.local.values()) n += s.size;

@@ -177,6 +177,17 @@ describe('the chat widget over a WebSocket (web channel, two replicas, real Mari
     expect(none.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  test('a frame that is binary or larger than the channel takes gets an error frame; the socket stays', async () => {
+    const w = await Widget.open(wsUrl(a));
+    w.ws.send(Buffer.from('{"v":1,"type":"hello"}'), { binary: true });
+    expect(await w.next('error')).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    w.send({ v: 1, type: 'hello', page: { title: 'x'.repeat(70 * 1024) } }); // the web channel takes 64 KB
+    expect(await until(async () => w.frames.filter((f) => f.type === 'error')[1])).toMatchObject({ status: 413, code: 'TOO_LARGE' });
+    w.send({ v: 1, type: 'hello' });
+    expect((await w.next('welcome')).token).toMatch(/^v1\./);
+    await w.close();
+  });
+
   test('refusals: an unknown channel and a channel without sockets are refused before the upgrade; a bad frame gets an error frame and the socket stays', async () => {
     await expect(Widget.open(wsUrl(a, '00000000-0000-4000-8000-000000000000'))).rejects.toMatchObject({ status: 404 });
     const oa = (await gqlOk(a.url, CREATE, { i: { type: 'wechat-oa', name: 'OA', config: { appId: 'wx4ab900c96f6b0360', appSecret: 'app-secret-0123456789', token: 'QDG6eK', mode: 'plaintext' } } }, admin)).createChannel.channel.id;

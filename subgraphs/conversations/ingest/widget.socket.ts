@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { InboundEvent, InboundRequest } from '../../../plugins/sdk/index.js';
 import type { UpgradeRoute } from '../../_shared/subgraph-module.js';
+import { refuseUpgrade } from '../../_shared/upgrade-refusal.js';
 import type { ChannelEntity } from '../channel/channel.entity.js';
 import type { LiveConnections } from './live-connections.js';
 import { acceptInbound, headersOf, queryOf, refusalOf, webhookChannel, webhookPath, WebhookRefusal, type WebhookDeps } from './webhook.route.js';
@@ -22,12 +22,6 @@ function clientOf(events: InboundEvent[], body: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Refuses an upgrade with a plain HTTP answer (nothing was switched yet). */
-function refuseUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = Buffer.from(message);
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${message}`);
 }
 
 /**
