@@ -8,7 +8,7 @@ import { createMemoryLogger } from './plugin-logger.js';
 
 /** A scriptable channel: its behaviour per call is set by the test. */
 function scripted(type: string, id = `${type}-plugin`, capabilities: Array<'http' | 'kv' | 'connections'> = ['kv']) {
-  const behaviour: { parse?: (r: InboundRequest) => unknown; send?: () => Promise<unknown>; start?: () => Promise<void> } = {};
+  const behaviour: { parse?: (r: InboundRequest) => unknown; send?: () => Promise<unknown>; start?: () => Promise<void>; typing?: () => Promise<void>; history?: () => unknown } = {};
   const stops: string[] = [];
   const event = (r: InboundRequest): InboundEvent => ({ channelType: type, dedupeKey: `k:${r.rawBody.toString()}`, sender: { channelType: type, externalId: 'u1' }, origin: 'customer', content: { kind: 'text', text: r.rawBody.toString() }, sentAt: r.receivedAt, receivedAt: r.receivedAt });
   const adapter = defineChannel({
@@ -22,6 +22,8 @@ function scripted(type: string, id = `${type}-plugin`, capabilities: Array<'http
       await ctx.kv.set('last', m.id);
       return (behaviour.send ? behaviour.send() : Promise.resolve({ externalMessageId: `x-${m.id}`, status: 'sent' })) as never;
     },
+    typing: async () => { await behaviour.typing?.(); },
+    history: (messages) => (behaviour.history ? behaviour.history() : { status: 200, body: String(messages.length) }) as never,
   });
   const plugin = definePlugin({
     manifest: { id, kind: 'channel', version: '1.0.0', apiVersion: SDK_API_VERSION, capabilities },
@@ -113,6 +115,23 @@ describe('plugin host: isolation and health', () => {
     await expect(ch.send(msg())).rejects.toThrow(/send returned no \{ externalMessageId, status \}/);
     expect(ch.health().status).toBe('DISABLED');
     await expect(ch.send(msg())).rejects.toBeInstanceOf(ChannelDisabledError);
+  });
+
+  it('isolates the SDK 1.2 hooks like the others: a ChannelError from typing passes, a crash or a malformed history disables', async () => {
+    const a = scripted('alpha');
+    const { host } = hostWith([a], { disableAfter: 2 });
+    const ch = host.bindChannel({ id: 'ca', tenantId: 't', type: 'alpha', config: { token: 'tok-secret' } });
+    expect(ch.answersHistory).toBe(true);
+    expect(ch.history([], false, req())).toEqual({ status: 200, body: '0' });
+    await expect(ch.typing({ recipient: msg().recipient }, 'start')).resolves.toBe(true);
+    a.behaviour.typing = async () => { throw new ChannelError('UNAVAILABLE', 'platform busy'); };
+    await expect(ch.typing({ recipient: msg().recipient }, 'start')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(host.health('alpha').status).toBe('UP');
+    a.behaviour.typing = async () => { throw new TypeError('boom'); };
+    await expect(ch.typing({ recipient: msg().recipient }, 'stop')).rejects.toMatchObject({ code: 'PLUGIN_FAILED' });
+    a.behaviour.history = () => ({ status: 200 });
+    expect(() => ch.history([], false, req())).toThrow(/history returned no \{ status, body \}/);
+    expect(host.health('alpha').status).toBe('DISABLED');
   });
 
   it('refuses sends the channel cannot do before calling the plugin', async () => {
