@@ -7,6 +7,7 @@ import { newId } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import { NamedLocks } from '../../_shared/named-lock.js';
 import { clampFirst, decodeCursor, toPage } from '../../_shared/pagination.js';
+import { RowsUpdate } from '../../_shared/rows-update.js';
 import type { PubSub } from '../../_shared/pubsub.js';
 import { ActivityKind, type ActivityService } from '../activity/activity.service.js';
 import type { AgentService } from '../agent/agent.service.js';
@@ -107,6 +108,8 @@ export class ConversationService {
   private readonly openLocks: NamedLocks;
   /** The batch of inbound messages (receiveMany) is written by one hand-built INSERT: the hot path of ingest. */
   private readonly messageInsert: MultiRowInsert<MessageEntity>;
+  /** And its conversations' last activity by one hand-built UPDATE. */
+  private readonly conversationTouch: RowsUpdate<ConversationEntity>;
 
   constructor(
     private readonly ds: DataSource,
@@ -121,6 +124,7 @@ export class ConversationService {
     this.rowLocks = ds.options.type !== 'better-sqlite3';
     this.openLocks = new NamedLocks(ds);
     this.messageInsert = new MultiRowInsert(ds, MessageEntity, { log });
+    this.conversationTouch = new RowsUpdate(ds, ConversationEntity);
   }
 
   async byIds(tenantId: string, ids: readonly string[]): Promise<ConversationEntity[]> {
@@ -291,11 +295,8 @@ export class ConversationService {
       if (!messages.length) return done;
       await this.messageInsert.run(m, messages);
       const touched = [...new Set([...done.values()].map((d) => d.conversation))];
-      const qb = m.createQueryBuilder().update(ConversationEntity)
-        .set({ lastMessageAt: () => `CASE id ${touched.map((_, i) => `WHEN :cid${i} THEN :at${i}`).join(' ')} END`, updatedAt: () => `CASE id ${touched.map((_, i) => `WHEN :cid${i} THEN :at${i}`).join(' ')} END` })
-        .where({ tenantId, id: In(touched.map((c) => c.id)) });
-      touched.forEach((c, i) => qb.setParameter(`cid${i}`, c.id).setParameter(`at${i}`, c.lastMessageAt));
-      await qb.execute();
+      const at = new Map(touched.map((c) => [c.id, c.lastMessageAt]));
+      await this.conversationTouch.run(m, [...at.keys()], { perRow: { lastMessageAt: at, updatedAt: at }, where: { tenantId } });
       return done;
     });
   }

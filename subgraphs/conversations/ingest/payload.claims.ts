@@ -1,5 +1,6 @@
 import { Brackets, In, type DataSource, type Repository } from 'typeorm';
 import type { BacklogTotals } from './channel.metrics.js';
+import { RowsUpdate } from '../../_shared/rows-update.js';
 import { InboundPayloadEntity, InboundPayloadStatus as P } from './payload.entity.js';
 
 /** How long a claim holds a row: a processor that dies with it lets it go after this, to the sweeper. */
@@ -13,9 +14,11 @@ export const SWEEP_GRACE_MS = 10_000;
  */
 export class PayloadClaims {
   private readonly repo: Repository<InboundPayloadEntity>;
+  private readonly rows: RowsUpdate<InboundPayloadEntity>;
 
   constructor(private readonly ds: DataSource) {
     this.repo = ds.getRepository(InboundPayloadEntity);
+    this.rows = new RowsUpdate(ds, InboundPayloadEntity);
   }
 
   /**
@@ -67,14 +70,10 @@ export class PayloadClaims {
   /** One UPDATE for a batch: status, time and the message each payload became. */
   async markProcessed(done: Array<{ id: string; messageId: string | null }>): Promise<void> {
     if (!done.length) return;
-    const withMessage = done.filter((d) => d.messageId);
-    const qb = this.repo.createQueryBuilder().update(InboundPayloadEntity)
-      .set({ status: P.PROCESSED, processedAt: new Date(), lockedUntil: null, nextAttemptAt: null, error: null, errorCode: null, claimedBy: null, ...(withMessage.length ? {
-        messageId: () => `CASE id ${withMessage.map((_, i) => `WHEN :pid${i} THEN :mid${i}`).join(' ')} ELSE message_id END`,
-      } : {}) })
-      .where({ id: In(done.map((d) => d.id)) });
-    withMessage.forEach((d, i) => qb.setParameter(`pid${i}`, d.id).setParameter(`mid${i}`, d.messageId));
-    await qb.execute();
+    await this.rows.run(this.ds.manager, done.map((d) => d.id), {
+      same: { status: P.PROCESSED, processedAt: new Date(), lockedUntil: null, nextAttemptAt: null, error: null, errorCode: null, claimedBy: null },
+      perRow: { messageId: new Map(done.filter((d) => d.messageId).map((d) => [d.id, d.messageId])) },
+    });
   }
 
   /** Payloads stored but not processed (crash after acknowledging), due retries, and expired claims. */
