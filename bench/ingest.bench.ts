@@ -43,6 +43,7 @@ const pct = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
 };
 const r1 = (x: number) => Math.round(x * 10) / 10;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
  * Sends every request once with `concurrency` keep-alive connections (autocannon: a prebuilt request per write,
@@ -141,13 +142,18 @@ async function bareHttp(reqs: Req[]) {
  * 4 s sample into a table that kept every earlier run's rows, right after the last topology: 1.2 million rows
  * by then, and a rate that varied by ±9 % between runs.)
  */
-async function mariadbInserts(seconds = 3, clients = 8, samples = 3) {
+/** The INSERT limit's table (a database of its own, recreated), and its checkpoint settled. */
+async function insertsTable() {
   const admin = await mysql.createConnection({ uri: TEST_MYSQL_URL });
   await admin.query(`DROP DATABASE IF EXISTS \`${DB}_raw\``);
   await admin.query(`CREATE DATABASE \`${DB}_raw\``);
   await admin.query(`CREATE TABLE \`${DB}_raw\`.rows_ (id varchar(36) primary key, tenant_id varchar(64), body json, created_at datetime(3))`);
   await admin.end();
   await settleCheckpoint(TEST_MYSQL_URL);
+}
+
+/** Single-row INSERTs from `clients` connections for `seconds`, `samples` times: their rates and the median. */
+async function mariadbInserts(seconds = 3, clients = 8, samples = 3) {
   const conns = await Promise.all(Array.from({ length: clients }, () => mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${DB}_raw` })));
   const rates: number[] = [];
   for (let k = 0; k < samples; k++) {
@@ -164,6 +170,17 @@ async function mariadbInserts(seconds = 3, clients = 8, samples = 3) {
   }
   await Promise.all(conns.map((c) => c.end()));
   return { rate: pct(rates, 50), samples: rates.map(r1) };
+}
+
+/**
+ * Both limits right now, one short sample each: taken just before and just after each topology's burst. This VM's
+ * speed changes from minute to minute (the same code's burst gave 3,700–7,600 acks/s in ten runs of one hour), so
+ * a ratio against limits measured minutes later, at the end of the run, says as much about the VM as the code.
+ */
+async function limitsNow() {
+  const bare = await bareHttp(deliveries('00000000-0000-4000-8000-000000000000', MESSAGES * 2));
+  const inserts = await mariadbInserts(3, 8, 1);
+  return { bare: bare.steadyRate, inserts: inserts.rate };
 }
 
 const perStatement = (before: Record<string, number>, after: Record<string, number>, n: number) =>
@@ -283,6 +300,7 @@ async function runTopology(topology: Topology, run: number) {
 
     // 1. Saturation: every delivery at once over CONCURRENCY connections: the most this topology acknowledges.
     // CPU from the first send until the last message is published: processing that trails the burst counts too.
+    const limitsBefore = await limitsNow();
     const statements0 = await sqlStatements();
     const { result: ingest, cpuMs: cpu } = await cpuDuring(pids, async () => {
       const acked = await drive(port, all, CONCURRENCY, onAck);
@@ -290,6 +308,7 @@ async function runTopology(topology: Topology, run: number) {
       return acked;
     });
     const statements1 = await sqlStatements();
+    const limitsAfter = await limitsNow();
     const drainSeconds = published.size ? (Math.max(...published.values()) - Math.min(...firstAck.values())) / 1000 : NaN;
 
     // 2. Sustained: RATE messages/s (plus the 10 % redelivered) for SUSTAIN_SECONDS, paced as a channel pushes.
@@ -330,6 +349,13 @@ async function runTopology(topology: Topology, run: number) {
     const result = {
       topology,
       ingest: { ackPerSecond: r1(ingest.rate), ackPerSecondAfterFirstSecond: r1(ingest.steadyRate), ackP50Ms: r1(ingest.p50), ackP99Ms: r1(ingest.p99), failedAcks: ingest.failed, failedByStatus: ingest.statuses, seconds: r1(ingest.seconds) },
+      // The two limits just before and just after the burst, and the burst's rate after its first second against
+      // their mean: the machine as it was while the burst ran (see limitsNow).
+      limitsAround: {
+        bareHttp: [r1(limitsBefore.bare), r1(limitsAfter.bare)], inserts: [r1(limitsBefore.inserts), r1(limitsAfter.inserts)],
+        ackVsBareHttp: round3(ingest.steadyRate / ((limitsBefore.bare + limitsAfter.bare) / 2)),
+        ackVsInserts: round3(ingest.steadyRate / ((limitsBefore.inserts + limitsAfter.inserts) / 2)),
+      },
       // MariaDB statements (and bytes_received/bytes_sent: bytes from/to clients) per delivery from the first send until the last message was published (the whole server's counters).
       sqlPerDelivery: perStatement(statements0, statements1, all.length),
       // CPU per delivery (µs) from the first send until every message was published, per process; `self` is the
@@ -381,13 +407,16 @@ async function main() {
 async function runAll(only: Topology[] | undefined, innodbLogMB: number) {
   const topologies = only ?? (['receive-only', 'receive-only-via-gateway', 'single', 'single-via-gateway', 'split-via-gateway'] as Topology[]);
   const runs = [];
+  await insertsTable();
   for (const [i, t] of topologies.entries()) runs.push(await runTopology(t, i));
   const sample = runs.length ? await (async () => {
     // The limits, measured in the same run: a bare Node server answering the same requests, and INSERTs.
     // The bare server gets three times the burst: at its rate a single burst is over before its first second ends.
-    return { bare: await bareHttp(deliveries('00000000-0000-4000-8000-000000000000', MESSAGES * 3)), inserts: await mariadbInserts() };
+    const bare = await bareHttp(deliveries('00000000-0000-4000-8000-000000000000', MESSAGES * 3));
+    await insertsTable();
+    return { bare, inserts: await mariadbInserts() };
   })() : null;
-  const ratio = (x: number, y: number) => Math.round((x / y) * 1000) / 1000;
+  const ratio = (x: number, y: number) => round3(x / y);
   const out = {
     messages: MESSAGES, deliveries: MESSAGES + Math.round(MESSAGES * REPEAT), concurrency: CONCURRENCY, senders: SENDERS, innodbLogMB,
     runs: runs.map((r) => ({
