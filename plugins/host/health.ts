@@ -22,7 +22,8 @@ export function worst(a: Health, b: Health): Health {
 export class HealthTracker {
   private state: Health = { status: 'UP', lastError: null, lastErrorAt: null, failures: 0, consecutiveFailures: 0 };
 
-  constructor(private readonly now: () => number) {}
+  /** `changed`: told after a failure and after a change of status (other replicas are told from there). */
+  constructor(private readonly now: () => number, private readonly changed: () => void = () => undefined) {}
 
   get(): Health { return { ...this.state }; }
 
@@ -30,7 +31,9 @@ export class HealthTracker {
 
   success(): void {
     if (this.state.status === 'DISABLED') return;
+    const was = this.state.status;
     this.state = { ...this.state, status: 'UP', consecutiveFailures: 0 };
+    if (was !== 'UP') this.changed();
   }
 
   /** Records a failure; `disable` turns the status to DISABLED (only `reset` brings it back). */
@@ -43,8 +46,13 @@ export class HealthTracker {
       failures: s.failures + 1,
       consecutiveFailures: s.consecutiveFailures + 1,
     };
+    this.changed();
     return this.get();
   }
 
-  reset(): void { this.state = { ...this.state, status: 'UP', consecutiveFailures: 0 }; }
+  reset(): void {
+    const was = this.state.status;
+    this.state = { ...this.state, status: 'UP', consecutiveFailures: 0 };
+    if (was !== 'UP') this.changed();
+  }
 }

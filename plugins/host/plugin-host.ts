@@ -47,7 +47,7 @@ class PluginRuntime {
   started = false;
 
   constructor(readonly loaded: LoadedPlugin, private readonly host: PluginHost) {
-    this.health = new HealthTracker(() => host.clock.now());
+    this.health = host.tracker();
     this.ctx = host.makeContext(loaded, {}, namespaced(host.kv, `plugin:${loaded.manifest.id}:`), () => this.secrets());
   }
 
@@ -78,7 +78,8 @@ export class PluginHost {
   private readonly byType = new Map<string, { adapter: ChannelAdapter; runtime: PluginRuntime }>();
   private readonly features = new Map<string, { feature: AiFeature; runtime: PluginRuntime }>();
   /** Per channel id, so a channel's failures outlive a rebind (config cache expiry) in this process. */
-  private readonly channelHealths = new Map<string, HealthTracker>();
+  private readonly channelTrackers = new Map<string, HealthTracker>();
+  private readonly healthListeners = new Set<() => void>();
 
   constructor(private readonly options: PluginHostOptions) {
     this.clock = options.clock ?? systemClock;
@@ -90,6 +91,17 @@ export class PluginHost {
       for (const adapter of r.loaded.channels) this.byType.set(adapter.type, { adapter, runtime: r });
       for (const feature of r.loaded.aiFeatures) this.features.set(feature.name, { feature, runtime: r });
     }
+  }
+
+  /** @internal a health tracker that tells the listeners of onHealthChange */
+  tracker(): HealthTracker {
+    return new HealthTracker(() => this.clock.now(), () => { for (const f of this.healthListeners) f(); });
+  }
+
+  /** Calls `listener` after any plugin's or channel's health changed here; returns the unsubscribe. */
+  onHealthChange(listener: () => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
   }
 
   /** @internal builds a plugin or channel context */
@@ -155,10 +167,18 @@ export class PluginHost {
   bindChannel(instance: ChannelInstance<unknown>): BoundChannel {
     const { adapter, runtime } = this.entry(instance.type);
     const config = this.validateChannelConfig(instance.type, instance.config);
-    let health = this.channelHealths.get(instance.id);
-    if (!health) this.channelHealths.set(instance.id, (health = new HealthTracker(() => this.clock.now())));
+    let health = this.channelTrackers.get(instance.id);
+    if (!health) this.channelTrackers.set(instance.id, (health = this.tracker()));
     return new BoundChannel({ ...instance, config }, adapter, runtime, this, this.options.sendTimeoutMs ?? 30_000, health);
   }
+
+  /** The delivery health of every channel bound in this process, by channel id (plugin crashes are the plugins'). */
+  channelHealths(): Map<string, Health> {
+    return new Map([...this.channelTrackers].map(([id, h]) => [id, h.get()]));
+  }
+
+  /** The plugin that provides a channel type (null: none loaded). */
+  pluginOf(type: string): string | null { return this.byType.get(type)?.runtime.id ?? null; }
 
   /** Plugin-level health of the channel type's plugin. */
   health(type: string): Health { return this.entry(type).runtime.health.get(); }

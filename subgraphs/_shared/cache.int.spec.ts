@@ -28,4 +28,16 @@ describe.each([
     expect(await c.get('gen:b')).toBe('2');
     await c.invalidate([], 120); // nothing to do is not an error
   });
+
+  it('keeps a hash of fields (one per writer), expiring as a whole, with fields removable one by one', async () => {
+    expect(await c.hashGetAll('board')).toEqual({});
+    await c.hashSet('board', 'replica-a', '{"n":1}', 60);
+    await c.hashSet('board', 'replica-b', 'B', 60);
+    await c.hashSet('board', 'replica-a', '{"n":2}', 90); // a writer replaces only its own field, and the expiry
+    expect(await c.hashGetAll('board')).toEqual({ 'replica-a': '{"n":2}', 'replica-b': 'B' });
+    expect(await c.ttl('board')).toBeGreaterThan(60);
+    await c.hashDel('board', 'replica-b', 'never-there');
+    await c.hashDel('board');
+    expect(await c.hashGetAll('board')).toEqual({ 'replica-a': '{"n":2}' });
+  });
 });

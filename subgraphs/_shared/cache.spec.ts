@@ -15,6 +15,18 @@ describe('in-memory cache (embedded mode)', () => {
     expect(await c.ttl('k')).toBe(-2);
   });
 
+  it('expires a hash as a whole, its TTL renewed by each field written', async () => {
+    let now = 1_000_000;
+    const c = createMemoryCache({ now: () => now });
+    await c.hashSet('h', 'a', '1', 10);
+    now += 8_000;
+    await c.hashSet('h', 'b', '2', 10);
+    now += 8_000;
+    expect(await c.hashGetAll('h')).toEqual({ a: '1', b: '2' });
+    now += 2_000;
+    expect(await c.hashGetAll('h')).toEqual({});
+  });
+
   it('sets guarded values only while the guard is unchanged; invalidate bumps the guard and drops the value', async () => {
     const c = createMemoryCache();
     expect(await c.setIfGuard('ctx', 'a', 60, 'gen', null)).toBe(true);

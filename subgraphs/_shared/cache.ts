@@ -21,6 +21,11 @@ export interface KeyValueCache {
    * database before a concurrent write bumped the guard is dropped instead of caching stale data.
    */
   setIfGuard(key: string, value: string, ttlSeconds: number, guardKey: string, guard: string | null): Promise<boolean>;
+  /** Sets one field of a hash and (re)sets the whole hash's expiry: state each replica reports under its own field. */
+  hashSet(key: string, field: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Every field of a hash ({} when absent). */
+  hashGetAll(key: string): Promise<Record<string, string>>;
+  hashDel(key: string, ...fields: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +71,13 @@ export function createRedisCache(url: string, prefix = 'huiliu:cache:'): KeyValu
       const r = await redis.eval(SET_IF_GUARD, 2, k(key), k(guardKey), value, String(ttlSeconds), guard === null ? '1' : '0', guard ?? '');
       return Number(r) === 1;
     },
+    async hashSet(key, field, value, ttlSeconds) {
+      await redis.multi().hset(k(key), field, value).expire(k(key), ttlSeconds).exec();
+    },
+    hashGetAll: (key) => redis.hgetall(k(key)),
+    async hashDel(key, ...fields) {
+      if (fields.length) await redis.hdel(k(key), ...fields);
+    },
     async close() {
       redis.disconnect();
     },
@@ -98,6 +110,7 @@ export function createMemoryCache(o: MemoryCacheOptions = {}): KeyValueCache {
     entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
     while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
   };
+  const readHash = (key: string): Record<string, string> => JSON.parse(read(key) ?? '{}') as Record<string, string>;
   return {
     get: async (key) => read(key),
     mget: async (keys) => keys.map(read),
@@ -117,6 +130,17 @@ export function createMemoryCache(o: MemoryCacheOptions = {}): KeyValueCache {
       if (read(guardKey) !== guard) return false;
       write(key, value, ttlSeconds);
       return true;
+    },
+    // A hash is one entry holding its fields as JSON: embedded mode has one process, so there is no race to mind.
+    async hashSet(key, field, value, ttlSeconds) {
+      write(key, JSON.stringify({ ...readHash(key), [field]: value }), ttlSeconds);
+    },
+    hashGetAll: async (key) => readHash(key),
+    async hashDel(key, ...fields) {
+      const e = entries.get(key);
+      const h = readHash(key);
+      for (const f of fields) delete h[f];
+      if (e && read(key) !== null) e.value = JSON.stringify(h);
     },
     close: async () => entries.clear(),
   };

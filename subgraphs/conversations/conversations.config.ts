@@ -91,6 +91,7 @@ export function loadConversationsConfig(env: NodeJS.ProcessEnv): ConversationsCo
   const ingest: Partial<IngestConfig> = {
     plugins: v.CHANNEL_PLUGINS ? parsePluginList(v.CHANNEL_PLUGINS) : undefined, customersUrl: v.CUSTOMERS_URL, jwtSecret: v.JWT_SECRET,
     publicBaseUrl: v.PUBLIC_BASE_URL, sweepIntervalMs: v.INGEST_SWEEP_MS, maxAttempts: v.INGEST_MAX_ATTEMPTS, retryBaseMs: v.INGEST_RETRY_BASE_MS, concurrency: v.INGEST_CONCURRENCY, ackTargetMs: v.INGEST_ACK_TARGET_MS, groupCommitMs: v.INGEST_GROUP_COMMIT_MS, batchWaitMs: v.INGEST_BATCH_WAIT_MS, role: v.INGEST_ROLE, pullIntervalMs: v.INGEST_PULL_MS, pluginDisableAfter: v.CHANNEL_PLUGIN_DISABLE_AFTER,
+    replicaId: env.REPLICA_ID || undefined, // validated with the common settings (subgraphEnvSchema)
     secretKeys: keyringOf(channelKeys(v)),
   };
   return { reopenWindowHours: v.REOPEN_WINDOW_HOURS, summarizer, ingest };

@@ -96,7 +96,7 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
   routes: (s, deps) => {
     const webhooks = webhookRoute(webhookDeps(s, deps));
     const metrics = metricsRoute(s.channelMetrics);
-    const plugins = pluginsRoute(s.plugins, deps.pubsub, deps.log.child({ component: 'plugins' }));
+    const plugins = pluginsRoute(s.plugins, s.healthBoard, deps.pubsub, deps.log.child({ component: 'plugins' }));
     return (req, res) => webhooks(req, res) || metrics(req, res) || plugins(req, res);
   },
   // GET /webhooks/:channelId with Upgrade: websocket: the chat widget's and the app's live connection.

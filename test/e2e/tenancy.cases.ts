@@ -145,6 +145,7 @@ export const CASES: Case[] = [
   { covers: ['Query.agents'], query: '{ agents { id name } }', variables: () => ({}), check: (b) => lacks((d) => d, b) },
   { covers: ['Query.agentGroups'], query: '{ agentGroups { id name } }', variables: () => ({}), check: (b) => lacks((d) => d, b) },
   { covers: ['Query.channels'], query: '{ channels { id name } }', variables: () => ({}), check: (b) => lacks((d) => d, b) },
+  { covers: ['Query.channel'], query: 'query($id: ID!) { channel(id: $id) { id name } }', variables: (b) => ({ id: b.channelId }), check: () => isNull('channel') },
   { covers: ['Mutation.sendMessage'], query: 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }', variables: (b) => ({ i: { conversationId: b.conversationId, text: 'hi' } }), check: () => notFound },
   { covers: ['Mutation.setTyping'], query: 'mutation($i: SetTypingInput!) { setTyping(input: $i) }', variables: (b) => ({ i: { conversationId: b.conversationId, typing: true } }), check: () => notFound },
   { covers: ['Mutation.addCustomerMessage'], query: 'mutation($i: AddCustomerMessageInput!) { addCustomerMessage(input: $i) { message { id } } }', variables: (b) => ({ i: { conversationId: b.conversationId, text: 'hi' } }), check: () => notFound },

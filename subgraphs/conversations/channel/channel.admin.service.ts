@@ -1,10 +1,11 @@
 import { newPartnerSecret, rotatePartnerSecret, type PartnerApiChannelConfig } from '../../../plugins/channel-partner-api/index.js';
-import { ChannelConfigError, UnknownChannelTypeError, type Health, type PluginHost } from '../../../plugins/host/index.js';
+import { ChannelConfigError, UnknownChannelTypeError, worst, type Health, type PluginHost } from '../../../plugins/host/index.js';
 import { hasRole, type Viewer } from '../../_shared/auth.js';
 import { badInput } from '../../_shared/errors.js';
 import { newId } from '../../_shared/ids.js';
 import type { ChannelBindings } from '../ingest/channel-bindings.js';
 import type { ChannelEntity } from './channel.entity.js';
+import type { ChannelHealthBoard, ReplicaChannelHealth } from './channel.health-board.js';
 import type { ChannelSecrets } from './channel.secrets.js';
 import type { ChannelScope, ChannelService } from './channel.service.js';
 
@@ -43,6 +44,8 @@ export class ChannelAdminService {
     private readonly bindings: ChannelBindings,
     private readonly secrets: ChannelSecrets,
     private readonly publicBaseUrl: string,
+    /** Every replica's plugin and delivery health (channel.health-board.ts). */
+    private readonly board: ChannelHealthBoard,
     /** Tells the other replicas to drop their bound copy (channel.changes.ts). */
     private readonly announce: (id: string) => Promise<void> = async () => undefined,
   ) {}
@@ -60,6 +63,10 @@ export class ChannelAdminService {
 
   list(tenantId: string, scope: ChannelScope): Promise<ChannelEntity[]> {
     return this.channels.list(tenantId, scope);
+  }
+
+  find(tenantId: string, id: string, scope: ChannelScope): Promise<ChannelEntity | null> {
+    return this.channels.find(tenantId, id, scope);
   }
 
   /** A config is validated when given; without one the channel is a plain registry entry (no webhook, no sends). */
@@ -141,16 +148,22 @@ export class ChannelAdminService {
     return this.secrets.redact(this.host.redactChannelConfig(c.type, c.config) as Record<string, unknown>);
   }
 
-  /** This process's view: plugin crashes and delivery failures; DISABLED when an admin disabled the channel. */
-  health(c: ChannelEntity): Health & { reason?: string } {
+  /**
+   * Plugin crashes and delivery failures on every replica (the worst status, the latest error, failures added up,
+   * and each replica's view); DISABLED when an admin disabled the channel or its config cannot be used here.
+   */
+  async health(c: ChannelEntity): Promise<Health & { replicas: ReplicaChannelHealth[] }> {
     const base: Health = { status: 'UP', lastError: null, lastErrorAt: null, failures: 0, consecutiveFailures: 0 };
-    if (!c.enabled) return { ...base, status: 'DISABLED', lastError: 'disabled by an admin' };
-    if (!this.host.hasChannelType(c.type)) return { ...base, status: 'DISABLED', lastError: `no plugin provides channel type ${c.type}` };
+    const off = (lastError: string) => ({ ...base, status: 'DISABLED' as const, lastError, replicas: [] });
+    if (!c.enabled) return off('disabled by an admin');
+    if (!this.host.hasChannelType(c.type)) return off(`no plugin provides channel type ${c.type}`);
     try {
-      const bound = this.bindings.bind(c);
-      return bound ? bound.health() : { ...base, status: 'DISABLED', lastError: 'no config' };
+      if (!this.bindings.bind(c)) return off('no config');
     } catch (e) {
-      return { ...base, status: 'DISABLED', lastError: (e as Error).message };
+      return off((e as Error).message);
     }
+    const replicas = await this.board.channel(c.id, this.host.pluginOf(c.type));
+    return { ...replicas.reduce<Health>((a, b) => worst(a, b), base), replicas };
   }
+
 }

@@ -58,6 +58,12 @@ describe('partner channels: ownership (two partners of one tenant, MariaDB)', ()
     const seenByAgent = (await gqlOk(sg.url, CHANNELS, {}, agent)).channels;
     expect(seenByAgent).toHaveLength(3);
     expect(seenByAgent.every((c: { config: unknown }) => c.config === null)).toBe(true); // configs: admins and the owner only
+    // One channel by id, with the same scopes: another partner's reads as none.
+    const ONE = `query($id: ID!) { channel(id: $id) { id name config } }`;
+    expect((await gqlOk(sg.url, ONE, { id: mine.id }, acme)).channel).toEqual({ id: mine.id, name: 'Acme', config: { secret: '[redacted]', callbackUrl: 'https://acme.example/cb' } });
+    expect((await gqlOk(sg.url, ONE, { id: theirs.id }, acme)).channel).toBeNull();
+    expect((await gqlOk(sg.url, ONE, { id: theirs.id }, agent)).channel).toMatchObject({ id: theirs.id, config: null });
+    expect((await gqlOk(sg.url, ONE, { id: 'not-a-channel' }, admin)).channel).toBeNull();
   });
 
   test("acting on another partner's channel is NOT_FOUND, and changes nothing", async () => {

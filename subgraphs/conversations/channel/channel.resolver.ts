@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { hasRole } from '../../_shared/auth.js';
 import { requireViewer } from '../../_shared/context.js';
@@ -21,6 +21,13 @@ export class ChannelResolver {
   channels(@Ctx() ctx: ConversationsContext) {
     const viewer = requireViewer(ctx);
     return ctx.services.channelAdmin.list(viewer.tenant, readScope(viewer));
+  }
+
+  @Authorized(...STAFF, 'partner')
+  @Query(() => Channel, { nullable: true, description: "One of the tenant's channels (a partner: only its own); null when there is no such channel." })
+  channel(@Arg('id', () => ID) id: string, @Ctx() ctx: ConversationsContext) {
+    const viewer = requireViewer(ctx);
+    return ctx.services.channelAdmin.find(viewer.tenant, id, readScope(viewer));
   }
 
   @Authorized(...ADMINS)
@@ -81,8 +88,12 @@ export class ChannelResolver {
   }
 
   @FieldResolver(() => ChannelHealth)
-  health(@Root() c: ChannelEntity, @Ctx() ctx: ConversationsContext): ChannelHealth {
-    const h = ctx.services.channelAdmin.health(c);
-    return { status: h.status as ChannelHealthStatus, lastError: h.lastError, lastErrorAt: h.lastErrorAt, failures: h.failures, consecutiveFailures: h.consecutiveFailures };
+  async health(@Root() c: ChannelEntity, @Ctx() ctx: ConversationsContext): Promise<ChannelHealth> {
+    const h = await ctx.services.channelAdmin.health(c);
+    const status = (x: { status: string }) => x.status as ChannelHealthStatus;
+    return {
+      status: status(h), lastError: h.lastError, lastErrorAt: h.lastErrorAt, failures: h.failures, consecutiveFailures: h.consecutiveFailures,
+      replicas: h.replicas.map((r) => ({ ...r, status: status(r) })),
+    };
   }
 }

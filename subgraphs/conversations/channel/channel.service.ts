@@ -36,9 +36,13 @@ export class ChannelService {
   }
 
   async get(tenantId: string, id: string, scope: ChannelScope = {}): Promise<ChannelEntity> {
-    const c = await this.repo.findOneBy({ tenantId, id, ...(scope.ownerId !== undefined ? { ownerId: scope.ownerId } : {}) });
+    const c = await this.find(tenantId, id, scope);
     if (!c) throw notFound('channel', id);
     return c;
+  }
+
+  find(tenantId: string, id: string, scope: ChannelScope = {}): Promise<ChannelEntity | null> {
+    return this.repo.findOneBy({ tenantId, id, ...(scope.ownerId !== undefined ? { ownerId: scope.ownerId } : {}) });
   }
 
   /**

@@ -8,13 +8,25 @@ export const CHANNEL_TYPE_MESSAGE = 'must be a channel type like wechat-oa';
 export enum ChannelHealthStatus { UP = 'UP', DEGRADED = 'DEGRADED', DISABLED = 'DISABLED' }
 registerEnumType(ChannelHealthStatus, { name: 'ChannelHealthStatus' });
 
-@ObjectType({ description: "A channel's health as this replica sees it: plugin crashes and delivery failures." })
+@ObjectType({ description: "One replica's view of a channel: its plugin's crashes and the channel's delivery failures there." })
+export class ReplicaChannelHealth {
+  @Field({ description: 'The conversations replica (REPLICA_ID, else host/pid).' }) replica: string;
+  @Field(() => ChannelHealthStatus) status: ChannelHealthStatus;
+  @Field(() => String, { nullable: true }) lastError: string | null;
+  @Field(() => Date, { nullable: true }) lastErrorAt: Date | null;
+  @Field(() => Int, { description: 'Failures since that replica started.' }) failures: number;
+  @Field(() => Int) consecutiveFailures: number;
+  @Field({ description: 'When the replica reported it (every 10 s; the replica answering reports live).' }) reportedAt: Date;
+}
+
+@ObjectType({ description: "A channel's health over every replica: plugin crashes and delivery failures. The worst status, the latest error, failures added up; each replica's view in `replicas`." })
 export class ChannelHealth {
   @Field(() => ChannelHealthStatus) status: ChannelHealthStatus;
   @Field(() => String, { nullable: true }) lastError: string | null;
   @Field(() => Date, { nullable: true }) lastErrorAt: Date | null;
   @Field(() => Int) failures: number;
   @Field(() => Int) consecutiveFailures: number;
+  @Field(() => [ReplicaChannelHealth], { description: 'Each live replica (reported in the last 30 s). Empty when the channel is disabled or cannot be bound.' }) replicas: ReplicaChannelHealth[];
 }
 
 @ObjectType({ description: "A webhook of the channel that was refused: what its platform was answered, and why." })

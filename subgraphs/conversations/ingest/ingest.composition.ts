@@ -5,6 +5,7 @@ import { KeyedCipher } from '../../_shared/keyring.js';
 import type { SubgraphDeps, Worker } from '../../_shared/subgraph-module.js';
 import { ChannelAdminService } from '../channel/channel.admin.service.js';
 import { announceChannelChanges, startChannelChangeListener } from '../channel/channel.changes.js';
+import { ChannelHealthBoard, startHealthReports } from '../channel/channel.health-board.js';
 import { ChannelSecrets } from '../channel/channel.secrets.js';
 import { ChannelSecretSweep } from '../channel/channel.secrets.sweep.js';
 import { ChannelTraffic } from '../channel/channel.traffic.js';
@@ -37,6 +38,8 @@ export interface IngestServices {
   channelMetrics: ChannelMetrics;
   /** Per channel: the last accepted and the last refused webhook (Channel.traffic). */
   channelTraffic: ChannelTraffic;
+  /** Every replica's plugin and channel health, through the shared cache (Channel.health, GET /plugins). */
+  healthBoard: ChannelHealthBoard;
   delivery: DeliveryService;
   /** Who sent an inbound message (cached per sender; merges invalidate it on every replica). */
   identities: IdentityResolver;
@@ -66,6 +69,7 @@ export function createIngestServices(
 ): IngestServices {
   const config: IngestConfig = { ...DEFAULT_INGEST_CONFIG, ...partial };
   const log = deps.log.child({ component: 'ingest' });
+  const cache = deps.cache ?? createMemoryCache(); // conversations.services passes its cache
   const redis = deps.redis ? new Redis(deps.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true }) : null;
   const liveConnections = new LiveConnections(log, redis ? {
     publisher: redis,
@@ -81,14 +85,15 @@ export function createIngestServices(
   // The metrics read the ingest service at scrape time; it records into them as it works.
   const metrics: ChannelMetrics = new ChannelMetrics({ backlog: () => ingest.backlogTotals(), local: () => ingest.localState() });
   const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log, metrics);
-  const typing = new TypingRelay(deps.cache ?? createMemoryCache(), d.conversations, d.activity, log, { channels: d.channels, bindings: channelBindings, recipients: delivery });
+  const typing = new TypingRelay(cache, d.conversations, d.activity, log, { channels: d.channels, bindings: channelBindings, recipients: delivery });
   const ingest: IngestService = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config, metrics, typing);
   const inboundAdmin = new InboundPayloadAdmin(deps.dataSource, ingest);
-  const channelTraffic = new ChannelTraffic(deps.cache ?? createMemoryCache(), log); // conversations.services passes its cache
-  const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, announceChannelChanges(deps.pubsub));
+  const channelTraffic = new ChannelTraffic(cache, log);
+  const healthBoard = new ChannelHealthBoard(plugins, cache, log, config.replicaId);
+  const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, healthBoard, announceChannelChanges(deps.pubsub));
   const channelSecretSweep = new ChannelSecretSweep(deps.dataSource, channelSecrets, deps.log.child({ component: 'channel-secrets' }));
   return {
-    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, channelTraffic, delivery, identities: identity, channelSecrets, channelSecretSweep, liveConnections, pluginState, typing,
+    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, channelTraffic, healthBoard, delivery, identities: identity, channelSecrets, channelSecretSweep, liveConnections, pluginState, typing,
     async closeIngest() {
       await liveConnections.close(); // disconnects `redis` too, its publisher
     },
@@ -106,6 +111,7 @@ export async function startIngestWorker(s: IngestServices & { channels: ChannelS
   const identityCache = await startIdentityCacheInvalidation(s.identities, deps);
   const channelChanges = startChannelChangeListener(deps.pubsub, (id) => s.channelBindings.forget(id));
   const pluginEnables = startPluginEnableListener(deps.pubsub, (id) => s.plugins.enablePlugin(id));
+  const healthReports = startHealthReports(s.healthBoard, deps.log);
   // Processing replicas take the payloads that `receive` replicas stored (each batch goes to one of them).
   const processes = (s.ingest.config.role ?? 'all') === 'all';
   const handOffs = processes
@@ -143,6 +149,7 @@ export async function startIngestWorker(s: IngestServices & { channels: ChannelS
       await identityCache.stop();
       await channelChanges.stop();
       await pluginEnables.stop();
+      await healthReports.stop();
       await sealing;
       await s.ingest.stop();
       await s.plugins.stop();

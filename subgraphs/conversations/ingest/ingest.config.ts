@@ -50,6 +50,8 @@ export interface IngestConfig {
    * or a restart. Default 1.
    */
   pluginDisableAfter?: number;
+  /** This replica's name in the channels' health (REPLICA_ID; default host/pid). */
+  replicaId?: string;
   /** Longest pause after repeated pull failures (default 5 min). */
   pullMaxBackoffMs?: number;
   /** A replica's lease on a pull channel (default 60 s; renewed before each batch). */

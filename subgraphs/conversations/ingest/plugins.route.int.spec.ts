@@ -29,15 +29,16 @@ describe('operators: GET /plugins and POST /plugins/:id/enable (two replicas, re
   let a: TestSubgraph;
   let b: TestSubgraph;
   let channelId: string;
-  const start = (disableAfter?: number) => startTestSubgraph(conversationsWithIngest({ jwtSecret: TEST_SECRET, sweepIntervalMs: 0, publicBaseUrl: 'https://cs.example.com', plugins: ['builtins', { plugin: buggy }], pluginDisableAfter: disableAfter }), { db: 'plugins_route', stream: 'plugins-route' });
+  let admin: string;
+  const start = (replicaId: string, disableAfter?: number) => startTestSubgraph(conversationsWithIngest({ jwtSecret: TEST_SECRET, sweepIntervalMs: 0, publicBaseUrl: 'https://cs.example.com', plugins: ['builtins', { plugin: buggy }], pluginDisableAfter: disableAfter, replicaId }), { db: 'plugins_route', stream: 'plugins-route' });
   const base = (s: TestSubgraph) => s.url.replace(/\/graphql$/, '');
   const post = async (s: TestSubgraph, body: string) => (await fetch(`${base(s)}/webhooks/${channelId}`, { method: 'POST', body })).status;
   const health = async (s: TestSubgraph, id = 'acme-buggy') => ((await (await fetch(`${base(s)}/plugins`)).json()).plugins as Array<{ id: string; health: { status: string; lastError: string | null; consecutiveFailures: number } }>).find((p) => p.id === id)!.health;
 
   beforeAll(async () => {
-    a = await start();
-    b = await start(2);
-    const admin = await tokenFor(newTenant('plg'), ['admin']);
+    a = await start('replica-a');
+    b = await start('replica-b', 2);
+    admin = await tokenFor(newTenant('plg'), ['admin']);
     channelId = (await gqlOk(a.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`, { i: { type: 'acme-buggy', name: 'Buggy', config: { name: 'x' } } }, admin)).createChannel.channel.id;
   });
 
@@ -68,5 +69,28 @@ describe('operators: GET /plugins and POST /plugins/:id/enable (two replicas, re
     expect((await fetch(`${base(a)}/plugins/%E0%A4%A/enable`, { method: 'POST' })).status).toBe(404); // a bad escape is just an unknown id
     expect((await fetch(`${base(a)}/plugins/acme-buggy/enable`)).status).toBe(405);
     expect((await fetch(`${base(a)}/plugins`, { method: 'DELETE' })).status).toBe(405);
+  });
+
+  test('channel.health, asked of any replica, shows a crash on another one, and whose it is', async () => {
+    const HEALTH = `query($id: ID!) { channel(id: $id) { health { status failures lastError replicas { replica status failures lastError reportedAt } } } }`;
+    const healthVia = async (s: TestSubgraph) => (await gqlOk(s.url, HEALTH, { id: channelId }, admin)).channel.health;
+    await until(async () => (await healthVia(b)).replicas.length === 2 && (await healthVia(b)).status === 'UP'); // the first test's enable, reported
+    expect(await post(a, 'boom')).toBe(200);
+    // b never saw the crash; a reports it within a fraction of a second.
+    await until(async () => (await healthVia(b)).status === 'DISABLED');
+    const h = await healthVia(b);
+    expect(h).toMatchObject({ status: 'DISABLED', lastError: expect.stringContaining("reading 'id'") });
+    expect(h.replicas).toEqual([
+      expect.objectContaining({ replica: 'replica-b', status: 'UP' }),
+      expect.objectContaining({ replica: 'replica-a', status: 'DISABLED', lastError: expect.stringContaining('acme-buggy.parse') }),
+    ]);
+    expect(h.failures).toBe(h.replicas.reduce((n: number, r: { failures: number }) => n + r.failures, 0));
+    // The operator's view on b lists a's plugins as well.
+    const plugins = await (await fetch(`${base(b)}/plugins`)).json() as { replica: string; replicas: Array<{ replica: string; plugins: Array<{ id: string; health: { status: string } }> }> };
+    expect(plugins.replica).toBe('replica-b');
+    expect(plugins.replicas.find((r) => r.replica === 'replica-a')!.plugins.find((p) => p.id === 'acme-buggy')!.health.status).toBe('DISABLED');
+
+    await fetch(`${base(b)}/plugins/acme-buggy/enable`, { method: 'POST' });
+    await until(async () => (await healthVia(b)).status === 'UP');
   });
 });

@@ -2,6 +2,7 @@ import type { PluginHost } from '../../../plugins/host/index.js';
 import type { Logger } from '../../_shared/logger.js';
 import { onEachMessage, type PubSub } from '../../_shared/pubsub.js';
 import type { RawRoute, Worker } from '../../_shared/subgraph-module.js';
+import type { ChannelHealthBoard } from '../channel/channel.health-board.js';
 
 /** Pub/sub topic: an operator re-enabled a plugin; every replica resets its health. */
 export const PLUGIN_ENABLE_TOPIC = 'conversations.plugin.enable';
@@ -12,10 +13,11 @@ const json = (res: Parameters<RawRoute>[1], status: number, body: unknown) =>
 /**
  * The operator's view of the channel plugins, on this deployable's internal port only (the gateway forwards
  * /graphql and /webhooks/*, not this; like /metrics). Plugins serve every tenant, so this is no tenant's API.
- *   GET  /plugins              this replica's plugins and their health (a crashed one is DISABLED, with its error)
+ *   GET  /plugins              this replica's plugins and their health (a crashed one is DISABLED, with its error),
+ *                              and under `replicas` every live replica's (reported every 10 s)
  *   POST /plugins/:id/enable   turns a disabled plugin back on, on every replica (after a fix, or a one-off crash)
  */
-export function pluginsRoute(host: PluginHost, pubsub: PubSub, log: Logger): RawRoute {
+export function pluginsRoute(host: PluginHost, board: ChannelHealthBoard, pubsub: PubSub, log: Logger): RawRoute {
   return (req, res) => {
     const path = (req.url ?? '').split('?')[0];
     const enable = /^\/plugins\/([^/]+)\/enable$/.exec(path);
@@ -26,7 +28,11 @@ export function pluginsRoute(host: PluginHost, pubsub: PubSub, log: Logger): Raw
       return true;
     }
     if (!enable) {
-      json(res, 200, { plugins: host.plugins() });
+      void board.reports().then((reports) => json(res, 200, {
+        replica: board.replica,
+        plugins: host.plugins(),
+        replicas: reports.map((r) => ({ replica: r.replica, reportedAt: new Date(r.at), plugins: Object.entries(r.plugins).map(([id, health]) => ({ id, health })) })),
+      }));
       return true;
     }
     const id = enable[1]; // plugin ids are plain names: nothing to decode (a bad %-escape must not throw)
