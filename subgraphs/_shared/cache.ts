@@ -137,10 +137,10 @@ export function createMemoryCache(o: MemoryCacheOptions = {}): KeyValueCache {
     },
     hashGetAll: async (key) => readHash(key),
     async hashDel(key, ...fields) {
-      const e = entries.get(key);
+      if (read(key) === null) return;
       const h = readHash(key);
       for (const f of fields) delete h[f];
-      if (e && read(key) !== null) e.value = JSON.stringify(h);
+      entries.get(key)!.value = JSON.stringify(h); // keeps its expiry
     },
     close: async () => entries.clear(),
   };

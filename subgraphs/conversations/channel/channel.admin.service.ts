@@ -165,5 +165,4 @@ export class ChannelAdminService {
     const replicas = await this.board.channel(c.id, this.host.pluginOf(c.type));
     return { ...replicas.reduce<Health>((a, b) => worst(a, b), base), replicas };
   }
-
 }

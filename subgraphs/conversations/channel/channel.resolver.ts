@@ -91,9 +91,11 @@ export class ChannelResolver {
   async health(@Root() c: ChannelEntity, @Ctx() ctx: ConversationsContext): Promise<ChannelHealth> {
     const h = await ctx.services.channelAdmin.health(c);
     const status = (x: { status: string }) => x.status as ChannelHealthStatus;
+    // Replica names are the installation's (host/pid): admins only.
+    const admin = !!ctx.viewer && hasRole(ctx.viewer, ...ADMINS);
     return {
       status: status(h), lastError: h.lastError, lastErrorAt: h.lastErrorAt, failures: h.failures, consecutiveFailures: h.consecutiveFailures,
-      replicas: h.replicas.map((r) => ({ ...r, status: status(r) })),
+      replicas: admin ? h.replicas.map((r) => ({ ...r, status: status(r) })) : [],
     };
   }
 }

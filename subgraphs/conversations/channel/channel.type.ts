@@ -26,7 +26,7 @@ export class ChannelHealth {
   @Field(() => Date, { nullable: true }) lastErrorAt: Date | null;
   @Field(() => Int) failures: number;
   @Field(() => Int) consecutiveFailures: number;
-  @Field(() => [ReplicaChannelHealth], { description: 'Each live replica (reported in the last 30 s). Empty when the channel is disabled or cannot be bound.' }) replicas: ReplicaChannelHealth[];
+  @Field(() => [ReplicaChannelHealth], { description: 'Each live replica (reported in the last 30 s); admins only. Empty when the channel is disabled or cannot be bound, and for other roles.' }) replicas: ReplicaChannelHealth[];
 }
 
 @ObjectType({ description: "A webhook of the channel that was refused: what its platform was answered, and why." })

@@ -30,6 +30,7 @@ describe('operators: GET /plugins and POST /plugins/:id/enable (two replicas, re
   let b: TestSubgraph;
   let channelId: string;
   let admin: string;
+  let tenant: string;
   const start = (replicaId: string, disableAfter?: number) => startTestSubgraph(conversationsWithIngest({ jwtSecret: TEST_SECRET, sweepIntervalMs: 0, publicBaseUrl: 'https://cs.example.com', plugins: ['builtins', { plugin: buggy }], pluginDisableAfter: disableAfter, replicaId }), { db: 'plugins_route', stream: 'plugins-route' });
   const base = (s: TestSubgraph) => s.url.replace(/\/graphql$/, '');
   const post = async (s: TestSubgraph, body: string) => (await fetch(`${base(s)}/webhooks/${channelId}`, { method: 'POST', body })).status;
@@ -38,7 +39,8 @@ describe('operators: GET /plugins and POST /plugins/:id/enable (two replicas, re
   beforeAll(async () => {
     a = await start('replica-a');
     b = await start('replica-b', 2);
-    admin = await tokenFor(newTenant('plg'), ['admin']);
+    tenant = newTenant('plg');
+    admin = await tokenFor(tenant, ['admin']);
     channelId = (await gqlOk(a.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`, { i: { type: 'acme-buggy', name: 'Buggy', config: { name: 'x' } } }, admin)).createChannel.channel.id;
   });
 
@@ -85,6 +87,9 @@ describe('operators: GET /plugins and POST /plugins/:id/enable (two replicas, re
       expect.objectContaining({ replica: 'replica-a', status: 'DISABLED', lastError: expect.stringContaining('acme-buggy.parse') }),
     ]);
     expect(h.failures).toBe(h.replicas.reduce((n: number, r: { failures: number }) => n + r.failures, 0));
+    // Agents see the channel's health, not the installation's replica names.
+    const agent = await tokenFor(tenant, ['agent']);
+    expect((await gqlOk(b.url, HEALTH, { id: channelId }, agent)).channel.health).toMatchObject({ status: 'DISABLED', replicas: [] });
     // The operator's view on b lists a's plugins as well.
     const plugins = await (await fetch(`${base(b)}/plugins`)).json() as { replica: string; replicas: Array<{ replica: string; plugins: Array<{ id: string; health: { status: string } }> }> };
     expect(plugins.replica).toBe('replica-b');
