@@ -98,12 +98,6 @@ async function bareHttp(reqs: Req[]) {
   return r;
 }
 
-/**
- * Single-row INSERTs from `clients` connections: three samples of `seconds` each, on a fresh table, after InnoDB
- * has flushed what the topologies left in its redo log; the median is the limit. (Until 2026-11-27 it was one
- * 4 s sample into a table that kept every earlier run's rows, right after the last topology: 1.2 million rows
- * by then, and a rate that varied by ±9 % between runs.)
- */
 /** The INSERT limit's table (a database of its own, recreated), and its checkpoint settled. */
 async function insertsTable() {
   const admin = await mysql.createConnection({ uri: TEST_MYSQL_URL });
@@ -114,7 +108,12 @@ async function insertsTable() {
   await settleCheckpoint(TEST_MYSQL_URL);
 }
 
-/** Single-row INSERTs from `clients` connections for `seconds`, `samples` times: their rates and the median. */
+/**
+ * Single-row INSERTs from `clients` connections: `samples` samples of `seconds` each; the median is the limit. At
+ * the end of the run: three samples on a fresh table, after InnoDB has flushed what the topologies left in its redo
+ * log. (Until 2026-11-27 it was one 4 s sample into a table that kept every earlier run's rows, right after the last
+ * topology: 1.2 million rows by then, and a rate that varied by ±9 % between runs.)
+ */
 async function mariadbInserts(seconds = 3, clients = 8, samples = 3) {
   const conns = await Promise.all(Array.from({ length: clients }, () => mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${DB}_raw` })));
   const rates: number[] = [];
