@@ -66,10 +66,9 @@ async function driveAtRate(ports: number[], reqs: RateRequest[], perSecond: numb
 }
 
 /**
- * driveAtRate in a worker thread of its own: a heap of a few MB and an event loop that does nothing else. On the
- * bench's main thread, which holds every delivery, the published-event map and the probes, a major GC or a
- * probe stalled the sender for up to ~95 ms in the sustained phase (measured with a GC/event-loop watch), and an
- * open loop counts a stall of its own sender as latency of the system under test.
+ * driveAtRate in a worker thread of its own: a small heap and an event loop that does nothing else. An open loop
+ * counts a stall of its own sender as latency of the system under test, and the bench's main thread (every
+ * delivery, the published-event map, the probes) was seen stalled by GC for 45–95 ms during a run.
  */
 export function driveAtRateInWorker(ports: number | number[], reqs: RateRequest[], perSecond: number, warmupSeconds = 0): Promise<RateResult> {
   const worker = new Worker(join(__dirname, 'rate-driver.worker.js'), {
