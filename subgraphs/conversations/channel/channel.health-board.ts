@@ -63,7 +63,7 @@ export class ChannelHealthBoard {
     return this.host.onHealthChange(listener);
   }
 
-  /** Writes this replica's report (every REPORT_EVERY_MS: another replica sees a crash here within 10 s). */
+  /** Writes this replica's report (startHealthReports: soon after a change, and every REPORT_EVERY_MS). */
   async report(): Promise<void> {
     await this.cache.hashSet(KEY, this.replica, JSON.stringify(this.own()), Math.ceil((STALE_MS * 10) / 1000));
   }
