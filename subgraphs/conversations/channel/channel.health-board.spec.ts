@@ -53,6 +53,20 @@ describe('channel health across replicas (the board in the shared cache)', () =>
     expect(await cache.hashGetAll('channel-health:replicas')).not.toHaveProperty('a'); // removed on the way
   });
 
+  it('answers with this replica\'s view when the board cannot be read, and drops a report it cannot read', async () => {
+    const cache = createMemoryCache();
+    const host = hostOf();
+    host.bindChannel(instance);
+    const down = { ...cache, hashGetAll: () => Promise.reject(new Error('connection refused')) };
+    expect((await new ChannelHealthBoard(host, down, log, 'here').channel('ch-1', 'flaky-plugin')).map((r) => r.replica)).toEqual(['here']);
+
+    await cache.hashSet('channel-health:replicas', 'old-version', '{not json', 60);
+    await new ChannelHealthBoard(hostOf(), cache, log, 'other').report();
+    expect((await new ChannelHealthBoard(host, cache, log, 'here').reports()).map((r) => r.replica)).toEqual(['here', 'other']);
+    await new Promise((r) => setImmediate(r)); // the removal is not awaited by the read
+    expect(Object.keys(await cache.hashGetAll('channel-health:replicas'))).toEqual(['other']);
+  });
+
   it('reports soon after a change and on a timer, and takes the report off the board when the replica stops', async () => {
     jest.useFakeTimers({ now: 2_000_000 });
     try {
