@@ -16,7 +16,7 @@ import { PluginHost, type PluginHostOptions } from './plugin-host.js';
 export { BUILTIN_PLUGINS } from './builtins.js';
 export { FakeClock, systemClock } from './clock.js';
 export { ChannelConfigError, ChannelDisabledError, PluginBootError, PluginCrashError, UnknownChannelTypeError } from './errors.js';
-export { HealthTracker, worst, type Health, type HealthStatus } from './health.js';
+export { HealthTracker, healthSeenBy, worst, type Health, type HealthStatus } from './health.js';
 export { createHttpClient, type HttpClientOptions } from './http-client.js';
 export { MemoryKeyValueStore, namespaced } from './kv.memory.js';
 export { RedisKeyValueStore } from './kv.redis.js';

@@ -68,6 +68,25 @@ describe('plugin host: isolation and health', () => {
     expect(host.health('alpha')).toMatchObject({ status: 'UP', failures: 1 });
   });
 
+  it('shows a crash\'s message only to the tenant whose channel it happened on; other tenants see that the plugin failed', () => {
+    const a = scripted('alpha');
+    const { host } = hostWith([a]);
+    const mine = host.bindChannel({ id: 'c1', tenantId: 'tenant-one', type: 'alpha', config: { token: 'tok-1-secret' } });
+    const theirs = host.bindChannel({ id: 'c2', tenantId: 'tenant-two', type: 'alpha', config: { token: 'tok-2-secret' } });
+    a.behaviour.parse = () => { throw new TypeError('no field MsgId in <Content>call 13800138000</Content>'); };
+    expect(() => mine.accept(req())).toThrow(PluginCrashError);
+    // The operator's view (GET /plugins) keeps the message and says whose channel it was.
+    expect(host.health('alpha')).toMatchObject({ status: 'DISABLED', lastErrorTenantId: 'tenant-one', lastError: expect.stringContaining('13800138000') });
+    expect(mine.health()).toMatchObject({ status: 'DISABLED', lastError: expect.stringContaining('13800138000') });
+    expect(theirs.health()).toMatchObject({ status: 'DISABLED', lastError: "alpha.parse: the plugin failed on another tenant's channel" });
+    expect(theirs.health()).not.toHaveProperty('lastErrorTenantId');
+    // What the other tenant's payloads and sends are failed with says no more.
+    const refused = (() => { try { theirs.accept(req()); } catch (e) { return e as ChannelDisabledError; } })();
+    expect(refused).toBeInstanceOf(ChannelDisabledError);
+    expect(refused!.message).toBe("Channel type alpha is disabled (plugin alpha-plugin: alpha.parse: the plugin failed on another tenant's channel)");
+    expect(() => mine.accept(req())).toThrow(/13800138000/);
+  });
+
   it('degrades first when configured to disable after several consecutive crashes', () => {
     const a = scripted('alpha');
     const { host } = hostWith([a], { disableAfter: 3 });

@@ -7,7 +7,7 @@ import { ChannelError, isChannelError } from '../sdk/errors.js';
 import { inboundEventSchema, sendResultSchema, type InboundEvent, type OutboundMessage, type SendResult } from '../sdk/messages.js';
 import { systemClock } from './clock.js';
 import { ChannelConfigError, ChannelDisabledError, PluginCrashError, UnknownChannelTypeError } from './errors.js';
-import { HealthTracker, worst, type Health } from './health.js';
+import { HealthTracker, healthSeenBy, worst, type Health } from './health.js';
 import { createHttpClient } from './http-client.js';
 import { MemoryKeyValueStore, namespaced } from './kv.memory.js';
 import { loadPlugins, type BuiltinRegistry, type LoadedPlugin, type PluginList } from './loader.js';
@@ -55,11 +55,12 @@ class PluginRuntime {
 
   secrets(): string[] { return secretValues(this.loaded.definition.configSchema, this.loaded.config); }
 
-  crash(channelType: string, operation: string, e: unknown, detail?: string): PluginCrashError {
+  /** `tenantId`: whose channel the call was for (null: none, as at start). */
+  crash(channelType: string, operation: string, e: unknown, detail: string | undefined, tenantId: string | null): PluginCrashError {
     const message = detail ?? `${(e as Error)?.name ?? 'Error'}: ${describeError(e)}`;
     const before = this.health.get();
     const disable = before.consecutiveFailures + 1 >= this.host.disableAfter;
-    const h = this.health.failure(`${channelType}.${operation}: ${message}`, disable);
+    const h = this.health.failure(`${channelType}.${operation}: ${message}`, disable, tenantId);
     const err = new PluginCrashError(this.id, channelType, operation, message, h.status === 'DISABLED', e);
     this.ctx.logger.error({ err: e, channelType, operation, disabled: err.disabled }, 'plugin failed');
     return err;
@@ -252,12 +253,17 @@ export class BoundChannel {
   /** The plugin asked for the host's live client connections: its clients may also speak over a WebSocket. */
   get liveConnections(): boolean { return this.runtime.loaded.manifest.capabilities.includes('connections'); }
 
-  /** Plugin crashes and this channel's delivery failures, whichever is worse. */
-  health(): Health { return worst(this.runtime.health.get(), this.channelHealth.get()); }
+  /** Plugin crashes and this channel's delivery failures, whichever is worse, as this channel's tenant may see them. */
+  health(): Health { return healthSeenBy(worst(this.runtime.health.get(), this.channelHealth.get()), this.instance.tenantId); }
 
   private guardDisabled() {
     const h = this.runtime.health.get();
-    if (h.status === 'DISABLED') throw new ChannelDisabledError(this.runtime.id, this.type, h.lastError);
+    if (h.status === 'DISABLED') throw new ChannelDisabledError(this.runtime.id, this.type, healthSeenBy(h, this.instance.tenantId).lastError);
+  }
+
+  /** A plugin crash on this channel's call: recorded as this channel's tenant's (see healthSeenBy). */
+  private crash(operation: string, e: unknown, detail?: string): PluginCrashError {
+    return this.runtime.crash(this.type, operation, e, detail, this.instance.tenantId);
   }
 
   private sync<T>(operation: string, f: () => T, check: (v: T) => string | null): T {
@@ -267,10 +273,10 @@ export class BoundChannel {
       v = f();
     } catch (e) {
       if (isChannelError(e)) throw e;
-      throw this.runtime.crash(this.type, operation, e);
+      throw this.crash(operation, e);
     }
     const bad = check(v);
-    if (bad) throw this.runtime.crash(this.type, operation, null, bad);
+    if (bad) throw this.crash(operation, null, bad);
     return v;
   }
 
@@ -313,10 +319,10 @@ export class BoundChannel {
       r = await this.adapter.receive(events, this.ctx);
     } catch (e) {
       if (isChannelError(e)) { this.recordDelivery(e); throw e; }
-      throw this.runtime.crash(this.type, 'receive', e);
+      throw this.crash('receive', e);
     }
     const bad = !r || !Array.isArray(r.events) ? 'receive returned no { events }' : this.checkEvents(r.events) ?? (r.commit !== undefined && typeof r.commit !== 'function' ? 'receive returned a commit that is not a function' : null);
-    if (bad) throw this.runtime.crash(this.type, 'receive', null, bad);
+    if (bad) throw this.crash('receive', null, bad);
     return r;
   }
 
@@ -340,17 +346,17 @@ export class BoundChannel {
       r = await this.adapter.pull(this.ctx);
     } catch (e) {
       if (isChannelError(e)) { this.recordPull('pull', e); throw e; }
-      throw this.runtime.crash(this.type, 'pull', e);
+      throw this.crash('pull', e);
     }
     const bad = this.checkPull(r);
-    if (bad) throw this.runtime.crash(this.type, 'pull', null, bad);
+    if (bad) throw this.crash('pull', null, bad);
     this.channelHealth.success();
     const ack = async () => {
       try {
         await r.ack();
       } catch (e) {
         if (isChannelError(e)) { this.recordPull('ack', e); throw e; }
-        throw this.runtime.crash(this.type, 'ack', e);
+        throw this.crash('ack', e);
       }
     };
     return { ...r, ack };
@@ -384,7 +390,7 @@ export class BoundChannel {
       await this.adapter.typing(to, state, this.ctx);
     } catch (e) {
       if (isChannelError(e)) throw e;
-      throw this.runtime.crash(this.type, 'typing', e);
+      throw this.crash('typing', e);
     }
     return true;
   }
@@ -407,12 +413,12 @@ export class BoundChannel {
       r = await Promise.race([this.adapter.send(message, this.ctx), timeout]);
     } catch (e) {
       if (isChannelError(e)) { this.recordDelivery(e); throw e; }
-      throw this.runtime.crash(this.type, 'send', e);
+      throw this.crash('send', e);
     } finally {
       clearTimeout(timer);
     }
     const ok = sendResultSchema.safeParse(r);
-    if (!ok.success) throw this.runtime.crash(this.type, 'send', null, 'send returned no { externalMessageId, status }');
+    if (!ok.success) throw this.crash('send', null, 'send returned no { externalMessageId, status }');
     this.channelHealth.success();
     this.runtime.health.success();
     return ok.data;

@@ -1,5 +1,5 @@
 import { newPartnerSecret, rotatePartnerSecret, type PartnerApiChannelConfig } from '../../../plugins/channel-partner-api/index.js';
-import { ChannelConfigError, UnknownChannelTypeError, worst, type Health, type PluginHost } from '../../../plugins/host/index.js';
+import { ChannelConfigError, UnknownChannelTypeError, healthSeenBy, worst, type Health, type PluginHost } from '../../../plugins/host/index.js';
 import { hasRole, type Viewer } from '../../_shared/auth.js';
 import { badInput } from '../../_shared/errors.js';
 import { newId } from '../../_shared/ids.js';
@@ -162,7 +162,8 @@ export class ChannelAdminService {
     } catch (e) {
       return off((e as Error).message);
     }
-    const replicas = await this.board.channel(c.id, this.host.pluginOf(c.type));
+    // A plugin serves every tenant: another tenant's crash shows as such, without its message (healthSeenBy).
+    const replicas = (await this.board.channel(c.id, this.host.pluginOf(c.type))).map((r) => ({ ...healthSeenBy(r, c.tenantId), replica: r.replica, reportedAt: r.reportedAt }));
     return { ...replicas.reduce<Health>((a, b) => worst(a, b), base), replicas };
   }
 }

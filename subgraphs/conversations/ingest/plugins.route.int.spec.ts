@@ -87,6 +87,15 @@ describe('operators: GET /plugins and POST /plugins/:id/enable (two replicas, re
       expect.objectContaining({ replica: 'replica-a', status: 'DISABLED', lastError: expect.stringContaining('acme-buggy.parse') }),
     ]);
     expect(h.failures).toBe(h.replicas.reduce((n: number, r: { failures: number }) => n + r.failures, 0));
+    // Another tenant's channel of the same plugin is down too, but is not shown this tenant's error.
+    const other = newTenant('plg2');
+    const otherAdmin = await tokenFor(other, ['admin']);
+    const otherChannel = (await gqlOk(b.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`, { i: { type: 'acme-buggy', name: 'Theirs', config: { name: 'y' } } }, otherAdmin)).createChannel.channel.id;
+    const seen = (await gqlOk(b.url, HEALTH, { id: otherChannel }, otherAdmin)).channel.health;
+    const elsewhere = "acme-buggy.parse: the plugin failed on another tenant's channel";
+    expect(seen).toMatchObject({ status: 'DISABLED', lastError: elsewhere });
+    expect(seen.replicas).toEqual(expect.arrayContaining([expect.objectContaining({ replica: 'replica-a', status: 'DISABLED', lastError: elsewhere })]));
+    expect(JSON.stringify(seen)).not.toContain("reading 'id'");
     // Agents see the channel's health, not the installation's replica names.
     const agent = await tokenFor(tenant, ['agent']);
     expect((await gqlOk(b.url, HEALTH, { id: channelId }, agent)).channel.health).toMatchObject({ status: 'DISABLED', replicas: [] });
