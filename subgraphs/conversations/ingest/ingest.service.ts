@@ -212,8 +212,9 @@ export class IngestService {
     if (this.ownClaim && this.processesHere) {
       for (const r of stored) {
         this.born.set(r.id, now); // until processed here (or by the sweeper's claim)
-        // As read back: the event through JSON (its dates become strings), no request.
-        if (inserted && this.kept.size < KEPT_ROWS_MAX) this.kept.set(r.id, { ...r, request: undefined as never, event: r.event && JSON.parse(JSON.stringify(r.event)) });
+        // Without the request, as processing reads rows back. The event is the parsed one itself, not a copy
+        // through JSON: processing revives its dates from either form, and nothing else holds it after the INSERT.
+        if (inserted && this.kept.size < KEPT_ROWS_MAX) this.kept.set(r.id, { ...r, request: undefined as never });
       }
     }
     return stored.map((r) => r.id);
