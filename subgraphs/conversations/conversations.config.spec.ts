@@ -21,6 +21,7 @@ describe('conversations config', () => {
     ['lets what arrives during a processing batch wait for it 100 ms at most', 'INGEST_BATCH_WAIT_MS', 'batchWaitMs', 100, '0', 0, '-1'],
     ["groups the acknowledgement path's INSERTs in 3 ms windows (0: none)", 'INGEST_GROUP_COMMIT_MS', 'groupCommitMs', 3, '0', 0, '5000'],
     ['paces processing for acknowledgements at 20 ms (0: never)', 'INGEST_ACK_TARGET_MS', 'ackTargetMs', 20, '0', 0, '-5'],
+    ['keeps processed payloads 30 days (0: forever)', 'INGEST_RETENTION_DAYS', 'retentionDays', 30, '0', 0, '-1'],
   ] as const)('%s unless %s says otherwise', (_what, name, field, dflt, given, taken, refused) => {
     expect(loadConversationsConfig({}).ingest).toMatchObject({ [field]: dflt });
     expect(loadConversationsConfig({ [name]: given }).ingest).toMatchObject({ [field]: taken });

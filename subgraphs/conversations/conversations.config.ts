@@ -4,7 +4,7 @@ import { summarizerConfigSchema, type SummarizerConfig } from '../../plugins/ai-
 import { parsePluginList } from '../../plugins/host/index.js';
 import { DEV_JWT_SECRET } from '../_shared/env.js';
 import { parseKeyring, keyringProblems } from '../_shared/keyring.js';
-import { DEFAULT_ACK_TARGET_MS, DEFAULT_BATCH_WAIT_MS, DEFAULT_GROUP_COMMIT_MS, DEV_CHANNEL_SECRET_KEYS, type IngestConfig } from './ingest/ingest.config.js';
+import { DEFAULT_ACK_TARGET_MS, DEFAULT_BATCH_WAIT_MS, DEFAULT_GROUP_COMMIT_MS, DEFAULT_RETENTION_DAYS, DEV_CHANNEL_SECRET_KEYS, type IngestConfig } from './ingest/ingest.config.js';
 
 /** The conversations deployable's own settings; the shared ones (port, database, Redis, JWT) are read by runMain. */
 export interface ConversationsConfig {
@@ -44,6 +44,7 @@ const schema = z
     INGEST_GROUP_COMMIT_MS: z.coerce.number().int().min(0).max(1000).default(DEFAULT_GROUP_COMMIT_MS),
     INGEST_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_BATCH_WAIT_MS),
     INGEST_ROLE: z.enum(['all', 'receive']).default('all'),
+    INGEST_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(DEFAULT_RETENTION_DAYS),
     INGEST_PULL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
     /** Plugin crashes in a row that disable its channels on a replica (until POST /plugins/:id/enable). */
     CHANNEL_PLUGIN_DISABLE_AFTER: z.coerce.number().int().min(1).max(1000).default(1),
@@ -90,7 +91,7 @@ export function loadConversationsConfig(env: NodeJS.ProcessEnv): ConversationsCo
       : summarizerConfigSchema.parse({ provider: 'builtin' });
   const ingest: Partial<IngestConfig> = {
     plugins: v.CHANNEL_PLUGINS ? parsePluginList(v.CHANNEL_PLUGINS) : undefined, customersUrl: v.CUSTOMERS_URL, jwtSecret: v.JWT_SECRET,
-    publicBaseUrl: v.PUBLIC_BASE_URL, sweepIntervalMs: v.INGEST_SWEEP_MS, maxAttempts: v.INGEST_MAX_ATTEMPTS, retryBaseMs: v.INGEST_RETRY_BASE_MS, concurrency: v.INGEST_CONCURRENCY, ackTargetMs: v.INGEST_ACK_TARGET_MS, groupCommitMs: v.INGEST_GROUP_COMMIT_MS, batchWaitMs: v.INGEST_BATCH_WAIT_MS, role: v.INGEST_ROLE, pullIntervalMs: v.INGEST_PULL_MS, pluginDisableAfter: v.CHANNEL_PLUGIN_DISABLE_AFTER,
+    publicBaseUrl: v.PUBLIC_BASE_URL, sweepIntervalMs: v.INGEST_SWEEP_MS, maxAttempts: v.INGEST_MAX_ATTEMPTS, retryBaseMs: v.INGEST_RETRY_BASE_MS, concurrency: v.INGEST_CONCURRENCY, ackTargetMs: v.INGEST_ACK_TARGET_MS, groupCommitMs: v.INGEST_GROUP_COMMIT_MS, batchWaitMs: v.INGEST_BATCH_WAIT_MS, role: v.INGEST_ROLE, retentionDays: v.INGEST_RETENTION_DAYS, pullIntervalMs: v.INGEST_PULL_MS, pluginDisableAfter: v.CHANNEL_PLUGIN_DISABLE_AFTER,
     replicaId: env.REPLICA_ID || undefined, // validated with the common settings (subgraphEnvSchema)
     secretKeys: keyringOf(channelKeys(v)),
   };

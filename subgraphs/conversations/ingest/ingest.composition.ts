@@ -16,7 +16,8 @@ import type { MessageService } from '../message/message.service.js';
 import { ChannelBindings } from './channel-bindings.js';
 import { createIdentityClient, type IdentityResolver } from './identity.client.js';
 import { startIdentityCacheInvalidation } from './identity.invalidation.js';
-import { DEFAULT_INGEST_CONFIG, type IngestConfig } from './ingest.config.js';
+import { DEFAULT_INGEST_CONFIG, DEFAULT_RETENTION_DAYS, type IngestConfig } from './ingest.config.js';
+import { PayloadRetention } from './payload.retention.js';
 import { ChannelMetrics } from './channel.metrics.js';
 import { InboundPayloadAdmin } from './ingest.admin.js';
 import { INBOUND_STORED, INGEST_PROCESSORS_GROUP, INGEST_TOPIC, IngestService } from './ingest.service.js';
@@ -32,6 +33,8 @@ export interface IngestServices {
   channelBindings: ChannelBindings;
   channelAdmin: ChannelAdminService;
   ingest: IngestService;
+  /** Deletes processed payloads past INGEST_RETENTION_DAYS (the worker, on processing replicas). */
+  payloadRetention: PayloadRetention;
   /** Admins' view of stored payloads: lists, backlog, replays (tenant-scoped). */
   inboundAdmin: InboundPayloadAdmin;
   /** Prometheus metrics of webhooks, processing and sends (GET /metrics on this deployable's port). */
@@ -88,17 +91,21 @@ export function createIngestServices(
   const typing = new TypingRelay(cache, d.conversations, d.activity, log, { channels: d.channels, bindings: channelBindings, recipients: delivery });
   const ingest: IngestService = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config, metrics, typing);
   const inboundAdmin = new InboundPayloadAdmin(deps.dataSource, ingest);
+  const payloadRetention = new PayloadRetention(deps.dataSource, config.retentionDays ?? DEFAULT_RETENTION_DAYS);
   const channelTraffic = new ChannelTraffic(cache, log);
   const healthBoard = new ChannelHealthBoard(plugins, cache, log, config.replicaId);
   const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, healthBoard, announceChannelChanges(deps.pubsub));
   const channelSecretSweep = new ChannelSecretSweep(deps.dataSource, channelSecrets, deps.log.child({ component: 'channel-secrets' }));
   return {
-    plugins, channelBindings, channelAdmin, ingest, inboundAdmin, channelMetrics: metrics, channelTraffic, healthBoard, delivery, identities: identity, channelSecrets, channelSecretSweep, liveConnections, pluginState, typing,
+    plugins, channelBindings, channelAdmin, ingest, payloadRetention, inboundAdmin, channelMetrics: metrics, channelTraffic, healthBoard, delivery, identities: identity, channelSecrets, channelSecretSweep, liveConnections, pluginState, typing,
     async closeIngest() {
       await liveConnections.close(); // disconnects `redis` too, its publisher
     },
   };
 }
+
+/** How often a processing replica deletes processed payloads past their retention (up to 10,000 rows a sweep). */
+const PURGE_EVERY_MS = 60_000;
 
 /** Starts the plugins' I/O and the sweeper (stored-but-unprocessed payloads, due retries and deliveries). */
 export async function startIngestWorker(s: IngestServices & { channels: ChannelService }, deps: SubgraphDeps): Promise<Worker> {
@@ -124,6 +131,7 @@ export async function startIngestWorker(s: IngestServices & { channels: ChannelS
   const every = s.ingest.config.sweepIntervalMs;
   let running = false;
   let booted = false;
+  let purgedAt = -Infinity;
   const tick = async () => {
     if (running) return;
     running = true;
@@ -131,6 +139,13 @@ export async function startIngestWorker(s: IngestServices & { channels: ChannelS
       if (processes) await s.ingest.sweep(booted ? undefined : 0);
       booted = true;
       await s.delivery.sweep();
+      // Retention, at boot and then once a minute, on the replicas that process (several at once only repeat a
+      // DELETE); a backlog goes on at the next sweep.
+      if (processes && Date.now() - purgedAt >= PURGE_EVERY_MS) {
+        const { deleted, more } = await s.payloadRetention.purge();
+        if (!more) purgedAt = Date.now();
+        if (deleted) deps.log.info({ deleted, retentionDays: s.payloadRetention.days }, 'processed inbound payloads past their retention deleted');
+      }
     } catch (err) {
       deps.log.warn({ err }, 'ingest sweep failed');
     } finally {

@@ -20,6 +20,11 @@ export interface IngestConfig {
    * webhooks never waits behind message processing (INGEST_ROLE).
    */
   role?: 'all' | 'receive';
+  /**
+   * INGEST_RETENTION_DAYS: processed payloads (the raw request kept for audit and replays) are deleted after this
+   * many days; failed ones stay until replayed. 0 keeps them forever. Default DEFAULT_RETENTION_DAYS.
+   */
+  retentionDays?: number;
   /** Attempts before a failed payload or delivery waits for a manual replay. */
   maxAttempts: number;
   /** Payloads claimed per batch; two batches are processed at once per process (the rest wait in the queue). */
@@ -74,6 +79,12 @@ export const DEFAULT_GROUP_COMMIT_MS = 3;
  * so that under load a batch's arrivals do wait for it (docs/channels.md).
  */
 export const DEFAULT_BATCH_WAIT_MS = 100;
+
+/**
+ * INGEST_RETENTION_DAYS's default: a month of raw requests to look into after a complaint or a platform's
+ * dispute, which the messages outlive.
+ */
+export const DEFAULT_RETENTION_DAYS = 30;
 
 /** INGEST_ACK_TARGET_MS's default. */
 export const DEFAULT_ACK_TARGET_MS = 20;

@@ -2,7 +2,8 @@ import { startFakeServer, type FakeServer } from '../../../plugins/sdk/testing/i
 import { wechatPush, wechatXml } from '../../../plugins/wechat-common/wechat.testing.js';
 import { gql, gqlOk } from '../../../test/helpers/graphql-client.js';
 import { leftoverSubgraphs, startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
-import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
+import mysql from 'mysql2/promise';
+import { mysqlUrl, newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
 import { metric, scrape } from '../../../test/helpers/metrics.js';
 import { until } from '../../../test/helpers/until.js';
 import { subscribe, wsClient } from '../../../test/helpers/ws-client.js';
@@ -145,6 +146,28 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     expect(live.messageAdded).toMatchObject({ kind: 'image', attachments: [{ kind: 'image', mediaRef: 'https://mmbiz.example/p.jpg' }] });
     sub.dispose();
     await client.dispose();
+  });
+
+  test('retention deletes processed payloads past INGEST_RETENTION_DAYS; a redelivery after that is still one message', async () => {
+    const msgId = String(msgSeq++);
+    const req = push({ openId: 'oRetained', text: '上个月的问题', msgId });
+    expect((await post(base, channelId, req)).status).toBe(200);
+    const [stored] = await until(async () => (await gqlOk(conv.url, PAYLOADS, { s: 'PROCESSED' }, admin)).inboundPayloads.filter((p: { dedupeKey: string }) => p.dedupeKey.includes(msgId)));
+    // Processed 31 days ago, as far as the table says (the default retention is 30 days).
+    const sql = await mysql.createConnection({ uri: mysqlUrl('ingest') });
+    await sql.query('UPDATE inbound_payloads SET processed_at = ? WHERE id = ?', [new Date(Date.now() - 31 * 86_400_000), stored.id]);
+    await sql.end();
+    const retention = (conv.services as ConversationsServices).payloadRetention;
+    expect(retention.days).toBe(30);
+    expect((await retention.purge()).deleted).toBeGreaterThanOrEqual(1);
+    const ids = async () => (await gqlOk(conv.url, PAYLOADS, {}, admin)).inboundPayloads.filter((p: { dedupeKey: string }) => p.dedupeKey.includes(msgId)).map((p: { id: string }) => p.id);
+    expect(await ids()).toEqual([]);
+    // The platform sends it again: stored anew and processed into the message that exists.
+    expect((await post(base, channelId, req)).status).toBe(200);
+    const [again] = await until(async () => (await gqlOk(conv.url, PAYLOADS, { s: 'PROCESSED' }, admin)).inboundPayloads.filter((p: { dedupeKey: string }) => p.dedupeKey.includes(msgId)));
+    expect(again.id).not.toBe(stored.id);
+    expect(again.messageId).toBe(stored.messageId);
+    expect((await textsOf(conv)).filter((t) => t === '上个月的问题')).toHaveLength(1);
   });
 
   test('bad input gets its status and is never stored', async () => {

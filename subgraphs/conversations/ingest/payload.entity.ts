@@ -32,6 +32,7 @@ export interface StoredRequest {
 @Index('uq_inbound_payloads_dedupe', ['channelId', 'dedupeKey'], { unique: true })
 @Index('idx_inbound_payloads_due', ['status', 'nextAttemptAt'])
 @Index('idx_inbound_payloads_tenant_status', ['tenantId', 'status', 'receivedAt'])
+@Index('idx_inbound_payloads_processed', ['status', 'processedAt'])
 export class InboundPayloadEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
