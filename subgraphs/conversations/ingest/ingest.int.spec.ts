@@ -195,7 +195,8 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
   });
 
   test('an agent reply goes out through the plugin with its status; retryable errors retry; WINDOW_CLOSED is explained', async () => {
-    const c = (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes[0];
+    type C = { id: string; messages: { nodes: Array<{ id: string; payload?: { sender?: { externalId?: string } }; delivery?: { status: string } }> } };
+    const c = ((await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes as C[]).find((x) => x.messages.nodes.some((m) => m.payload?.sender?.externalId === 'oAlice'))!;
     const agent = await tokenFor(tenant, ['agent'], 'agent-1');
     const calls = sendCalls;
     const sends = async () => {
@@ -212,7 +213,7 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     failNextSends = 1; // "system busy" once: retryable, retried by the sweeper with backoff
     const retried = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: 'second' } }, agent)).sendMessage.message;
     expect(retried.delivery).toMatchObject({ status: 'PENDING', errorCode: 'UNAVAILABLE' });
-    await until(async () => (await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes[0].messages.nodes.find((m: { id: string; delivery?: { status: string } }) => m.id === retried.id && m.delivery?.status === 'SENT'));
+    await until(async () => ((await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes as C[]).find((x) => x.id === c.id)!.messages.nodes.find((m) => m.id === retried.id && m.delivery?.status === 'SENT'));
 
     const note = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: 'internal', internal: true } }, agent)).sendMessage.message;
     expect(note.delivery).toBeNull();
