@@ -40,6 +40,12 @@ export interface NewConversation {
   at?: Date;
   /** Start with the bot (BOT) instead of the human queue (QUEUED). */
   startWithBot?: boolean | null;
+  /**
+   * A record of something that happened (an order event, a call, a consultation logged in a store), not a
+   * customer waiting for an answer: opened RESOLVED, so it joins the customer's history and no agent's queue. A
+   * customer's message reopens it within the reopen window, like any resolved conversation.
+   */
+  asRecord?: boolean;
   /** The conversation this one follows (a customer writing again after it was closed). */
   previousConversationId?: string | null;
 }
@@ -172,10 +178,10 @@ export class ConversationService {
     const first = input.firstMessage ?? (input.text ? { id: input.messageId, senderType: MessageSenderType.CUSTOMER, text: input.text } : null);
     // The OPENED event comes first in the timeline, then the message that opened it.
     const messageAt = first ? new Date(now.getTime() + 1) : null;
-    const status = input.startWithBot ? S.BOT : S.QUEUED;
+    const status = input.asRecord ? S.RESOLVED : input.startWithBot ? S.BOT : S.QUEUED;
     const c = this.repo.create({
       id: input.id ?? newId(), tenantId, customerId: input.customerId, channelId: input.channelId ?? null, channelType: input.channelType,
-      subject: input.subject, status, assigneeId: null, groupId: input.groupId ?? null, firstResponseAt: null, resolvedAt: null, closedAt: null,
+      subject: input.subject, status, assigneeId: null, groupId: input.groupId ?? null, firstResponseAt: null, resolvedAt: input.asRecord ? now : null, closedAt: null,
       lastMessageAt: messageAt ?? now, createdAt: now, updatedAt: now,
     });
     const { event, message } = await this.tx(async (m) => {

@@ -470,12 +470,13 @@ export class IngestService {
         const conversationId = await this.receiver.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, subject: e.thread?.subject ?? null, message });
         if (bound.liveConnections) this.typing?.remember(channel, e, conversationId);
       } else {
-        // Staff writing from another tool (WeCom client, a phone agent): into the customer's open conversation.
+        // Staff writing from another tool (WeCom client, a phone agent), or the platform telling of an order or a
+        // call: into the customer's open conversation; without one, a record that waits in no queue.
         const senderType = e.origin === 'agent' ? MessageSenderType.AGENT : MessageSenderType.SYSTEM;
         const open = (await this.conversations.list(tenantId, { customerId: identity.customerId, first: 20 })).nodes
           .find((c) => c.channelId === channel.id && c.status !== ConversationStatus.CLOSED);
         if (open) await this.conversations.addMessage(tenantId, open.id, { ...message, senderType });
-        else await this.conversations.open(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, subject: f.text.slice(0, 60) || `[${f.kind}]`, firstMessage: { ...message, senderType }, at: e.sentAt });
+        else await this.conversations.open(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, subject: f.text.slice(0, 60) || `[${f.kind}]`, firstMessage: { ...message, senderType }, at: e.sentAt, asRecord: true });
       }
     } catch (err) {
       if (isUniqueViolation(err)) return id; // a concurrent or earlier attempt stored it

@@ -16,12 +16,12 @@ jest.setTimeout(90_000);
 const CREATE = `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`;
 const DISABLE = `mutation($i: DisableChannelInput!) { disableChannel(input: $i) { channel { id } } }`;
 const PAYLOADS = `query($c: ID) { inboundPayloads(channelId: $c, first: 200) { id status dedupeKey messageId error errorCode } }`;
-const CONVS = `query { conversations(first: 50) { nodes { id customer { id } messages(first: 50) { nodes { id kind text senderType payload } } } } }`;
+const CONVS = `query { conversations(first: 50) { nodes { id status customer { id } messages(first: 50) { nodes { id kind text senderType payload } } } } }`;
 const HEALTH = `query { channels { id health { status lastError } } }`;
 
 type Payload = { id: string; status: string; dedupeKey: string; messageId: string | null };
 type Msg = { id: string; kind: string; text: string; senderType: string; payload: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Conv = { id: string; customer: { id: string }; messages: { nodes: Msg[] } };
+type Conv = { id: string; status: string; customer: { id: string }; messages: { nodes: Msg[] } };
 
 const until = <T>(f: () => Promise<T | undefined | false>, ms = 20_000) => eventually(f, ms);
 
@@ -107,6 +107,9 @@ describe('Taobao TMC by pulling: consume → store → confirm (real MariaDB + R
     // on the buyer: both of t**1's messages on one customer's conversation, b**2 elsewhere
     expect(byId.get(pay.id)!.conversation.id).toBe(byId.get(refund.id)!.conversation.id);
     expect(byId.get(other.id)!.conversation.customer.id).not.toBe(byId.get(pay.id)!.conversation.customer.id);
+    // Order events of buyers who never wrote are a record on the customer, in no agent's queue.
+    for (const m of msgs) expect(m.conversation.status).toBe('RESOLVED');
+    expect((await gqlOk(convA.url, `query { queue { waiting } }`, {}, admin)).queue.waiting).toBe(0);
 
     expect(confirmedBeforeStored).toEqual([]);
     expect(storedBeforeConfirm).toEqual(expect.arrayContaining([pay.id, refund.id, other.id]));
