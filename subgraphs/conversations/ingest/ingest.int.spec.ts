@@ -31,7 +31,7 @@ function push(o: { openId?: string; msgId?: string; text?: string; xml?: string;
 }
 
 async function post(base: string, channelId: string, req: { query: Record<string, string>; rawBody: Buffer; headers: Record<string, string> }, method = 'POST') {
-  const res = await fetch(`${base}/webhooks/${channelId}?${new URLSearchParams(req.query)}`, { method, headers: { 'content-type': req.headers['content-type'] ?? 'text/xml' }, body: method === 'GET' ? undefined : new Uint8Array(req.rawBody) });
+  const res = await fetch(`${base}/webhooks/${channelId}?${new URLSearchParams(req.query)}`, { method, headers: { 'content-type': 'text/xml', ...req.headers }, body: method === 'GET' ? undefined : new Uint8Array(req.rawBody) });
   return { status: res.status, body: await res.text() };
 }
 
@@ -177,7 +177,15 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     const ts = String(Math.floor(Date.now() / 1000));
     const { wechatSignature } = await import('../../../plugins/wechat-common/wechat.crypto.js');
     const q = { timestamp: ts, nonce: '1', signature: wechatSignature(CFG.token, ts, '1'), encrypt_type: 'aes', msg_signature: 'x' };
-    expect((await post(base, channelId, { query: q, rawBody: Buffer.from('<xml><Encrypt>not closed'), headers: {} })).status).toBeGreaterThanOrEqual(400);
+    expect((await post(base, channelId, { query: q, rawBody: Buffer.from('<xml><Encrypt>not closed'), headers: {} })).status).toBe(400);
+    // Signed and encrypted as WeChat does, around XML that is not well-formed: verified, then refused as malformed.
+    expect((await post(base, channelId, push({ xml: '<xml><ToUserName>gh_test</ToUserName><MsgType>text</MsgType><Content>未闭合' }))).status).toBe(400);
+    // Douyin signs the raw body (sha1(client_secret + body)): a signed body that is not JSON is malformed (400).
+    const douyin = (await gqlOk(conv.url, CREATE, { i: { type: 'douyin', name: '抖音', config: { clientKey: 'awk1', clientSecret: 'dy-secret', accountOpenId: 'open-1', accessToken: 'tok' } } }, admin)).createChannel.channel.id;
+    const { douyinSignature } = await import('../../../plugins/channel-douyin/index.js');
+    const notJson = Buffer.from('{"event":"im_receive_msg","content":');
+    expect((await post(base, douyin, { query: {}, rawBody: notJson, headers: { 'content-type': 'application/json', 'x-douyin-signature': douyinSignature('dy-secret', notJson) } })).status).toBe(400);
+    expect((await post(base, douyin, { query: {}, rawBody: notJson, headers: { 'content-type': 'application/json', 'x-douyin-signature': 'f'.repeat(40) } })).status).toBe(401);
     expect((await post(base, '00000000-0000-4000-8000-000000000000', push({}))).status).toBe(404);
     expect((await post(base, 'not-a-uuid', push({}))).status).toBe(404);
     expect((await post(base, '%E0%A4%A', push({}))).status).toBe(404); // a broken %-escape is just an unknown channel
@@ -226,6 +234,17 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     // The operator's view: five sent, one retried, one refused.
     const after = await sends();
     expect({ sent: after.sent - before.sent, retry: after.retry - before.retry, failed: after.failed - before.failed }).toEqual({ sent: 5, retry: 1, failed: 1 });
+  });
+
+  test("the bot's reply goes out through the channel's plugin like an agent's, with its delivery status", async () => {
+    expect((await post(base, channelId, push({ openId: 'oAskingBot', text: '大米保质期多久？' }))).status).toBe(200);
+    type C = { id: string; messages: { nodes: Array<{ payload?: { sender?: { externalId?: string } } }> } };
+    const c = await until(async () => ((await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes as C[]).find((x) => x.messages.nodes.some((m) => m.payload?.sender?.externalId === 'oAskingBot')));
+    const bot = await tokenFor(tenant, ['service'], 'bot-1');
+    const ADD_BOT = `mutation($i: AddBotMessageInput!) { addBotMessage(input: $i) { message { id senderType delivery { status externalMessageId attempts } } } }`;
+    const reply = (await gqlOk(conv.url, ADD_BOT, { i: { conversationId: c.id, text: '未开封常温保存 12 个月。' } }, bot)).addBotMessage.message;
+    expect(reply).toMatchObject({ senderType: 'BOT', delivery: { status: 'SENT', attempts: 1 } });
+    expect(fake.calls('POST /cgi-bin/message/custom/send').at(-1)!.json).toMatchObject({ touser: 'oAskingBot', msgtype: 'text', text: { content: '未开封常温保存 12 个月。' } });
   });
 
   test('a payload that fails is kept with its error and retried; stored-but-unprocessed payloads survive a crash', async () => {
