@@ -13,6 +13,7 @@ export enum ConversationStatus {
 @Index('idx_conversations_tenant_customer', ['tenantId', 'customerId'])
 @Index('idx_conversations_tenant_assignee_status', ['tenantId', 'assigneeId', 'status'])
 @Index('idx_conversations_tenant_last_message', ['tenantId', 'lastMessageAt'])
+@Index('idx_conversations_thread', ['tenantId', 'channelId', 'threadId'])
 export class ConversationEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -29,6 +30,10 @@ export class ConversationEntity {
 
   @Column({ name: 'channel_type', type: 'varchar', length: 40 })
   channelType: string;
+
+  /** The platform's thread (a call, a consultation, a store's QR chat): its events make this conversation alone. */
+  @Column({ name: 'thread_id', type: 'varchar', length: 191, nullable: true })
+  threadId: string | null;
 
   @Column({ name: 'subject', type: 'varchar', length: 200 })
   subject: string;

@@ -46,6 +46,8 @@ export interface NewConversation {
    * customer's message reopens it within the reopen window, like any resolved conversation.
    */
   asRecord?: boolean;
+  /** The platform's thread this conversation is alone for (InboundEvent.thread.id). */
+  threadId?: string | null;
   /** The conversation this one follows (a customer writing again after it was closed). */
   previousConversationId?: string | null;
 }
@@ -67,6 +69,8 @@ export interface ReceiveInput {
   customerId: string;
   channelType: string;
   channelId?: string | null;
+  /** A platform thread (a call, a store's QR chat): the message goes to that thread's conversation, or opens one. */
+  threadId?: string | null;
   subject?: string | null;
   message: Omit<NewMessage, 'senderType'>;
 }
@@ -157,6 +161,11 @@ export class ConversationService {
     return toPage(rows, first, (r) => r.lastMessageAt);
   }
 
+  /** The open (not CLOSED) conversation of a platform thread on a channel, if there is one. */
+  findThread(tenantId: string, channelId: string, threadId: string): Promise<ConversationEntity | null> {
+    return this.repo.findOne({ where: { tenantId, channelId, threadId, status: Not(S.CLOSED) }, order: { lastMessageAt: 'DESC', id: 'DESC' } });
+  }
+
   /** The first `limit` conversations of each customer (latest activity first), after a cursor: one round of queries. */
   firstOfCustomers(tenantId: string, customerIds: readonly string[], limit: number, after?: { at: Date; id: string }): Promise<ConversationEntity[]> {
     return firstChildren(this.repo, { tenantId, parentColumn: 'customer_id', orderColumn: 'last_message_at', direction: 'DESC' }, customerIds, limit, after);
@@ -180,7 +189,7 @@ export class ConversationService {
     const messageAt = first ? new Date(now.getTime() + 1) : null;
     const status = input.asRecord ? S.RESOLVED : input.startWithBot ? S.BOT : S.QUEUED;
     const c = this.repo.create({
-      id: input.id ?? newId(), tenantId, customerId: input.customerId, channelId: input.channelId ?? null, channelType: input.channelType,
+      id: input.id ?? newId(), tenantId, customerId: input.customerId, channelId: input.channelId ?? null, channelType: input.channelType, threadId: input.threadId ?? null,
       subject: input.subject, status, assigneeId: null, groupId: input.groupId ?? null, firstResponseAt: null, resolvedAt: input.asRecord ? now : null, closedAt: null,
       lastMessageAt: messageAt ?? now, createdAt: now, updatedAt: now,
     });
@@ -212,8 +221,9 @@ export class ConversationService {
     tenantId: string,
     input: ReceiveInput,
   ): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
+    // A thread's messages go to its own conversation; the others never into a thread's.
     const latestOpen = () => this.repo.findOne({
-      where: { tenantId, customerId: input.customerId, channelType: input.channelType, ...(input.channelId ? { channelId: input.channelId } : {}), status: Not(S.CLOSED) },
+      where: { tenantId, customerId: input.customerId, channelType: input.channelType, ...(input.channelId ? { channelId: input.channelId } : {}), threadId: input.threadId ?? IsNull(), status: Not(S.CLOSED) },
       order: { lastMessageAt: 'DESC', id: 'DESC' },
     });
     const message = { ...input.message, senderType: MessageSenderType.CUSTOMER };
@@ -221,13 +231,13 @@ export class ConversationService {
     if (latest) return this.addMessage(tenantId, latest.id, message);
     // The first message opens the conversation. Two first messages at once (two replicas, or the webhook and the
     // widget) must not open two: opening is serialised per customer and channel, and the second finds the first's.
-    return this.openLocks.with(`open:${tenantId}:${input.customerId}:${input.channelId ?? input.channelType}`, async () => {
+    return this.openLocks.with(`open:${tenantId}:${input.customerId}:${input.channelId ?? input.channelType}${input.threadId ? `:${input.threadId}` : ''}`, async () => {
       const opened = await latestOpen();
       if (opened) return this.addMessage(tenantId, opened.id, message);
       const subject = input.subject ?? (input.message.text.trim().slice(0, 60) || `[${input.message.attachments?.[0]?.kind ?? 'message'}]`);
       const r = await this.openWithMessage(
         tenantId,
-        { customerId: input.customerId, channelType: input.channelType, channelId: input.channelId, subject, firstMessage: message, at: input.message.at },
+        { customerId: input.customerId, channelType: input.channelType, channelId: input.channelId, threadId: input.threadId, subject, firstMessage: message, at: input.message.at },
         { type: ActorType.CUSTOMER, id: input.customerId },
       );
       return { message: r.message!, conversation: r.conversation };
@@ -255,7 +265,7 @@ export class ConversationService {
     const fast: number[] = [];
     for (const [n, i] of items.entries()) {
       const c = latest.get(keyOf(i));
-      if (c && c.channelType === i.channelType && SIMPLE.has(c.status)) fast.push(n);
+      if (c && !i.threadId && !c.threadId && c.channelType === i.channelType && SIMPLE.has(c.status)) fast.push(n);
     }
     const written = fast.length ? await this.appendMany(tenantId, fast.map((n) => ({ n, item: items[n], conversationId: latest.get(keyOf(items[n]))!.id })), SIMPLE).catch((err) => {
       this.log.warn({ err, tenantId, messages: fast.length }, 'batched append failed; the messages go one by one');

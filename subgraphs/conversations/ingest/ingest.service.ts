@@ -465,23 +465,31 @@ export class IngestService {
       ...(e.context ? { context: e.context } : {}), ...(e.thread ? { thread: e.thread } : {}), ...(e.raw ? { raw: e.raw } : {}),
     };
     const message = { id, kind: f.kind, text: f.text, payload, attachments: f.attachments, at: e.sentAt };
+    const threadId = e.thread?.id.slice(0, 191) ?? null;
+    let conversationId: string;
     try {
       if (e.origin === 'customer') {
-        const conversationId = await this.receiver.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, subject: e.thread?.subject ?? null, message });
+        conversationId = await this.receiver.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, threadId, subject: e.thread?.subject ?? null, message });
         if (bound.liveConnections) this.typing?.remember(channel, e, conversationId);
       } else {
         // Staff writing from another tool (WeCom client, a phone agent), or the platform telling of an order or a
-        // call: into the customer's open conversation; without one, a record that waits in no queue.
+        // call: into the customer's open conversation (the thread's, for a threaded event); without one, a
+        // record that waits in no queue.
         const senderType = e.origin === 'agent' ? MessageSenderType.AGENT : MessageSenderType.SYSTEM;
-        const open = (await this.conversations.list(tenantId, { customerId: identity.customerId, first: 20 })).nodes
-          .find((c) => c.channelId === channel.id && c.status !== ConversationStatus.CLOSED);
-        if (open) await this.conversations.addMessage(tenantId, open.id, { ...message, senderType });
-        else await this.conversations.open(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, subject: f.text.slice(0, 60) || `[${f.kind}]`, firstMessage: { ...message, senderType }, at: e.sentAt, asRecord: true });
+        const open = threadId
+          ? await this.conversations.findThread(tenantId, channel.id, threadId)
+          : (await this.conversations.list(tenantId, { customerId: identity.customerId, first: 20 })).nodes
+            .find((c) => c.channelId === channel.id && !c.threadId && c.status !== ConversationStatus.CLOSED);
+        conversationId = open
+          ? (await this.conversations.addMessage(tenantId, open.id, { ...message, senderType })).conversation.id
+          : (await this.conversations.open(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, threadId, subject: e.thread?.subject ?? (f.text.slice(0, 60) || `[${f.kind}]`), firstMessage: { ...message, senderType }, at: e.sentAt, asRecord: true })).id;
       }
     } catch (err) {
       if (isUniqueViolation(err)) return id; // a concurrent or earlier attempt stored it
       throw err;
     }
+    // The platform says the thread is over (a call ended, a consultation logged): its conversation is resolved.
+    if (e.thread?.ended) await this.conversations.resolve(tenantId, conversationId);
     return id;
   }
 

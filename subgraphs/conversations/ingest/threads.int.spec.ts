@@ -1,0 +1,103 @@
+import { HUILIU_SIGNATURE_HEADERS, signPayload } from '../../../plugins/sdk/index.js';
+import { storeQrSignature } from '../../../plugins/channel-store/index.js';
+import { gqlOk } from '../../../test/helpers/graphql-client.js';
+import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
+import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
+import { until } from '../../../test/helpers/until.js';
+import { customersSubgraph } from '../../customers/index.js';
+import { conversationsWithIngest } from './ingest.module.js';
+
+jest.setTimeout(60_000);
+
+const SECRET = 'thread-secret-0123456789';
+const CREATE = `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`;
+const CONVS = `query { conversations(first: 50) { nodes { id status channelType subject messages(first: 50) { nodes { kind text senderType payload } } } } }`;
+type Conv = { id: string; status: string; channelType: string; subject: string; messages: { nodes: Array<{ kind: string; text: string; senderType: string; payload: { externalMessageId?: string } }> } };
+
+// Platform threads (InboundEvent.thread): a call, a consultation, a store's QR chat is a conversation of its own.
+describe('threads: one conversation per call, per consultation, per store chat (real MariaDB + Redis)', () => {
+  let customers: TestSubgraph;
+  let conv: TestSubgraph;
+  let admin: string;
+  let phone: string;
+  let store: string;
+
+  const post = async (channelId: string, body: unknown) => {
+    const raw = JSON.stringify(body);
+    const ts = Math.floor(Date.now() / 1000);
+    const res = await fetch(`${conv.url.replace(/\/graphql$/, '')}/webhooks/${channelId}`, {
+      method: 'POST', body: raw,
+      headers: { 'content-type': 'application/json', [HUILIU_SIGNATURE_HEADERS.timestampHeader]: String(ts), [HUILIU_SIGNATURE_HEADERS.signatureHeader]: signPayload(SECRET, ts, raw) },
+    });
+    expect(res.status).toBe(200);
+  };
+  const conversations = async (channelType: string): Promise<Conv[]> => ((await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes as Conv[]).filter((c) => c.channelType === channelType);
+  const holding = (cs: Conv[], externalId: string) => cs.find((c) => c.messages.nodes.some((m) => m.payload.externalMessageId === externalId));
+
+  beforeAll(async () => {
+    customers = await startTestSubgraph(customersSubgraph, { db: 'threads_customers', stream: 'threads-customers' });
+    conv = await startTestSubgraph(conversationsWithIngest({ customersUrl: customers.url, jwtSecret: TEST_SECRET, sweepIntervalMs: 200, publicBaseUrl: 'https://cs.example.com' }), { db: 'threads', stream: 'threads' });
+    admin = await tokenFor(newTenant('thr'), ['admin']);
+    phone = (await gqlOk(conv.url, CREATE, { i: { type: 'phone', name: 'Hotline', config: { secret: SECRET } } }, admin)).createChannel.channel.id;
+    store = (await gqlOk(conv.url, CREATE, { i: { type: 'store', name: 'Stores', config: { secret: SECRET } } }, admin)).createChannel.channel.id;
+  });
+
+  afterAll(async () => {
+    await conv?.close();
+    await customers?.close();
+  });
+
+  test('a call is one conversation, resolved when it ends; the next call from the same number is another; neither waits in a queue', async () => {
+    const call = (callId: string) => ({ callId, direction: 'inbound', caller: '+8613800138000', callee: '4008001234' });
+    const t0 = Date.now() - 60_000;
+    await post(phone, { events: [
+      { ...call('c-1'), id: 'c1-ring', type: 'call.ringing', at: t0 },
+      { ...call('c-1'), id: 'c1-ans', type: 'call.answered', agentId: 'cti-7', at: t0 + 5_000 },
+      { ...call('c-1'), id: 'c1-seg1', type: 'transcript.segment', at: t0 + 8_000, segment: { seq: 1, speaker: 'customer', text: '我买的大米还没到', final: true } },
+      { ...call('c-1'), id: 'c1-seg2', type: 'transcript.segment', at: t0 + 12_000, segment: { seq: 2, speaker: 'agent', text: '我帮您查一下物流', final: true } },
+    ] });
+    await post(phone, { events: [
+      { ...call('c-1'), id: 'c1-end', type: 'call.ended', durationSec: 95, at: t0 + 100_000 },
+      { ...call('c-1'), id: 'c1-rec', type: 'call.recording', recordingUrl: 'https://cti.example.com/rec/c-1.mp3', durationSec: 95, at: t0 + 101_000 },
+    ] });
+    const first = await until(async () => {
+      const c = holding(await conversations('phone'), 'c1-rec');
+      return c && c.messages.nodes.length === 6 && c.status === 'RESOLVED' && c;
+    });
+    expect(first.subject).toBe('Inbound call');
+    expect(first.messages.nodes.map((m) => m.senderType)).toEqual(['SYSTEM', 'SYSTEM', 'CUSTOMER', 'AGENT', 'SYSTEM', 'SYSTEM']);
+
+    await post(phone, { events: [
+      { ...call('c-2'), id: 'c2-ring', type: 'call.ringing', at: t0 + 200_000 },
+      { ...call('c-2'), id: 'c2-miss', type: 'call.missed', at: t0 + 230_000 },
+    ] });
+    const second = await until(async () => {
+      const c = holding(await conversations('phone'), 'c2-miss');
+      return c && c.messages.nodes.length === 2 && c;
+    });
+    expect(second.id).not.toBe(first.id);
+    expect(second.status).toBe('RESOLVED');
+    expect((await gqlOk(conv.url, `query { queue { waiting } }`, {}, admin)).queue.waiting).toBe(0);
+  });
+
+  test("a store's QR chat is bound to that store; a consultation logged on the tablet is a finished conversation of its own", async () => {
+    const customer = { id: 'oShopper', idType: 'wechat_openid' };
+    const at = Date.now() - 30_000;
+    await post(store, { type: 'qr_scan', id: 's1-scan', storeId: 'sh-001', qrSig: storeQrSignature(SECRET, 'sh-001'), customer, at });
+    await post(store, { type: 'message', id: 's1-msg', storeId: 'sh-001', customer, content: { kind: 'text', text: '有五常大米吗？' }, at: at + 1_000 });
+    await post(store, { type: 'qr_scan', id: 's2-scan', storeId: 'bj-002', qrSig: storeQrSignature(SECRET, 'bj-002'), customer, at: at + 2_000 });
+    await post(store, { type: 'message', id: 's2-msg', storeId: 'bj-002', customer, content: { kind: 'text', text: '北京店几点关门？' }, at: at + 3_000 });
+    await post(store, { type: 'consultation', id: 'cons-1', storeId: 'sh-001', staffId: 'staff-9', customer, summary: '试吃后买了两袋', startedAt: at + 4_000, endedAt: at + 5_000 });
+    const all = await until(async () => {
+      const cs = await conversations('store');
+      return ['s1-msg', 's2-msg', 'cons-1'].every((x) => holding(cs, x)) && cs;
+    });
+    const [shanghai, beijing, consultation] = ['s1-msg', 's2-msg', 'cons-1'].map((x) => holding(all, x)!);
+    expect(holding(all, 's1-scan')!.id).toBe(shanghai.id);
+    expect(holding(all, 's2-scan')!.id).toBe(beijing.id);
+    expect(new Set([shanghai.id, beijing.id, consultation.id]).size).toBe(3);
+    expect(shanghai.status).toBe('QUEUED'); // a customer waiting for the store's answer
+    expect(consultation).toMatchObject({ status: 'RESOLVED', subject: 'In-store consultation' });
+    expect(consultation.messages.nodes).toEqual([expect.objectContaining({ senderType: 'AGENT' })]);
+  });
+});
