@@ -75,6 +75,17 @@ describe('30-day conversation context, cached in Redis', () => {
     expect(other).toMatchObject({ cached: false, recentMessages: [], orderIds: [], channels: [], summary: null, intent: null, lastActivityAt: null });
   });
 
+  it("takes an order message's order id, which its text need not carry (a Taobao buyer's question)", async () => {
+    const tenant = newTenant();
+    const admin = await tokenFor(tenant, ['admin']);
+    const customerId = newId();
+    await s.conversations.receive(tenant, {
+      customerId, channelType: 'taobao', subject: null,
+      message: { kind: 'order', text: '我的大米什么时候发货？', payload: { action: 'query', orderId: '3901237651234567890', text: '我的大米什么时候发货？' } },
+    });
+    expect(await contextOf(admin, customerId)).toMatchObject({ orderIds: ['3901237651234567890'], slots: { orderId: '3901237651234567890' } });
+  });
+
   it('does not cache a rebuild that raced a write', async () => {
     const tenant = newTenant();
     const admin = await tokenFor(tenant, ['admin']);

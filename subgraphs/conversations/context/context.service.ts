@@ -131,7 +131,9 @@ export class ConversationContextService {
     const slots: Record<string, string> = {};
     for (const m of messages) {
       if (!channels.includes(m.channelType)) channels.push(m.channelType);
-      const ids = extractOrderIds(m.text);
+      // An order message (a Taobao buyer's question, a trade or refund event) names its order; the text may not.
+      const named = m.kind === 'order' && typeof m.payload?.orderId === 'string' ? [m.payload.orderId] : [];
+      const ids = [...named, ...extractOrderIds(m.text).filter((id) => !named.includes(id))];
       for (const id of ids) if (!orderIds.includes(id)) orderIds.push(id);
       // latest mention wins
       if (ids.length) slots.orderId = ids[ids.length - 1];
