@@ -454,7 +454,12 @@ export class IngestService {
     const tenantId = channel.tenantId;
     const id = inboundMessageId(channel.id, e.dedupeKey, e.sentAt);
     // A first attempt cannot have written the message; a retry after a crash may have (the insert would refuse it too).
-    if (row.attempts > 1 && (await this.messages.byIds(tenantId, [id])).length) return id;
+    // An earlier attempt that stored the message may have crashed before ending its thread: end it now.
+    const stored = async () => {
+      if (e.thread?.ended) await this.endThread(tenantId, channel.id, e.thread.id.slice(0, 191));
+      return id;
+    };
+    if (row.attempts > 1 && (await this.messages.byIds(tenantId, [id])).length) return stored();
     const identity = await this.identities.resolve(tenantId, {
       channelType: bound.type, externalId: e.sender.externalId.slice(0, 191), appId: appIdOf(channel.config), unionId: e.sender.unionId,
       phone: e.sender.phone && e.sender.phone.length >= 3 && e.sender.phone.length <= 32 ? e.sender.phone : undefined, name: e.sender.displayName?.slice(0, 200),
@@ -485,12 +490,18 @@ export class IngestService {
           : (await this.conversations.open(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, threadId, subject: e.thread?.subject ?? (f.text.slice(0, 60) || `[${f.kind}]`), firstMessage: { ...message, senderType }, at: e.sentAt, asRecord: true })).id;
       }
     } catch (err) {
-      if (isUniqueViolation(err)) return id; // a concurrent or earlier attempt stored it
+      if (isUniqueViolation(err)) return stored(); // a concurrent or earlier attempt stored it
       throw err;
     }
     // The platform says the thread is over (a call ended, a consultation logged): its conversation is resolved.
     if (e.thread?.ended) await this.conversations.resolve(tenantId, conversationId);
     return id;
+  }
+
+  /** Resolves the open conversation of a thread the platform says is over (none open: nothing to do). */
+  private async endThread(tenantId: string, channelId: string, threadId: string): Promise<void> {
+    const c = await this.conversations.findThread(tenantId, channelId, threadId);
+    if (c) await this.conversations.resolve(tenantId, c.id);
   }
 
   /**

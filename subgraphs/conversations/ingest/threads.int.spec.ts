@@ -1,7 +1,8 @@
 import { HUILIU_SIGNATURE_HEADERS, signPayload } from '../../../plugins/sdk/index.js';
 import { storeQrSignature } from '../../../plugins/channel-store/index.js';
 import { gqlOk } from '../../../test/helpers/graphql-client.js';
-import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
+import mysql from 'mysql2/promise';
+import { mysqlUrl, newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
 import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { until } from '../../../test/helpers/until.js';
 import { customersSubgraph } from '../../customers/index.js';
@@ -78,6 +79,34 @@ describe('threads: one conversation per call, per consultation, per store chat (
     expect(second.id).not.toBe(first.id);
     expect(second.status).toBe('RESOLVED');
     expect((await gqlOk(conv.url, `query { queue { waiting } }`, {}, admin)).queue.waiting).toBe(0);
+  });
+
+  test('a call whose end was stored but not acted on (a crash after the message) is resolved when the payload is processed again', async () => {
+    const call = { callId: 'c-3', direction: 'inbound', caller: '+8613900139000', callee: '4008001234' };
+    const t0 = Date.now() - 20_000;
+    await post(phone, { events: [
+      { ...call, id: 'c3-ring', type: 'call.ringing', at: t0 },
+      { ...call, id: 'c3-seg', type: 'transcript.segment', at: t0 + 2_000, segment: { seq: 1, speaker: 'customer', text: '想改一下收货地址', final: true } },
+      { ...call, id: 'c3-end', type: 'call.ended', at: t0 + 9_000 },
+    ] });
+    const c = await until(async () => {
+      const x = holding(await conversations('phone'), 'c3-end');
+      return x && x.status === 'RESOLVED' && x;
+    });
+    // As if the processing replica had crashed after storing call.ended's message, before resolving: the
+    // conversation is open again, and the payload failed after its first attempt.
+    await gqlOk(conv.url, `mutation($i: ReopenConversationInput!) { reopenConversation(input: $i) { conversation { status } } }`, { i: { conversationId: c.id } }, admin);
+    const PAYLOADS = `query($c: ID) { inboundPayloads(channelId: $c, first: 50) { id dedupeKey status } }`;
+    const ended = ((await gqlOk(conv.url, PAYLOADS, { c: phone }, admin)).inboundPayloads as Array<{ id: string; dedupeKey: string }>).find((p) => p.dedupeKey.endsWith(':c3-end'))!;
+    const sql = await mysql.createConnection({ uri: mysqlUrl('threads') });
+    await sql.query(`UPDATE inbound_payloads SET status = 'FAILED', error = 'replica crashed' WHERE id = ?`, [ended.id]);
+    await sql.end();
+    expect((await conversations('phone')).find((x) => x.id === c.id)!.status).toBe('QUEUED');
+    const replayed = (await gqlOk(conv.url, `mutation($i: ReplayInboundPayloadInput!) { replayInboundPayload(input: $i) { payload { status attempts } } }`, { i: { id: ended.id } }, admin)).replayInboundPayload.payload;
+    expect(replayed).toMatchObject({ status: 'PROCESSED', attempts: 2 });
+    const after = (await conversations('phone')).find((x) => x.id === c.id)!;
+    expect(after.status).toBe('RESOLVED');
+    expect(after.messages.nodes.filter((m) => m.payload.externalMessageId === 'c3-end')).toHaveLength(1);
   });
 
   test("a store's QR chat is bound to that store; a consultation logged on the tablet is a finished conversation of its own", async () => {
