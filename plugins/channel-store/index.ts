@@ -16,7 +16,11 @@ export const storeChannelConfig = z.object({
   /** The page a store QR code opens; storeQrUrl() appends the store and its signature. */
   landingUrl: z.string().url().optional(),
   /** Known stores; when listed, events for other store ids are refused. */
-  stores: z.array(z.object({ id: z.string().min(1).max(64), name: z.string().min(1).max(100) })).default([]),
+  stores: z.array(z.object({
+    id: z.string().min(1).max(64), name: z.string().min(1).max(100),
+    /** The agent group (its id in Huiliu) that answers this store's QR chats: its staff, say. */
+    groupId: z.string().min(1).max(36).optional(),
+  })).default([]),
 });
 export type StoreChannelConfig = z.output<typeof storeChannelConfig>;
 
@@ -76,14 +80,16 @@ function storeEvent(f: StoreFrame, c: StoreChannelConfig, receivedAt: Date): Inb
   }
   const base = { channelType: 'store', externalMessageId: f.id, dedupeKey: `${f.type}:${f.id}`, sender, receivedAt, context: { storeId: f.storeId, customerIdType: who.idType } };
   const chat = { id: `store:${f.storeId}:${who.id}` };
+  const groupId = c.stores.find((s) => s.id === f.storeId)?.groupId;
+  const route = groupId ? { route: { groupId } } : {}; // SDK 1.3: the store's chats go to its group
   let content: MessageContent;
   switch (f.type) {
     case 'qr_scan':
       if (!safeEqual(f.qrSig, storeQrSignature(c.secret, f.storeId))) throw authError(`QR signature does not match store ${f.storeId}`);
       content = { kind: 'event', name: 'store_qr_scan', key: f.storeId };
-      return { ...base, origin: 'customer', content, sentAt: toDate(f.at), thread: chat };
+      return { ...base, origin: 'customer', content, sentAt: toDate(f.at), thread: chat, ...route };
     case 'message':
-      return { ...base, origin: 'customer', content: f.content as MessageContent, sentAt: toDate(f.at), thread: chat };
+      return { ...base, origin: 'customer', content: f.content as MessageContent, sentAt: toDate(f.at), thread: chat, ...route };
     case 'consultation':
       content = { kind: 'event', name: 'store_consultation', text: f.summary, data: { staffId: f.staffId, topics: f.topics, products: f.products, startedAt: toDate(f.startedAt).toISOString(), endedAt: toDate(f.endedAt).toISOString() } };
       // logged by staff on the tablet: a finished, in-person conversation of its own

@@ -71,6 +71,11 @@ export interface InboundEvent {
   /** Groups events into one conversation when the channel has its own notion (a phone call, a store visit). */
   thread?: { id: string; ended?: boolean; subject?: string };
   /**
+   * SDK 1.3: where a conversation this event opens should be routed, from the channel's own config (a store's
+   * agent group). The host uses a group id only if it is an agent group of the channel's tenant.
+   */
+  route?: { groupId?: string };
+  /**
    * Routing and reply context (storeId, scene, open_kfid, Douyin conversation id...). The host keeps the latest
    * one on the conversation and hands it back in OutboundMessage.context.
    */
@@ -141,6 +146,7 @@ export const inboundEventSchema = z.object({
   sentAt: validDate,
   receivedAt: validDate,
   thread: opt(z.object({ id: str.min(1), ended: opt(z.boolean()), subject: opt(str) })),
+  route: opt(z.object({ groupId: opt(str.min(1).max(36)) })),
   context: opt(z.record(str, str)),
   notice: opt(z.boolean()),
   ephemeral: opt(z.boolean()),

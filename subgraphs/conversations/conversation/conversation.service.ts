@@ -71,6 +71,8 @@ export interface ReceiveInput {
   channelId?: string | null;
   /** A platform thread (a call, a store's QR chat): the message goes to that thread's conversation, or opens one. */
   threadId?: string | null;
+  /** The agent group a conversation this message opens goes to (a channel's routing hint); ignored if not the tenant's. */
+  groupId?: string | null;
   subject?: string | null;
   message: Omit<NewMessage, 'senderType'>;
 }
@@ -235,9 +237,12 @@ export class ConversationService {
       const opened = await latestOpen();
       if (opened) return this.addMessage(tenantId, opened.id, message);
       const subject = input.subject ?? (input.message.text.trim().slice(0, 60) || `[${input.message.attachments?.[0]?.kind ?? 'message'}]`);
+      // A channel's hint, not a caller's choice: a group that is not the tenant's (deleted, mistyped) is dropped.
+      const groupId = input.groupId && (await this.agents.groupsByIds(tenantId, [input.groupId])).length ? input.groupId : null;
+      if (input.groupId && !groupId) this.log.warn({ tenantId, groupId: input.groupId }, 'routing hint names no agent group of the tenant; the conversation opens without it');
       const r = await this.openWithMessage(
         tenantId,
-        { customerId: input.customerId, channelType: input.channelType, channelId: input.channelId, threadId: input.threadId, subject, firstMessage: message, at: input.message.at },
+        { customerId: input.customerId, channelType: input.channelType, channelId: input.channelId, threadId: input.threadId, groupId, subject, firstMessage: message, at: input.message.at },
         { type: ActorType.CUSTOMER, id: input.customerId },
       );
       return { message: r.message!, conversation: r.conversation };

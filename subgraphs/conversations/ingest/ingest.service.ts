@@ -474,7 +474,7 @@ export class IngestService {
     let conversationId: string;
     try {
       if (e.origin === 'customer') {
-        conversationId = await this.receiver.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, threadId, subject: e.thread?.subject ?? null, message });
+        conversationId = await this.receiver.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, threadId, groupId: e.route?.groupId ?? null, subject: e.thread?.subject ?? null, message });
         if (bound.liveConnections) this.typing?.remember(channel, e, conversationId);
       } else {
         // Staff writing from another tool (WeCom client, a phone agent), or the platform telling of an order or a

@@ -129,4 +129,24 @@ describe('threads: one conversation per call, per consultation, per store chat (
     expect(consultation).toMatchObject({ status: 'RESOLVED', subject: 'In-store consultation' });
     expect(consultation.messages.nodes).toEqual([expect.objectContaining({ senderType: 'AGENT' })]);
   });
+
+  test("a store's chats go to the agent group its channel config names (SDK 1.3 route); a group that is not the tenant's is dropped", async () => {
+    const group = (await gqlOk(conv.url, `mutation($i: CreateAgentGroupInput!) { createAgentGroup(input: $i) { group { id } } }`, { i: { name: '上海门店' } }, admin)).createAgentGroup.group.id;
+    const stores = [{ id: 'sh-101', name: '上海店', groupId: group }, { id: 'gz-102', name: '广州店', groupId: '00000000-0000-4000-8000-000000000000' }, { id: 'cd-103', name: '成都店' }];
+    const routed = (await gqlOk(conv.url, CREATE, { i: { type: 'store', name: 'Routed stores', config: { secret: SECRET, stores } } }, admin)).createChannel.channel.id;
+    const at = Date.now() - 10_000;
+    for (const [k, storeId] of ['sh-101', 'gz-102', 'cd-103'].entries()) {
+      await post(routed, { type: 'message', id: `r-${storeId}`, storeId, customer: { id: `oRouted${k}`, idType: 'wechat_openid' }, content: { kind: 'text', text: `${storeId} 在吗？` }, at: at + k });
+    }
+    const GROUPS = `query { conversations(first: 50) { nodes { group { id } messages(first: 5) { nodes { payload } } } } }`;
+    type G = { group: { id: string } | null; messages: { nodes: Array<{ payload: { externalMessageId?: string } }> } };
+    const groupOf = await until(async () => {
+      const cs = (await gqlOk(conv.url, GROUPS, {}, admin)).conversations.nodes as G[];
+      const of = (x: string) => cs.find((c) => c.messages.nodes.some((m) => m.payload.externalMessageId === x));
+      return ['r-sh-101', 'r-gz-102', 'r-cd-103'].every((x) => of(x)) && ((x: string) => of(x)!.group?.id ?? null);
+    });
+    expect(groupOf('r-sh-101')).toBe(group);
+    expect(groupOf('r-gz-102')).toBeNull(); // no such group in this tenant: opened without one, not failed
+    expect(groupOf('r-cd-103')).toBeNull();
+  });
 });
