@@ -76,6 +76,11 @@ describe('toObservation', () => {
     expect(noChannel.kind === 'observe' && noChannel.observation.channelType).toBe('');
   });
 
+  it('does not count a record (opened already RESOLVED: an order or call event) as a conversation opened', () => {
+    expect(toObservation(event({ data: { conversationId: 'c1', channelType: 'taobao', from: null, to: 'RESOLVED' } }))).toEqual({ kind: 'ignore' });
+    expect(toObservation(event({ data: { conversationId: 'c1', channelType: 'taobao', from: null, to: 'QUEUED' } })).kind).toBe('observe');
+  });
+
   it('observes the seconds of a first response, with no channel', () => {
     const r = toObservation(event({ type: 'conversation.first_response', occurredAt: '2025-03-01T11:59:59.999Z', data: { conversationId: 'c1', seconds: 42.5 } }));
     expect(r).toMatchObject({ kind: 'observe', observation: { metric: METRIC.firstResponseSeconds, bucketStart: d('2025-03-01T11:00:00Z'), channelType: '', value: 42.5 } });

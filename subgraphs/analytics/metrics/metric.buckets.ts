@@ -83,6 +83,8 @@ export function toObservation(event: DomainEvent): ObservationResult {
   const data = (event.data ?? {}) as Record<string, unknown>;
   const base = { eventId: event.id, tenantId: event.tenantId, bucketStart: hourBucket(at) };
   if (event.type === 'conversation.opened') {
+    // Opened already RESOLVED: a record of an order or call event, not a customer's contact (conversations ingest).
+    if (data.to === 'RESOLVED') return { kind: 'ignore' };
     const channel = data.channelType;
     if (channel != null && !(typeof channel === 'string' && channel.length <= MAX_CHANNEL_TYPE)) {
       return { kind: 'malformed', reason: 'data.channelType must be a string of at most 40 characters' };

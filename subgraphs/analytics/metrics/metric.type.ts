@@ -1,6 +1,6 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'Conversations opened on one channel within the range.' })
+@ObjectType({ description: 'Conversations opened on one channel within the range (customers reaching out: records of order or call events, opened already resolved, do not count).' })
 export class ChannelMetric {
   @Field({ description: 'wechat-oa, douyin, web, ...; empty when the conversation named no channel.' })
   channelType: string;
