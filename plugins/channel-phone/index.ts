@@ -94,8 +94,9 @@ export function phoneEvent(e: CtiEvent, receivedAt: Date): InboundEvent {
     content,
     sentAt: Number.isNaN(sentAt.getTime()) ? receivedAt : sentAt,
     receivedAt,
-    // one call = one conversation thread; transcript segments and the recording join it
-    thread: { id: `call:${e.callId}`, subject: e.direction === 'inbound' ? 'Inbound call' : 'Outbound call', ...(ended ? { ended } : {}) },
+    // one call = one conversation thread; transcript segments and the recording join it. The call is answered on
+    // the phone, so its conversation is a record: never in the chat queue (SDK 1.3).
+    thread: { id: `call:${e.callId}`, subject: e.direction === 'inbound' ? 'Inbound call' : 'Outbound call', record: true, ...(ended ? { ended } : {}) },
     context,
     ...(ephemeral ? { ephemeral } : {}),
     raw: { ...e },

@@ -68,8 +68,13 @@ export interface InboundEvent {
   sentAt: Date;
   /** When our webhook received it (the request's receivedAt). */
   receivedAt: Date;
-  /** Groups events into one conversation when the channel has its own notion (a phone call, a store visit). */
-  thread?: { id: string; ended?: boolean; subject?: string };
+  /**
+   * Groups events into one conversation when the channel has its own notion (a phone call, a store visit).
+   * `ended`: the thread is over (its conversation is resolved). `record` (SDK 1.3): the platform handles the thread
+   * itself (a call, on the phone): its conversation is kept as a record, opened resolved, and no event of it, the
+   * customer's included, puts it in an agent's queue.
+   */
+  thread?: { id: string; ended?: boolean; subject?: string; record?: boolean };
   /**
    * SDK 1.3: where a conversation this event opens should be routed, from the channel's own config (a store's
    * agent group). The host uses a group id only if it is an agent group of the channel's tenant.
@@ -145,7 +150,7 @@ export const inboundEventSchema = z.object({
   content: messageContentSchema,
   sentAt: validDate,
   receivedAt: validDate,
-  thread: opt(z.object({ id: str.min(1), ended: opt(z.boolean()), subject: opt(str) })),
+  thread: opt(z.object({ id: str.min(1), ended: opt(z.boolean()), subject: opt(str), record: opt(z.boolean()) })),
   route: opt(z.object({ groupId: opt(str.min(1).max(36)) })),
   context: opt(z.record(str, str)),
   notice: opt(z.boolean()),

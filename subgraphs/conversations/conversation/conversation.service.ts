@@ -327,9 +327,14 @@ export class ConversationService {
    * (or a new conversation when it is too late to reopen), and the first response (first agent message the
    * customer sees), which is counted exactly once.
    */
-  async addMessage(tenantId: string, conversationId: string, input: NewMessage): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
+  /**
+   * `asRecord`: the message is a line of a record (a call's transcript, handled on the phone): a customer's
+   * changes no status, as anyone else's does not.
+   */
+  async addMessage(tenantId: string, conversationId: string, input: NewMessage, opts: { asRecord?: boolean } = {}): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
     let firstResponse: number | undefined;
     const isCustomer = input.senderType === MessageSenderType.CUSTOMER;
+    const steps = isCustomer && !opts.asRecord; // a customer's message resumes, reopens or follows up
     const customerActor = (c: ConversationEntity): Actor => ({ type: ActorType.CUSTOMER, id: c.customerId });
     const r = await this.tx(async (m) => {
       const c = await this.lock(m, tenantId, conversationId);
@@ -337,10 +342,10 @@ export class ConversationService {
       let at = new Date(Math.max((input.at ?? new Date()).getTime(), c.lastMessageAt.getTime() + 1));
       let step: Step | null = null;
       if (c.status === S.CLOSED) {
-        if (!isCustomer) throw conflict(`conversation ${c.id} is closed`);
+        if (!steps) throw conflict(`conversation ${c.id} is closed`);
         return { kind: 'follow' as const, follow: c, closed: null };
       }
-      if (isCustomer && c.status === S.RESOLVED) {
+      if (steps && c.status === S.RESOLVED) {
         const { reopenWindowHours } = await this.x.settings.get(tenantId, m);
         const since = (c.resolvedAt ?? c.updatedAt).getTime();
         if (at.getTime() - since > reopenWindowHours * HOUR_MS) {
@@ -349,7 +354,7 @@ export class ConversationService {
           return { kind: 'follow' as const, follow: c, closed };
         }
         step = { type: E.REOPENED, to: c.assigneeId ? S.ASSIGNED : S.QUEUED };
-      } else if (isCustomer && c.status === S.PENDING) {
+      } else if (steps && c.status === S.PENDING) {
         step = { type: E.RESUMED, to: c.assigneeId ? S.ASSIGNED : S.QUEUED };
       }
       const event = step ? await this.applyStep(m, c, customerActor(c), step, at) : null;
@@ -372,7 +377,7 @@ export class ConversationService {
       const c = r.follow;
       const next = await this.openWithMessage(
         tenantId,
-        { customerId: c.customerId, channelType: c.channelType, channelId: c.channelId, groupId: c.groupId, subject: c.subject, firstMessage: input, at: input.at, previousConversationId: c.id },
+        { customerId: c.customerId, channelType: c.channelType, channelId: c.channelId, threadId: c.threadId, groupId: c.groupId, subject: c.subject, firstMessage: input, at: input.at, previousConversationId: c.id },
         customerActor(c),
       );
       return { message: next.message!, conversation: next.conversation };

@@ -472,21 +472,23 @@ export class IngestService {
     const message = { id, kind: f.kind, text: f.text, payload, attachments: f.attachments, at: e.sentAt };
     const threadId = e.thread?.id.slice(0, 191) ?? null;
     let conversationId: string;
+    // Not the customer's, or a thread the platform handles itself (a call): kept as a record, in no queue.
+    const record = e.origin !== 'customer' || e.thread?.record === true;
     try {
-      if (e.origin === 'customer') {
+      if (!record) {
         conversationId = await this.receiver.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, threadId, groupId: e.route?.groupId ?? null, subject: e.thread?.subject ?? null, message });
         if (bound.liveConnections) this.typing?.remember(channel, e, conversationId);
       } else {
         // Staff writing from another tool (WeCom client, a phone agent), or the platform telling of an order or a
         // call: into the customer's open conversation (the thread's, for a threaded event); without one, a
         // record that waits in no queue.
-        const senderType = e.origin === 'agent' ? MessageSenderType.AGENT : MessageSenderType.SYSTEM;
+        const senderType = e.origin === 'agent' ? MessageSenderType.AGENT : e.origin === 'customer' ? MessageSenderType.CUSTOMER : MessageSenderType.SYSTEM;
         const open = threadId
           ? await this.conversations.findThread(tenantId, channel.id, threadId)
           : (await this.conversations.list(tenantId, { customerId: identity.customerId, first: 20 })).nodes
             .find((c) => c.channelId === channel.id && !c.threadId && c.status !== ConversationStatus.CLOSED);
         conversationId = open
-          ? (await this.conversations.addMessage(tenantId, open.id, { ...message, senderType })).conversation.id
+          ? (await this.conversations.addMessage(tenantId, open.id, { ...message, senderType }, { asRecord: true })).conversation.id
           : (await this.conversations.open(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, threadId, subject: e.thread?.subject ?? (f.text.slice(0, 60) || `[${f.kind}]`), firstMessage: { ...message, senderType }, at: e.sentAt, asRecord: true })).id;
       }
     } catch (err) {

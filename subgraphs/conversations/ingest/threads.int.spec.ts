@@ -57,6 +57,15 @@ describe('threads: one conversation per call, per consultation, per store chat (
       { ...call('c-1'), id: 'c1-seg1', type: 'transcript.segment', at: t0 + 8_000, segment: { seq: 1, speaker: 'customer', text: '我买的大米还没到', final: true } },
       { ...call('c-1'), id: 'c1-seg2', type: 'transcript.segment', at: t0 + 12_000, segment: { seq: 2, speaker: 'agent', text: '我帮您查一下物流', final: true } },
     ] });
+    // During the call: the caller's words are in its conversation, which stays a record, out of the chat queue.
+    const during = await until(async () => {
+      const c = holding(await conversations('phone'), 'c1-seg2');
+      return c && c.messages.nodes.length === 4 && c;
+    });
+    expect(during.status).toBe('RESOLVED');
+    expect((await gqlOk(conv.url, `query { queue { waiting } }`, {}, admin)).queue.waiting).toBe(0);
+    // A supervisor opens it to follow the call up; the call's end resolves it again.
+    await gqlOk(conv.url, `mutation($i: ReopenConversationInput!) { reopenConversation(input: $i) { conversation { status } } }`, { i: { conversationId: during.id } }, admin);
     await post(phone, { events: [
       { ...call('c-1'), id: 'c1-end', type: 'call.ended', durationSec: 95, at: t0 + 100_000 },
       { ...call('c-1'), id: 'c1-rec', type: 'call.recording', recordingUrl: 'https://cti.example.com/rec/c-1.mp3', durationSec: 95, at: t0 + 101_000 },
@@ -128,6 +137,19 @@ describe('threads: one conversation per call, per consultation, per store chat (
     expect(shanghai.status).toBe('QUEUED'); // a customer waiting for the store's answer
     expect(consultation).toMatchObject({ status: 'RESOLVED', subject: 'In-store consultation' });
     expect(consultation.messages.nodes).toEqual([expect.objectContaining({ senderType: 'AGENT' })]);
+
+    // Closed for good (an admin may close it unresolved): the customer's next message follows up in a new
+    // conversation of the same store chat, and the one after joins that one.
+    await gqlOk(conv.url, `mutation($i: CloseConversationInput!) { closeConversation(input: $i) { conversation { status } } }`, { i: { conversationId: shanghai.id } }, admin);
+    await post(store, { type: 'message', id: 's1-again', storeId: 'sh-001', customer, content: { kind: 'text', text: '我又来了' }, at: at + 6_000 });
+    await post(store, { type: 'message', id: 's1-more', storeId: 'sh-001', customer, content: { kind: 'text', text: '还有一个问题' }, at: at + 7_000 });
+    const later = await until(async () => {
+      const cs = await conversations('store');
+      return holding(cs, 's1-again') && holding(cs, 's1-more') && cs;
+    });
+    const followUp = holding(later, 's1-again')!;
+    expect(followUp.id).not.toBe(shanghai.id);
+    expect(holding(later, 's1-more')!.id).toBe(followUp.id);
   });
 
   test("a store's chats go to the agent group its channel config names (SDK 1.3 route); a group that is not the tenant's is dropped", async () => {
