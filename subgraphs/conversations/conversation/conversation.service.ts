@@ -325,11 +325,8 @@ export class ConversationService {
   /**
    * Appends a message and moves the conversation on: last activity, resuming/reopening on a customer message
    * (or a new conversation when it is too late to reopen), and the first response (first agent message the
-   * customer sees), which is counted exactly once.
-   */
-  /**
-   * `asRecord`: the message is a line of a record (a call's transcript, handled on the phone): a customer's
-   * changes no status, as anyone else's does not.
+   * customer sees), which is counted exactly once. `asRecord`: the message is a line of a record (a call's
+   * transcript, the call handled on the phone): a customer's then changes no status, as anyone else's does not.
    */
   async addMessage(tenantId: string, conversationId: string, input: NewMessage, opts: { asRecord?: boolean } = {}): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
     let firstResponse: number | undefined;
