@@ -453,10 +453,11 @@ export class IngestService {
   private async ingestEvent(channel: ChannelEntity, bound: BoundChannel, row: InboundPayloadEntity, e: InboundEvent): Promise<string | null> {
     const tenantId = channel.tenantId;
     const id = inboundMessageId(channel.id, e.dedupeKey, e.sentAt);
+    const threadId = e.thread?.id.slice(0, 191) ?? null;
     // A first attempt cannot have written the message; a retry after a crash may have (the insert would refuse it too).
     // An earlier attempt that stored the message may have crashed before ending its thread: end it now.
     const stored = async () => {
-      if (e.thread?.ended) await this.endThread(tenantId, channel.id, e.thread.id.slice(0, 191));
+      if (e.thread?.ended && threadId) await this.endThread(tenantId, channel.id, threadId);
       return id;
     };
     if (row.attempts > 1 && (await this.messages.byIds(tenantId, [id])).length) return stored();
@@ -470,7 +471,6 @@ export class IngestService {
       ...(e.context ? { context: e.context } : {}), ...(e.thread ? { thread: e.thread } : {}), ...(e.raw ? { raw: e.raw } : {}),
     };
     const message = { id, kind: f.kind, text: f.text, payload, attachments: f.attachments, at: e.sentAt };
-    const threadId = e.thread?.id.slice(0, 191) ?? null;
     let conversationId: string;
     // Not the customer's, or a thread the platform handles itself (a call): kept as a record, in no queue.
     const record = e.origin !== 'customer' || e.thread?.record === true;
