@@ -20,6 +20,12 @@ const schema = z
     QUERY_PLANNER: z.enum(['js', 'rust']).default('rust'),
     /** Merge identical concurrent upstream requests. Off in benchmarks so every request does real work. */
     GATEWAY_DEDUPE: bool('true'),
+    /**
+     * `proxy` (default): /webhooks/* forwarded to the conversations subgraph. `edge`: acknowledged here (verify, store,
+     * answer) and processed by the conversations replicas; needs the conversations replicas' DATABASE_URL, REDIS_URL
+     * and channel settings (docs/channels.md, "Ingest at the edge").
+     */
+    GATEWAY_INGEST: z.enum(['proxy', 'edge']).default('proxy'),
     SUBGRAPH_CUSTOMERS_URL: url,
     SUBGRAPH_CONVERSATIONS_URL: url,
     SUBGRAPH_TICKETS_URL: url,

@@ -9,6 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { TokenVerifier } from '../subgraphs/_shared/auth.js';
 import type { Logger } from '../subgraphs/_shared/logger.js';
+import type { UpgradeRoute } from '../subgraphs/_shared/subgraph-module.js';
 import { refuseUpgrade } from '../subgraphs/_shared/upgrade-refusal.js';
 import { useGatewayAuth, verifyConnectionParams } from './auth.js';
 import { useBadRequestStatus } from './http-status.plugin.js';
@@ -26,6 +27,11 @@ export interface GatewayOptions {
   host?: string;
   dedupe?: boolean;
   queryPlanner?: 'js' | 'rust';
+  /**
+   * GATEWAY_INGEST=edge: /webhooks/* served in this process (conversations.edge.ts) instead of forwarded; its
+   * readiness joins /readyz.
+   */
+  webhooks?: { route(req: IncomingMessage, res: ServerResponse): boolean; upgrade: UpgradeRoute; readiness: Record<string, () => Promise<void>> };
 }
 
 export interface RunningGateway {
@@ -84,13 +90,16 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     landingPage: false,
   });
 
-  const webhooks = urls.conversations
+  const edge = o.webhooks;
+  const webhooks = edge
+    ? Object.assign((req: IncomingMessage, res: ServerResponse) => void (edge.route(req, res) || res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown channel')), { close: async () => undefined })
+    : urls.conversations
     ? createWebhooksProxy(urls.conversations, o.log)
     : Object.assign((_req: IncomingMessage, res: ServerResponse) => void res.writeHead(503).end('conversations subgraph not configured'), { close: async () => undefined });
   const readyz = async (res: ServerResponse) => {
     const checks: Record<string, string> = {};
-    await Promise.all(
-      Object.entries(urls).map(async ([name, url]) => {
+    await Promise.all([
+      ...Object.entries(urls).map(async ([name, url]) => {
         try {
           const r = await fetch(url.replace(/\/graphql$/, '/readyz'), { signal: AbortSignal.timeout(2000) });
           checks[name] = r.ok ? 'ok' : `down: HTTP ${r.status}`;
@@ -98,7 +107,15 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
           checks[name] = `down: ${(e as Error).cause ? String((e as Error & { cause: Error }).cause.message) : (e as Error).message}`;
         }
       }),
-    );
+      ...Object.entries(edge?.readiness ?? {}).map(async ([name, check]) => {
+        try {
+          await check();
+          checks[name] = 'ok';
+        } catch (e) {
+          checks[name] = `down: ${(e as Error).message}`;
+        }
+      }),
+    ]);
     const ok = Object.values(checks).every((c) => c === 'ok');
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', checks }));
   };
@@ -113,7 +130,9 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   });
   // noServer: a ws server attached with `path` answers 400 to every other upgrade, the widget's included.
   const wss = new WebSocketServer({ noServer: true });
-  const tunnel = urls.conversations ? createWebhooksTunnel(urls.conversations, o.log) : null;
+  const tunnel = edge
+    ? Object.assign((req: IncomingMessage, socket: Duplex, head: Buffer) => void (edge.upgrade(req, socket, head) || refuseUpgrade(socket, 404)), { close: () => edge.upgrade.close?.() })
+    : urls.conversations ? createWebhooksTunnel(urls.conversations, o.log) : null;
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === gateway.graphqlEndpoint) return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));

@@ -8,6 +8,8 @@ import { startGateway } from './gateway.server.js';
 async function main() {
   const config = loadGatewayConfig(process.env);
   const log = createLogger('gateway', config.LOG_LEVEL);
+  // Loaded only when asked for: the proxy gateway stays free of the conversations code and its database.
+  const edge = config.GATEWAY_INGEST === 'edge' ? await (await import('../subgraphs/conversations/conversations.edge.js')).startConversationsEdge(process.env, log) : undefined;
   const gw = await startGateway({
     supergraphPath: config.SUPERGRAPH_PATH,
     subgraphUrls: subgraphOverrides(config),
@@ -17,8 +19,12 @@ async function main() {
     host: config.HOST,
     dedupe: config.GATEWAY_DEDUPE,
     queryPlanner: config.QUERY_PLANNER,
+    webhooks: edge,
   });
-  installShutdown(log, () => gw.close());
+  installShutdown(log, async () => {
+    await gw.close(); // no request reaches the edge after this
+    await edge?.stop();
+  });
 }
 
 main().catch((err) => {

@@ -53,7 +53,7 @@ import { pluginsRoute } from './ingest/plugins.route.js';
 const loaders = (ctx: unknown) => (ctx as ConversationsContext).loaders;
 
 /** What the webhook and the widget's socket both use: channels, ingest, metrics, and the history of a client. */
-const webhookDeps = (s: ConversationsServices, deps: SubgraphDeps): WebhookDeps => ({
+export const webhookDeps = (s: ConversationsServices, deps: SubgraphDeps): WebhookDeps => ({
   channels: s.channels, bindings: s.channelBindings, ingest: s.ingest, metrics: s.channelMetrics, traffic: s.channelTraffic, log: deps.log,
   history: (tenantId, channel, clientId, after) => s.delivery.sentTo(tenantId, channel, clientId, after),
   typing: s.typing,

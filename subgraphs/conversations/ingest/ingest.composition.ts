@@ -173,3 +173,25 @@ export async function startIngestWorker(s: IngestServices & { channels: ChannelS
     },
   };
 }
+
+/**
+ * The edge's share of the worker (GATEWAY_INGEST=edge, conversations.edge.ts): the plugins started, bindings that
+ * follow channel changes and plugin re-enables, and this process's plugin health on the shared board. Nothing is
+ * pulled, processed, swept or delivered here: the conversations replicas do that.
+ */
+export async function startEdgeIngestWorker(s: IngestServices, deps: SubgraphDeps): Promise<Worker> {
+  await s.plugins.start();
+  const channelChanges = startChannelChangeListener(deps.pubsub, (id) => s.channelBindings.forget(id));
+  const pluginEnables = startPluginEnableListener(deps.pubsub, (id) => s.plugins.enablePlugin(id));
+  const healthReports = startHealthReports(s.healthBoard, deps.log);
+  return {
+    async stop() {
+      await channelChanges.stop();
+      await pluginEnables.stop();
+      await healthReports.stop();
+      await s.ingest.stop();
+      await s.plugins.stop();
+      await s.closeIngest();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import Redis from 'ioredis';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRedisCache } from '../_shared/cache.js';
+import { openDataSource } from '../_shared/data-source.js';
+import { ConfigError, parseEnv, subgraphEnvSchema } from '../_shared/env.js';
+import { createRedisEventBus } from '../_shared/events.js';
+import type { Logger } from '../_shared/logger.js';
+import { createRedisPubSub } from '../_shared/pubsub.js';
+import type { SubgraphDeps, UpgradeRoute } from '../_shared/subgraph-module.js';
+import type { ReadinessCheck } from '../_shared/subgraph-server.js';
+import { loadConversationsConfig } from './conversations.config.js';
+import { createConversationsServices } from './conversations.services.js';
+import { conversationsSubgraph, webhookDeps } from './index.js';
+import { startEdgeIngestWorker } from './ingest/ingest.composition.js';
+import { webhookRoute } from './ingest/webhook.route.js';
+import { widgetSocketRoute } from './ingest/widget.socket.js';
+
+/** What the gateway serves on /webhooks/* when it acknowledges webhooks itself. */
+export interface ConversationsEdge {
+  /** POST/GET/OPTIONS /webhooks/:channelId: verify → parse → store → answer; false for any other path. */
+  route(req: IncomingMessage, res: ServerResponse): boolean;
+  /** The widget's and the app's live WebSockets on /webhooks/:channelId. */
+  upgrade: UpgradeRoute;
+  /** The edge's own dependencies, for the gateway's /readyz. */
+  readiness: Record<string, ReadinessCheck>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Ingest at the edge (GATEWAY_INGEST=edge): the gateway process runs the conversations deployable's `receive` role
+ * itself, so a webhook is verified, stored and acknowledged without a second HTTP hop, and the stored payloads go
+ * to the conversations replicas over the Redis stream, exactly as from an INGEST_ROLE=receive replica. Nothing is
+ * processed, pulled or sent here. Read from the same variables as a conversations replica: DATABASE_URL, REDIS_URL,
+ * EVENTS_STREAM, CHANNEL_SECRET_KEYS, CHANNEL_PLUGINS, INGEST_*. The schema is the replicas' to migrate.
+ */
+export async function startConversationsEdge(env: NodeJS.ProcessEnv, log: Logger): Promise<ConversationsEdge> {
+  const common = parseEnv(subgraphEnvSchema(0, 'sqlite:./data/conversations.sqlite'), env);
+  // Without Redis there is no hand-off to the replicas that process, and a SQLite file is not shared with them.
+  if (!common.REDIS_URL) throw new ConfigError('Invalid configuration:\n  REDIS_URL: is required with GATEWAY_INGEST=edge (stored webhooks go to the conversations replicas through Redis)');
+  if (!/^(mysql|mariadb):/.test(common.DATABASE_URL)) throw new ConfigError('Invalid configuration:\n  DATABASE_URL: with GATEWAY_INGEST=edge, the conversations database (mysql:// or mariadb://) the replicas use');
+  const config = loadConversationsConfig(env);
+  const edgeLog = log.child({ component: 'edge-ingest' });
+  const m = conversationsSubgraph;
+  const dataSource = await openDataSource({ url: common.DATABASE_URL, subgraph: m.name, entities: m.entities, migrations: m.migrations, log: edgeLog }, false);
+  const pubsub = createRedisPubSub(common.REDIS_URL);
+  const events = createRedisEventBus(common.REDIS_URL, edgeLog, { stream: common.EVENTS_STREAM });
+  const cache = createRedisCache(common.REDIS_URL);
+  const probe = new Redis(common.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const deps: SubgraphDeps = { dataSource, pubsub, events, log: edgeLog, cache, redis: { url: common.REDIS_URL, prefix: 'huiliu:' } };
+  const services = createConversationsServices(deps, { ...config, ingest: { ...config.ingest, role: 'receive', replicaId: config.ingest?.replicaId ?? `edge/${process.pid}` } });
+  const worker = await startEdgeIngestWorker(services, deps);
+  const route = webhookRoute(webhookDeps(services, deps));
+  const upgrade = widgetSocketRoute({ ...webhookDeps(services, deps), connections: services.liveConnections });
+  edgeLog.info('webhooks acknowledged here; conversations replicas process them');
+  return {
+    route,
+    upgrade,
+    readiness: {
+      'edge-database': async () => void (await dataSource.query('SELECT 1')),
+      'edge-redis': async () => void (await probe.ping()),
+    },
+    async stop() {
+      upgrade.close?.();
+      await worker.stop(); // hands off what was stored and not yet handed off
+      await dataSource.destroy();
+      await pubsub.close();
+      await events.close();
+      await cache.close();
+      probe.disconnect();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { wechatPush, wechatXml } from '../../plugins/wechat-common/wechat.testing.js';
+import { gqlOk } from '../helpers/graphql-client.js';
+import { newTenant, tokenFor, TEST_MYSQL_URL, TEST_REDIS_URL } from '../helpers/env.js';
+import { eventually, freePort, startNode, waitForOk, type NodeProcess } from '../helpers/processes.js';
+import { startSubgraphs, type Started } from '../helpers/topology.js';
+
+/**
+ * GATEWAY_INGEST=edge as real processes on MariaDB and Redis: the gateway verifies, stores and acknowledges
+ * webhooks itself and a conversations replica processes them from the Redis stream; the gateway keeps
+ * acknowledging while no conversations replica runs, and what it stored then is processed once one is back.
+ */
+
+const DB = 'huiliu_e2e_edge';
+const OA = { appId: 'wx5823bf96d3bd56c7', appSecret: 'edge-app-secret-0123456789abcdef', token: 'EdgeT0ken', encodingAESKey: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR', mode: 'safe' };
+const CHANNEL_KEY = `e1:${Buffer.from('huiliu-e2e-channel-secret-key-32').toString('base64')}`;
+const CONVERSATIONS = `{ conversations(first: 50) { nodes { id channelType messages { nodes { text } } } } }`;
+
+describe('ingest at the edge: the gateway acknowledges webhooks, the replicas process them', () => {
+  const procs: Started[] = [];
+  let gateway: NodeProcess;
+  let base: string;
+  let customersUrl: string;
+  const tenant = newTenant('edge');
+  let admin: string;
+  // The conversations replicas and the edge read the same settings: database, stream, keys, plugins.
+  const shared = { EVENTS_STREAM: `huiliu:${DB}:events`, CHANNEL_SECRET_KEYS: CHANNEL_KEY, INGEST_SWEEP_MS: '200' };
+  const startConversations = async () => (await startSubgraphs([{ name: 'conversations' }], DB, { CUSTOMERS_URL: customersUrl, PUBLIC_BASE_URL: base, ...shared })).conversations;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const customers = await startSubgraphs([{ name: 'customers' }], DB);
+    customersUrl = customers.customers.url;
+    procs.push(customers.customers);
+    const conversations = await startConversations();
+    procs.push(conversations);
+    const dead = `http://127.0.0.1:${await freePort()}/graphql`;
+    gateway = startNode('gateway-edge', 'gateway/main.js', {
+      PORT: String(port), HOST: '127.0.0.1', GATEWAY_INGEST: 'edge',
+      DATABASE_URL: `${TEST_MYSQL_URL}/${DB}`, REDIS_URL: TEST_REDIS_URL, REPLICA_ID: 'edge', ...shared,
+      SUBGRAPH_CUSTOMERS_URL: customersUrl, SUBGRAPH_CONVERSATIONS_URL: conversations.url,
+      SUBGRAPH_TICKETS_URL: dead, SUBGRAPH_KNOWLEDGE_URL: dead, SUBGRAPH_ANALYTICS_URL: dead,
+    });
+    await waitForOk(`${base}/healthz`, gateway);
+    admin = await tokenFor(tenant, ['admin']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await Promise.all(procs.map((p) => p.proc.stop()));
+  });
+
+  let msgId = BigInt(Date.now()) * 1000n;
+  const push = (text: string, o: { msgId?: string; badSignature?: boolean } = {}) => {
+    const ts = String(Math.floor(Date.now() / 1000));
+    const body = wechatXml({ ToUserName: 'gh_edge', FromUserName: 'oEdgeCustomer', CreateTime: Number(ts), MsgType: 'text', Content: text, MsgId: o.msgId ?? String(msgId++) });
+    const req = wechatPush({ token: OA.token, appId: OA.appId, encodingAESKey: OA.encodingAESKey, mode: 'safe', body, timestamp: ts, nonce: String(Math.floor(Math.random() * 1e9)) });
+    if (o.badSignature) req.query.msg_signature = '0'.repeat(40);
+    return req;
+  };
+  const post = async (url: string, req: { query: Record<string, string>; rawBody: Buffer }) => {
+    const res = await fetch(`${url}?${new URLSearchParams(req.query)}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: new Uint8Array(req.rawBody) });
+    return { status: res.status, body: await res.text() };
+  };
+  const texts = async (graphqlUrl: string) => ((await gqlOk(graphqlUrl, CONVERSATIONS, {}, admin)).conversations.nodes as Array<{ messages: { nodes: Array<{ text: string }> } }>)
+    .flatMap((c) => c.messages.nodes.map((m) => m.text));
+
+  test('acknowledged at the gateway, processed once by a replica, refused when forged, and accepted while no replica runs', async () => {
+    const ready = await fetch(`${base}/readyz`).then((r) => r.json());
+    expect(ready.checks).toMatchObject({ 'edge-database': 'ok', 'edge-redis': 'ok', conversations: 'ok' });
+
+    const created = (await gqlOk(`${base}/graphql`, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { webhookUrl channel { id } } }`,
+      { i: { type: 'wechat-oa', name: '服务号', config: OA } }, admin)).createChannel;
+    const webhookUrl: string = created.webhookUrl;
+    expect(webhookUrl).toBe(`${base}/webhooks/${created.channel.id}`);
+
+    // WeChat redelivers: the same delivery three times, every one answered "success", one message
+    const first = push('边缘收到的第一条');
+    for (const a of await Promise.all([1, 2, 3].map(() => post(webhookUrl, first)))) expect(a).toEqual({ status: 200, body: 'success' });
+    await eventually(async () => ((await texts(`${base}/graphql`)).includes('边缘收到的第一条') ? true : undefined), 20_000);
+    expect((await texts(`${base}/graphql`)).filter((t) => t === '边缘收到的第一条')).toHaveLength(1);
+    // stored by the edge: the payload is there for admins, under the channel, processed
+    const payloads = async () => (await gqlOk(`${base}/graphql`, `query($c: ID) { inboundPayloads(channelId: $c, first: 200) { id status } }`, { c: created.channel.id }, admin)).inboundPayloads as Array<{ status: string }>;
+    expect(await payloads()).toEqual([expect.objectContaining({ status: 'PROCESSED' })]);
+
+    // a forged signature is refused at the edge, and nothing is stored
+    expect((await post(webhookUrl, push('伪造的', { badSignature: true }))).status).toBe(401);
+    expect(await payloads()).toHaveLength(1);
+    expect((await post(`${base}/webhooks/00000000-0000-4000-8000-000000000000`, push('无此渠道'))).status).toBe(404);
+
+    // every conversations replica down: the edge still acknowledges, and keeps what it acknowledged
+    await procs[1].proc.stop();
+    const down = await fetch(`${base}/readyz`).then((r) => r.json());
+    expect(down.checks.conversations).toMatch(/^down/);
+    expect(down.checks['edge-database']).toBe('ok');
+    expect(await post(webhookUrl, push('副本都停了也收下'))).toEqual({ status: 200, body: 'success' });
+
+    // a replica back (another port): its sweeper takes what the edge stored meanwhile
+    const back = await startConversations();
+    procs[1] = back;
+    await eventually(async () => ((await texts(back.url)).includes('副本都停了也收下') ? true : undefined), 30_000);
+    expect((await texts(back.url)).filter((t) => t === '副本都停了也收下')).toHaveLength(1);
+  }, 120_000);
+});
