@@ -173,7 +173,8 @@ function deliveries(channelId: string, count = MESSAGES, first = 7_000_000_000_0
   return all;
 }
 
-type Topology = 'single' | 'single-unpaced' | 'single-via-gateway' | 'split-via-gateway' | 'split-via-gateway-niced' | 'receive-only' | 'receive-only-via-gateway' | 'receive-only-x2';
+type Topology = 'single' | 'single-unpaced' | 'single-via-gateway' | 'split-via-gateway' | 'split-via-gateway-niced' | 'receive-only' | 'receive-only-via-gateway' | 'receive-only-x2'
+  | 'edge' | 'receive-only-edge';
 
 /**
  * One topology: fresh database, a customers process, conversations replica(s), optionally a gateway in front.
@@ -184,6 +185,9 @@ type Topology = 'single' | 'single-unpaced' | 'single-via-gateway' | 'split-via-
  * (what pacing buys, in the same run).
  * `receive-only-x2`: two receiving replicas, the connections spread over both (a load balancer's job): how
  * that capacity grows with replicas on two cores.
+ * `edge`: the gateway with GATEWAY_INGEST=edge acknowledges the webhooks on the public port (no proxy hop) and one
+ * conversations replica processes them; `receive-only-edge`: the same with nothing processing (the replica, role
+ * receive, is there for GraphQL and the schema).
  */
 async function runTopology(topology: Topology, run: number) {
   const db = `${DB}_${run}`;
@@ -208,6 +212,7 @@ async function runTopology(topology: Topology, run: number) {
     const specs = topology.startsWith('split-via-gateway')
       ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }, { name: 'conversations', label: 'processor' }]
       : topology === 'receive-only' || topology === 'receive-only-via-gateway' ? [{ name: 'conversations', label: 'receiver', env: { INGEST_ROLE: 'receive' } }]
+        : topology === 'receive-only-edge' ? [{ name: 'conversations', env: { INGEST_ROLE: 'receive' } }]
         : topology === 'receive-only-x2' ? ['receiver', 'receiver2'].map((label) => ({ name: 'conversations', label, env: { INGEST_ROLE: 'receive' } }))
           : topology === 'single-unpaced' ? [{ name: 'conversations', env: { INGEST_ACK_TARGET_MS: '0' } }]
             : [{ name: 'conversations' }];
@@ -218,9 +223,12 @@ async function runTopology(topology: Topology, run: number) {
     if (topology === 'split-via-gateway-niced') setPriority(s.processor.proc.proc.pid!, 10);
     const edge = s.receiver ?? s.conversations;
     let port: number | number[] = s.receiver2 ? [edge.port, s.receiver2.port] : edge.port;
-    if (topology.includes('via-gateway')) {
+    const atEdge = topology === 'edge' || topology === 'receive-only-edge';
+    if (topology.includes('via-gateway') || atEdge) {
       const unused = 'http://127.0.0.1:9/graphql'; // the bench only posts webhooks; other subgraphs are not needed
-      const gw = await startGatewayProcess('gateway', { conversations: edge.url, customers: c.customers.url, tickets: unused, knowledge: unused, analytics: unused }, common);
+      // At the edge the gateway reads the replicas' settings: their database and their event stream.
+      const edgeEnv: Record<string, string> = atEdge ? { GATEWAY_INGEST: 'edge', DATABASE_URL: `${TEST_MYSQL_URL}/${db}`, REDIS_URL: TEST_REDIS_URL, EVENTS_STREAM: `huiliu:${db}:events`, REPLICA_ID: 'edge' } : {};
+      const gw = await startGatewayProcess('gateway', { conversations: edge.url, customers: c.customers.url, tickets: unused, knowledge: unused, analytics: unused }, { ...common, ...edgeEnv });
       procs.push(gw);
       port = gw.port;
     }
@@ -379,7 +387,7 @@ async function main() {
 }
 
 async function runAll(only: Topology[] | undefined, innodbLogMB: number) {
-  const topologies = only ?? (['receive-only', 'receive-only-via-gateway', 'single', 'single-via-gateway', 'split-via-gateway'] as Topology[]);
+  const topologies = only ?? (['receive-only', 'receive-only-via-gateway', 'receive-only-edge', 'single', 'single-via-gateway', 'edge'] as Topology[]);
   const runs = [];
   await insertsTable();
   for (const [i, t] of topologies.entries()) runs.push(await runTopology(t, i));
