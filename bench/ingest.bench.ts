@@ -227,7 +227,7 @@ async function runTopology(topology: Topology, run: number) {
     if (topology.includes('via-gateway') || atEdge) {
       const unused = 'http://127.0.0.1:9/graphql'; // the bench only posts webhooks; other subgraphs are not needed
       // At the edge the gateway reads the replicas' settings: their database and their event stream.
-      const edgeEnv: Record<string, string> = atEdge ? { GATEWAY_INGEST: 'edge', DATABASE_URL: `${TEST_MYSQL_URL}/${db}`, REDIS_URL: TEST_REDIS_URL, EVENTS_STREAM: `huiliu:${db}:events`, REPLICA_ID: 'edge' } : {};
+      const edgeEnv: Record<string, string> = atEdge ? { GATEWAY_INGEST: 'edge', DATABASE_URL: `${TEST_MYSQL_URL}/${db}`, REDIS_URL: TEST_REDIS_URL, EVENTS_STREAM: `huiliu:${db}:events`, REPLICA_ID: 'edge', METRICS_PORT: '0' } : {};
       const gw = await startGatewayProcess('gateway', { conversations: edge.url, customers: c.customers.url, tickets: unused, knowledge: unused, analytics: unused }, { ...common, ...edgeEnv });
       procs.push(gw);
       port = gw.port;

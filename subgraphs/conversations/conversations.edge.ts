@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import Redis from 'ioredis';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 import { createRedisCache } from '../_shared/cache.js';
 import { openDataSource } from '../_shared/data-source.js';
 import { ConfigError, parseEnv, subgraphEnvSchema } from '../_shared/env.js';
@@ -12,6 +14,7 @@ import type { ReadinessCheck } from '../_shared/subgraph-server.js';
 import { loadConversationsConfig } from './conversations.config.js';
 import { createConversationsServices } from './conversations.services.js';
 import { conversationsSubgraph, webhookDeps } from './index.js';
+import { metricsRoute, type ChannelMetrics } from './ingest/channel.metrics.js';
 import { startEdgeIngestWorker } from './ingest/ingest.composition.js';
 import { webhookRoute } from './ingest/webhook.route.js';
 import { widgetSocketRoute } from './ingest/widget.socket.js';
@@ -24,7 +27,30 @@ export interface ConversationsEdge {
   upgrade: UpgradeRoute;
   /** The edge's own dependencies, for the gateway's /readyz. */
   readiness: Record<string, ReadinessCheck>;
+  /** The port of the edge's GET /metrics (METRICS_PORT), null when off. */
+  metricsPort: number | null;
   stop(): Promise<void>;
+}
+
+/** The edge's own settings besides the conversations replicas' ones. */
+const edgeSchema = z.object({
+  /** GET /metrics of the edge's webhooks (its acknowledgements are counted here, not on the replicas): a port, or off. */
+  METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(9464),
+  /** Loopback by default, like the replicas' internal ports: set 0.0.0.0 where the scraper is on another host. */
+  METRICS_HOST: z.string().default('127.0.0.1'),
+});
+
+/** GET /metrics on its own port: the gateway's public port never serves it. */
+async function listenMetrics(metrics: ChannelMetrics, port: number, host: string): Promise<Server> {
+  const route = metricsRoute(metrics);
+  const server = createServer((req, res) => void (route(req, res) || res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics')));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
+      ? new ConfigError(`METRICS_PORT ${port} on ${host} is in use: set METRICS_PORT to a free port, or to off`)
+      : err));
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }
 
 /**
@@ -40,6 +66,7 @@ export async function startConversationsEdge(env: NodeJS.ProcessEnv, log: Logger
   if (!common.REDIS_URL) throw new ConfigError('Invalid configuration:\n  REDIS_URL: is required with GATEWAY_INGEST=edge (stored webhooks go to the conversations replicas through Redis)');
   if (!/^(mysql|mariadb):/.test(common.DATABASE_URL)) throw new ConfigError('Invalid configuration:\n  DATABASE_URL: with GATEWAY_INGEST=edge, the conversations database (mysql:// or mariadb://) the replicas use');
   const config = loadConversationsConfig(env);
+  const own = parseEnv(edgeSchema, env);
   const edgeLog = log.child({ component: 'edge-ingest' });
   const m = conversationsSubgraph;
   const dataSource = await openDataSource({ url: common.DATABASE_URL, subgraph: m.name, entities: m.entities, migrations: m.migrations, log: edgeLog }, false);
@@ -50,9 +77,12 @@ export async function startConversationsEdge(env: NodeJS.ProcessEnv, log: Logger
   const deps: SubgraphDeps = { dataSource, pubsub, events, log: edgeLog, cache, redis: { url: common.REDIS_URL, prefix: 'huiliu:' } };
   const services = createConversationsServices(deps, { ...config, ingest: { ...config.ingest, role: 'receive', replicaId: config.ingest?.replicaId ?? `edge/${process.pid}` } });
   const worker = await startEdgeIngestWorker(services, deps);
+  // A port in use fails the boot (the gateway exits with the message), like any other setting.
+  const metrics = own.METRICS_PORT === 'off' ? null : await listenMetrics(services.channelMetrics, own.METRICS_PORT, own.METRICS_HOST);
+  const metricsPort = metrics ? (metrics.address() as AddressInfo).port : null;
   const route = webhookRoute(webhookDeps(services, deps));
   const upgrade = widgetSocketRoute({ ...webhookDeps(services, deps), connections: services.liveConnections });
-  edgeLog.info('webhooks acknowledged here; conversations replicas process them');
+  edgeLog.info({ metrics: metricsPort ? `http://${own.METRICS_HOST}:${metricsPort}/metrics` : 'off' }, 'webhooks acknowledged here; conversations replicas process them');
   return {
     route,
     upgrade,
@@ -60,8 +90,10 @@ export async function startConversationsEdge(env: NodeJS.ProcessEnv, log: Logger
       'edge-database': async () => void (await dataSource.query('SELECT 1')),
       'edge-redis': async () => void (await probe.ping()),
     },
+    metricsPort,
     async stop() {
       upgrade.close?.();
+      if (metrics) await new Promise((r) => metrics.close(r));
       await worker.stop(); // hands off what was stored and not yet handed off
       await dataSource.destroy();
       await pubsub.close();

@@ -19,6 +19,7 @@ describe('ingest at the edge: the gateway acknowledges webhooks, the replicas pr
   const procs: Started[] = [];
   let gateway: NodeProcess;
   let base: string;
+  let metricsPort: number;
   let customersUrl: string;
   const tenant = newTenant('edge');
   let admin: string;
@@ -35,9 +36,10 @@ describe('ingest at the edge: the gateway acknowledges webhooks, the replicas pr
     const conversations = await startConversations();
     procs.push(conversations);
     const dead = `http://127.0.0.1:${await freePort()}/graphql`;
+    metricsPort = await freePort();
     gateway = startNode('gateway-edge', 'gateway/main.js', {
       PORT: String(port), HOST: '127.0.0.1', GATEWAY_INGEST: 'edge',
-      DATABASE_URL: `${TEST_MYSQL_URL}/${DB}`, REDIS_URL: TEST_REDIS_URL, REPLICA_ID: 'edge', ...shared,
+      DATABASE_URL: `${TEST_MYSQL_URL}/${DB}`, REDIS_URL: TEST_REDIS_URL, REPLICA_ID: 'edge', METRICS_PORT: String(metricsPort), ...shared,
       SUBGRAPH_CUSTOMERS_URL: customersUrl, SUBGRAPH_CONVERSATIONS_URL: conversations.url,
       SUBGRAPH_TICKETS_URL: dead, SUBGRAPH_KNOWLEDGE_URL: dead, SUBGRAPH_ANALYTICS_URL: dead,
     });
@@ -87,6 +89,12 @@ describe('ingest at the edge: the gateway acknowledges webhooks, the replicas pr
     expect((await post(webhookUrl, push('伪造的', { badSignature: true }))).status).toBe(401);
     expect(await payloads()).toHaveLength(1);
     expect((await post(`${base}/webhooks/00000000-0000-4000-8000-000000000000`, push('无此渠道'))).status).toBe(404);
+
+    // the edge counts what it answered on its own metrics port; the public port does not serve them
+    const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
+    expect(scraped).toMatch(/huiliu_webhook_requests_total\{channel_type="wechat-oa",status="200"\} 3\b/);
+    expect(scraped).toMatch(/huiliu_webhook_requests_total\{channel_type="wechat-oa",status="401"\} 1\b/);
+    expect((await fetch(`${base}/metrics`)).status).not.toBe(200);
 
     // every conversations replica down: the edge still acknowledges, and keeps what it acknowledged
     await procs[1].proc.stop();
