@@ -21,7 +21,7 @@ runChannelConformance({
   bodyIsSigned: true,
   inbound: [
     { name: 'a logged-in user message', request: () => frame({ v: 1, type: 'message', token: TOKEN, id: 'a-1', content: { kind: 'text', text: '订单查询' } }), events: (e) => expect(e[0].sender).toEqual({ channelType: 'app', externalId: USER, phone: '+8613800138000', displayName: '王女士' }) },
-    { name: 'a hello registering a push token', request: hello, events: 1, response: { body: `{"v":1,"type":"welcome","clientId":"${USER}"}` } },
+    { name: 'a hello registering a push token (a signal: it opens no conversation)', request: hello, events: (e) => expect(e).toEqual([expect.objectContaining({ signal: true, content: expect.objectContaining({ name: 'push_token' }) })]), response: { body: `{"v":1,"type":"welcome","clientId":"${USER}"}` } },
   ],
   rejected: [
     { name: 'a web visitor token', request: () => frame({ v: 1, type: 'message', token: mintClientToken(CFG.appSecret, { sub: 'v_1', kind: 'visitor', iat: 1 }), id: 'x', content: { kind: 'text', text: 'x' } }) },

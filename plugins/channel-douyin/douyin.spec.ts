@@ -95,7 +95,7 @@ describe('douyin', () => {
     const sent = JSON.stringify({ event: 'im_send_msg', from_user_id: CFG.accountOpenId, to_user_id: CUSTOMER, content: { ...receiveContent, text: '已发货' } });
     expect(ch.accept(req(sent)).events[0]).toMatchObject({ origin: 'agent', sender: { externalId: CUSTOMER }, content: { text: '已发货' } });
     const read = JSON.stringify({ event: 'im_message_read', client_key: 'ttddf8ab4542c7d76601', from_user_id: '_000f9p', to_user_id: '_000bfe', content: { conversation_short_id: '@4F8A==', index: '1672502407220000', conversation_type: 1, read_open_id: '_000bfe' } });
-    expect(ch.accept(req(read)).events[0]).toMatchObject({ sender: { externalId: '_000bfe' }, content: { kind: 'event', name: 'read', key: '1672502407220000' } });
+    expect(ch.accept(req(read)).events[0]).toMatchObject({ sender: { externalId: '_000bfe' }, content: { kind: 'event', name: 'read', key: '1672502407220000' }, signal: true });
     const enter = JSON.stringify({ event: 'im_enter_direct_msg', from_user_id: CUSTOMER, to_user_id: CFG.accountOpenId, content: '{"conversation_short_id":"@c"}' });
     expect(ch.accept(req(enter)).events[0].content).toEqual({ kind: 'event', name: 'enter_session' });
   });

@@ -102,6 +102,8 @@ export function douyinEvents(req: InboundRequest): InboundEvent[] {
     sentAt,
     receivedAt: req.receivedAt,
     context: Object.keys(context).length ? context : undefined,
+    // a read receipt is not the customer writing: it must neither open a conversation nor become the reply context
+    ...(event === 'im_message_read' ? { signal: true } : {}),
     raw: { ...env, content: c },
   }];
 }

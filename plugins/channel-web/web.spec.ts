@@ -57,7 +57,7 @@ describe('web widget protocol', () => {
 
   it('maps typing as ephemeral, read receipts as events, a hello with token as an ephemeral session start', () => {
     const evs = ch.accept(frame({ v: 1, type: 'batch', token: TOKEN, frames: [{ v: 1, type: 'hello', page: { url: 'https://www.brand.example/p/1' } }, { v: 1, type: 'typing', state: 'stop' }, { v: 1, type: 'read', upTo: 'srv-1' }] })).events;
-    expect(evs.map((e) => [e.content.kind === 'event' && e.content.name, e.ephemeral ?? false])).toEqual([['session_start', true], ['typing', true], ['read', false]]);
+    expect(evs.map((e) => [e.content.kind === 'event' && e.content.name, e.ephemeral ?? false, e.signal ?? false])).toEqual([['session_start', true, false], ['typing', true, false], ['read', false, true]]);
     expect(evs[0].context).toEqual({ clientId: VISITOR, pageUrl: 'https://www.brand.example/p/1' });
     expect(evs[2]).toMatchObject({ dedupeKey: `read:${VISITOR}:srv-1`, content: { key: 'srv-1' } });
   });

@@ -138,7 +138,7 @@ export function frameEvents(req: InboundRequest, secret: string, o: WidgetOption
         if (f.platform) data.platform = f.platform;
         if (f.pushToken) data.pushToken = f.pushToken;
         if (f.page?.url) base.context.pageUrl = f.page.url;
-        out.push({ ...base, dedupeKey: `hello:${c.sub}:${at}`, content: { kind: 'event', name: f.pushToken ? 'push_token' : 'session_start', data }, sentAt: req.receivedAt, ephemeral: !f.pushToken });
+        out.push({ ...base, dedupeKey: `hello:${c.sub}:${at}`, content: { kind: 'event', name: f.pushToken ? 'push_token' : 'session_start', data }, sentAt: req.receivedAt, ...(f.pushToken ? { signal: true } : { ephemeral: true }) });
         break;
       }
       case 'message': {
@@ -151,7 +151,7 @@ export function frameEvents(req: InboundRequest, secret: string, o: WidgetOption
         out.push({ ...base, dedupeKey: `typing:${c.sub}:${at}`, content: { kind: 'event', name: 'typing', key: f.state }, sentAt: req.receivedAt, ephemeral: true });
         break;
       case 'read':
-        out.push({ ...base, dedupeKey: `read:${c.sub}:${f.upTo}`, content: { kind: 'event', name: 'read', key: f.upTo }, sentAt: req.receivedAt });
+        out.push({ ...base, dedupeKey: `read:${c.sub}:${f.upTo}`, content: { kind: 'event', name: 'read', key: f.upTo }, sentAt: req.receivedAt, signal: true });
         break;
       case 'sync': // answered by the host through `history` (SDK 1.2); never stored
         out.push({ ...base, dedupeKey: `sync:${c.sub}:${at}`, content: { kind: 'event', name: 'sync', ...(f.after ? { key: f.after } : {}) }, sentAt: req.receivedAt, ephemeral: true });

@@ -117,6 +117,18 @@ describe('wechat-oa inbound', () => {
     expect(one(safePush(msg({ MsgType: 'event', Event: 'unsubscribe' }))).content).toMatchObject({ name: 'unsubscribe' });
   });
 
+  it('marks what is not the user reaching out as a signal (SDK 1.4): unfollows, location reports, links opened; not follows, scans or menu clicks', () => {
+    const signal = (fields: Record<string, string>) => one(safePush(msg({ MsgType: 'event', ...fields }))).signal ?? false;
+    expect(signal({ Event: 'unsubscribe' })).toBe(true);
+    expect(signal({ Event: 'LOCATION', Latitude: '31.2', Longitude: '121.4', Precision: '65' })).toBe(true);
+    expect(signal({ Event: 'VIEW', EventKey: 'https://brand.example/shop' })).toBe(true);
+    expect(signal({ Event: 'TEMPLATESENDJOBFINISH', Status: 'success' })).toBe(true);
+    expect(signal({ Event: 'subscribe' })).toBe(false);
+    expect(signal({ Event: 'SCAN', EventKey: 'S' })).toBe(false);
+    expect(signal({ Event: 'CLICK', EventKey: 'MENU_ORDERS' })).toBe(false);
+    expect(one(safePush(msg({ MsgType: 'text', Content: '你好', MsgId: '42' }))).signal).toBeUndefined();
+  });
+
   it('keeps unknown message types as an unsupported event instead of dropping them', () => {
     expect(one(safePush(msg({ MsgType: 'hologram', MsgId: '5' }))).content).toEqual({ kind: 'event', name: 'unsupported', key: 'hologram' });
   });

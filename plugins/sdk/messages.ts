@@ -92,6 +92,13 @@ export interface InboundEvent {
   notice?: boolean;
   /** Live-only (typing indicators, presence): forwarded to agents but not stored as a message. */
   ephemeral?: boolean;
+  /**
+   * SDK 1.4: something the platform tells about the customer that is not them reaching out: a read receipt, a push
+   * token registered at app launch, an unfollow, an automatic location report, a menu link opened. Stored, and
+   * kept in the customer's open conversation on the channel as a system line that changes no status; it never
+   * opens or reopens a conversation (with none open, the stored payload is its only trace).
+   */
+  signal?: boolean;
   /** The decoded platform payload of this event (after decryption), for audit. */
   raw?: Record<string, unknown>;
 }
@@ -155,6 +162,7 @@ export const inboundEventSchema = z.object({
   context: opt(z.record(str, str)),
   notice: opt(z.boolean()),
   ephemeral: opt(z.boolean()),
+  signal: opt(z.boolean()),
   raw: opt(z.record(str, z.unknown())),
 });
 

@@ -126,6 +126,14 @@ function createdAt(f: XmlFields, fallback: Date): Date {
   return new Date(t.length >= 13 ? Number(t) : Number(t) * 1000);
 }
 
+/**
+ * Events that tell of the user without them reaching out (SDK 1.4 `signal`): an unfollow, the automatic location
+ * report of an account that asks for it (every few seconds while the chat is open), a menu link or mini program
+ * opened, the platform's report of a template or mass send. Menu clicks (`click`), follows and scans still open a
+ * conversation: the bot answers them.
+ */
+const SIGNAL_EVENTS = new Set(['unsubscribe', 'location', 'view', 'view_miniprogram', 'templatesendjobfinish', 'masssendjobfinish']);
+
 /** Normalised event names: subscribe, unsubscribe, scan, click, view, location, user_enter_tempsession... */
 export const eventName = (e: string) => e.trim().replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() || 'unknown';
 
@@ -199,6 +207,7 @@ export function wechatEvent(f: XmlFields, channelType: string, receivedAt: Date)
     sentAt,
     receivedAt,
     context: Object.keys(context).length ? context : undefined,
+    ...(content.kind === 'event' && SIGNAL_EVENTS.has(content.name) ? { signal: true } : {}),
     raw: { ...f },
   };
 }

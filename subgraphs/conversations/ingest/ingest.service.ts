@@ -474,8 +474,19 @@ export class IngestService {
     let conversationId: string;
     // Not the customer's, or a thread the platform handles itself (a call): kept as a record, in no queue.
     const record = e.origin !== 'customer' || e.thread?.record === true;
+    /** The customer's conversation on this channel that is not closed (the thread's, for a threaded event). */
+    const openOne = async () => threadId
+      ? this.conversations.findThread(tenantId, channel.id, threadId)
+      : (await this.conversations.list(tenantId, { customerId: identity.customerId, first: 20 })).nodes
+        .find((c) => c.channelId === channel.id && !c.threadId && c.status !== ConversationStatus.CLOSED);
     try {
-      if (!record) {
+      if (e.signal) {
+        // A read receipt, a push token, an unfollow (SDK 1.4): a system line in the open conversation, changing no
+        // status and not the reply context; with none open, the stored payload is all that is kept.
+        const open = await openOne();
+        if (!open) return null;
+        conversationId = (await this.conversations.addMessage(tenantId, open.id, { ...message, senderType: MessageSenderType.SYSTEM }, { asRecord: true })).conversation.id;
+      } else if (!record) {
         conversationId = await this.receiver.receive(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, threadId, groupId: e.route?.groupId ?? null, subject: e.thread?.subject ?? null, message });
         if (bound.liveConnections) this.typing?.remember(channel, e, conversationId);
       } else {
@@ -483,10 +494,7 @@ export class IngestService {
         // call: into the customer's open conversation (the thread's, for a threaded event); without one, a
         // record that waits in no queue.
         const senderType = e.origin === 'agent' ? MessageSenderType.AGENT : e.origin === 'customer' ? MessageSenderType.CUSTOMER : MessageSenderType.SYSTEM;
-        const open = threadId
-          ? await this.conversations.findThread(tenantId, channel.id, threadId)
-          : (await this.conversations.list(tenantId, { customerId: identity.customerId, first: 20 })).nodes
-            .find((c) => c.channelId === channel.id && !c.threadId && c.status !== ConversationStatus.CLOSED);
+        const open = await openOne();
         conversationId = open
           ? (await this.conversations.addMessage(tenantId, open.id, { ...message, senderType }, { asRecord: true })).conversation.id
           : (await this.conversations.open(tenantId, { customerId: identity.customerId, channelType: bound.type, channelId: channel.id, threadId, subject: e.thread?.subject ?? (f.text.slice(0, 60) || `[${f.kind}]`), firstMessage: { ...message, senderType }, at: e.sentAt, asRecord: true })).id;
