@@ -198,6 +198,24 @@ describe('plugin host: isolation and health', () => {
     expect(JSON.stringify(line.obj)).toContain('token=[redacted]');
   });
 
+  it('keeps secrets out of the error texts staff can read: thrown ChannelErrors, crash messages and health', async () => {
+    const a = scripted('alpha');
+    const { host } = hostWith([a], { disableAfter: 5 });
+    const ch = host.bindChannel({ id: 'c1', tenantId: 'tenant-1', type: 'alpha', config: { token: 'tok-very-secret' } });
+    a.behaviour.send = async () => { throw new ChannelError('UNAVAILABLE', 'POST https://api.example/send?token=tok-very-secret: 503', { platformCode: 503, retryAfterMs: 10 }); };
+    const sent = await ch.send(msg()).catch((e: unknown) => e);
+    expect(sent).toBeInstanceOf(ChannelError);
+    expect(sent).toMatchObject({ code: 'UNAVAILABLE', retryable: true, platformCode: 503, retryAfterMs: 10, message: 'POST https://api.example/send?token=[redacted]: 503' });
+    expect(ch.health().lastError).toBe('UNAVAILABLE: POST https://api.example/send?token=[redacted]: 503');
+    a.behaviour.parse = () => { throw new Error('cannot decode with plugin-secret-value and tok-very-secret'); };
+    const crashed = (() => { try { ch.parse(req()); } catch (e) { return e; } })();
+    expect(crashed).toBeInstanceOf(PluginCrashError);
+    expect((crashed as Error).message).not.toMatch(/plugin-secret-value|tok-very-secret/);
+    expect(ch.health().lastError).toBe('alpha.parse: Error: cannot decode with [redacted] and [redacted]');
+    a.behaviour.parse = () => { throw new ChannelError('BAD_REQUEST', 'body signed with tok-very-secret is malformed'); };
+    expect(() => ch.parse(req())).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: 'body signed with [redacted] is malformed' }));
+  });
+
   it('validates, redacts and merges channel configs; unknown types are named', () => {
     const a = scripted('alpha');
     const { host } = hostWith([a]);

@@ -11,7 +11,7 @@ import { HealthTracker, healthSeenBy, worst, type Health } from './health.js';
 import { createHttpClient } from './http-client.js';
 import { MemoryKeyValueStore, namespaced } from './kv.memory.js';
 import { loadPlugins, type BuiltinRegistry, type LoadedPlugin, type PluginList } from './loader.js';
-import { createPluginLogger, type BaseLogger } from './plugin-logger.js';
+import { createPluginLogger, scrubSecrets, type BaseLogger } from './plugin-logger.js';
 
 export interface PluginHostOptions {
   /** Default: every built-in plugin. */
@@ -57,7 +57,8 @@ class PluginRuntime {
 
   /** `tenantId`: whose channel the call was for (null: none, as at start). */
   crash(channelType: string, operation: string, e: unknown, detail: string | undefined, tenantId: string | null): PluginCrashError {
-    const message = detail ?? `${(e as Error)?.name ?? 'Error'}: ${describeError(e)}`;
+    // health is readable through the admin API: no secret value in it, whatever the plugin threw
+    const message = scrubSecrets(detail ?? `${(e as Error)?.name ?? 'Error'}: ${describeError(e)}`, this.secrets());
     const before = this.health.get();
     const disable = before.consecutiveFailures + 1 >= this.host.disableAfter;
     const h = this.health.failure(`${channelType}.${operation}: ${message}`, disable, tenantId);
@@ -263,7 +264,19 @@ export class BoundChannel {
 
   /** A plugin crash on this channel's call: recorded as this channel's tenant's (see healthSeenBy). */
   private crash(operation: string, e: unknown, detail?: string): PluginCrashError {
-    return this.runtime.crash(this.type, operation, e, detail, this.instance.tenantId);
+    const text = scrubSecrets(detail ?? `${(e as Error)?.name ?? 'Error'}: ${describeError(e)}`, this.secrets());
+    return this.runtime.crash(this.type, operation, e, text, this.instance.tenantId);
+  }
+
+  /**
+   * A ChannelError on its way out, without the channel's or the plugin's secret values in its message: it becomes
+   * a payload's or a delivery's error, a webhook refusal's reason, the channel's health, all readable by staff.
+   */
+  private clean(e: ChannelError): ChannelError {
+    const message = scrubSecrets(e.message, this.secrets());
+    if (message === e.message) return e;
+    const { code, retryable, retryAfterMs, platformCode } = e;
+    return new ChannelError(code, message, { retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(platformCode !== undefined ? { platformCode } : {}) });
   }
 
   private sync<T>(operation: string, f: () => T, check: (v: T) => string | null): T {
@@ -272,7 +285,7 @@ export class BoundChannel {
     try {
       v = f();
     } catch (e) {
-      if (isChannelError(e)) throw e;
+      if (isChannelError(e)) throw this.clean(e);
       throw this.crash(operation, e);
     }
     const bad = check(v);
@@ -318,7 +331,7 @@ export class BoundChannel {
     try {
       r = await this.adapter.receive(events, this.ctx);
     } catch (e) {
-      if (isChannelError(e)) { this.recordDelivery(e); throw e; }
+      if (isChannelError(e)) { const c = this.clean(e); this.recordDelivery(c); throw c; }
       throw this.crash('receive', e);
     }
     const bad = !r || !Array.isArray(r.events) ? 'receive returned no { events }' : this.checkEvents(r.events) ?? (r.commit !== undefined && typeof r.commit !== 'function' ? 'receive returned a commit that is not a function' : null);
@@ -345,7 +358,7 @@ export class BoundChannel {
     try {
       r = await this.adapter.pull(this.ctx);
     } catch (e) {
-      if (isChannelError(e)) { this.recordPull('pull', e); throw e; }
+      if (isChannelError(e)) { const c = this.clean(e); this.recordPull('pull', c); throw c; }
       throw this.crash('pull', e);
     }
     const bad = this.checkPull(r);
@@ -355,7 +368,7 @@ export class BoundChannel {
       try {
         await r.ack();
       } catch (e) {
-        if (isChannelError(e)) { this.recordPull('ack', e); throw e; }
+        if (isChannelError(e)) { const c = this.clean(e); this.recordPull('ack', c); throw c; }
         throw this.crash('ack', e);
       }
     };
@@ -363,10 +376,7 @@ export class BoundChannel {
   }
 
   private recordPull(operation: string, e: ChannelError) {
-    // health is readable through the admin API: no secret value in it, whatever the plugin wrote
-    let text = `${operation} ${e.code}: ${e.message}`;
-    for (const v of this.secrets()) if (v.length >= 4) text = text.split(v).join('[redacted]');
-    this.channelHealth.failure(text, false);
+    this.channelHealth.failure(`${operation} ${e.code}: ${e.message}`, false); // `e` is cleaned of secrets
     this.ctx.logger.warn({ code: e.code, retryable: e.retryable, platformCode: e.platformCode, operation }, 'channel pull failed');
   }
 
@@ -389,7 +399,7 @@ export class BoundChannel {
     try {
       await this.adapter.typing(to, state, this.ctx);
     } catch (e) {
-      if (isChannelError(e)) throw e;
+      if (isChannelError(e)) throw this.clean(e);
       throw this.crash('typing', e);
     }
     return true;
@@ -412,7 +422,7 @@ export class BoundChannel {
     try {
       r = await Promise.race([this.adapter.send(message, this.ctx), timeout]);
     } catch (e) {
-      if (isChannelError(e)) { this.recordDelivery(e); throw e; }
+      if (isChannelError(e)) { const c = this.clean(e); this.recordDelivery(c); throw c; }
       throw this.crash('send', e);
     } finally {
       clearTimeout(timer);

@@ -11,6 +11,13 @@ export interface BaseLogger {
 
 const MASK = '[redacted]';
 
+/** `s` with every secret value in `list` replaced (error texts shown to admins: health, payload and delivery errors). */
+export function scrubSecrets(s: string, list: readonly string[]): string {
+  let out = s;
+  for (const x of list) if (x && out.includes(x)) out = out.split(x).join(MASK);
+  return out;
+}
+
 /**
  * A plugin's logger: pino child tagged with the plugin (and channel), which replaces every secret value
  * from the plugin's and the channel's config wherever it appears (field, message, error), so a plugin
@@ -18,7 +25,7 @@ const MASK = '[redacted]';
  */
 export function createPluginLogger(base: BaseLogger, bindings: Record<string, unknown>, secrets: () => string[]): PluginLogger {
   const child = base.child(bindings);
-  const scrubString = (s: string, list: string[]) => { let out = s; for (const x of list) if (out.includes(x)) out = out.split(x).join(MASK); return out; };
+  const scrubString = scrubSecrets;
   const scrub = (v: unknown, list: string[], depth = 0): unknown => {
     if (typeof v === 'string') return scrubString(v, list);
     if (depth > 8 || v === null || typeof v !== 'object') return v;

@@ -3,6 +3,7 @@ import { gqlOk } from '../../../test/helpers/graphql-client.js';
 import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
 import { leftoverSubgraphs, startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { until } from '../../../test/helpers/until.js';
+import { customersSubgraph } from '../../customers/index.js';
 import { conversationsWithIngest } from './ingest.module.js';
 
 jest.setTimeout(60_000);
@@ -20,6 +21,11 @@ const buggy = definePlugin({
         if (text === 'boom') throw new TypeError("Cannot read properties of undefined (reading 'id')");
         return [{ channelType: 'acme-buggy', dedupeKey: text, externalMessageId: text, sender: { channelType: 'acme-buggy', externalId: 'u1' }, origin: 'customer', content: { kind: 'text', text }, sentAt: req.receivedAt, receivedAt: req.receivedAt }];
       },
+      // and its answer throws for a body that says "answer-boom" (parsed fine)
+      respond(req) {
+        if (req.rawBody.toString('utf8') === 'answer-boom') throw new RangeError('Invalid status code: undefined');
+        return { status: 200, body: 'ok' };
+      },
       send: async () => ({ externalMessageId: 'x', status: 'sent' }),
     }));
   },
@@ -31,12 +37,14 @@ describe('operators: GET /plugins and POST /plugins/:id/enable (two replicas, re
   let channelId: string;
   let admin: string;
   let tenant: string;
-  const start = (replicaId: string, disableAfter?: number) => startTestSubgraph(conversationsWithIngest({ jwtSecret: TEST_SECRET, sweepIntervalMs: 0, publicBaseUrl: 'https://cs.example.com', plugins: ['builtins', { plugin: buggy }], pluginDisableAfter: disableAfter, replicaId }), { db: 'plugins_route', stream: 'plugins-route' });
+  let customers: TestSubgraph;
+  const start = (replicaId: string, disableAfter?: number) => startTestSubgraph(conversationsWithIngest({ customersUrl: customers.url, jwtSecret: TEST_SECRET, sweepIntervalMs: 0, publicBaseUrl: 'https://cs.example.com', plugins: ['builtins', { plugin: buggy }], pluginDisableAfter: disableAfter, replicaId }), { db: 'plugins_route', stream: 'plugins-route' });
   const base = (s: TestSubgraph) => s.url.replace(/\/graphql$/, '');
   const post = async (s: TestSubgraph, body: string) => (await fetch(`${base(s)}/webhooks/${channelId}`, { method: 'POST', body })).status;
   const health = async (s: TestSubgraph, id = 'acme-buggy') => ((await (await fetch(`${base(s)}/plugins`)).json()).plugins as Array<{ id: string; health: { status: string; lastError: string | null; consecutiveFailures: number } }>).find((p) => p.id === id)!.health;
 
   beforeAll(async () => {
+    customers = await startTestSubgraph(customersSubgraph, { db: 'plugins_route_customers', stream: 'plugins-route-customers' });
     a = await start('replica-a');
     b = await start('replica-b', 2);
     tenant = newTenant('plg');
@@ -106,5 +114,21 @@ describe('operators: GET /plugins and POST /plugins/:id/enable (two replicas, re
 
     await fetch(`${base(b)}/plugins/acme-buggy/enable`, { method: 'POST' });
     await until(async () => (await healthVia(b)).status === 'UP');
+  });
+
+  test('a crash building the answer to a verified delivery still stores it: answered 200, processed after the plugin is enabled and the payload replayed', async () => {
+    const res = await fetch(`${base(a)}/webhooks/${channelId}`, { method: 'POST', body: 'answer-boom' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    expect(await health(a)).toMatchObject({ status: 'DISABLED', lastError: expect.stringContaining('acme-buggy.respond') });
+    const PAYLOADS = `query($c: ID) { inboundPayloads(channelId: $c, first: 50) { externalMessageId status errorCode messageId } }`;
+    const stored = await until(async () => ((await gqlOk(a.url, PAYLOADS, { c: channelId }, admin)).inboundPayloads as Array<{ externalMessageId: string; status: string; messageId: string | null }>)
+      .find((p) => p.externalMessageId === 'answer-boom' && p.status === 'FAILED'));
+    expect(stored).toMatchObject({ errorCode: 'CHANNEL_DISABLED', messageId: null });
+    await fetch(`${base(a)}/plugins/acme-buggy/enable`, { method: 'POST' });
+    await until(async () => (await health(a)).status === 'UP');
+    expect((await gqlOk(a.url, `mutation($i: ReplayInboundPayloadsInput!) { replayInboundPayloads(input: $i) { queued } }`, { i: { channelId, errorCode: 'CHANNEL_DISABLED' } }, admin)).replayInboundPayloads.queued).toBe(1);
+    await until(async () => ((await gqlOk(a.url, PAYLOADS, { c: channelId }, admin)).inboundPayloads as Array<{ externalMessageId: string; status: string; messageId: string | null }>)
+      .some((p) => p.externalMessageId === 'answer-boom' && p.status === 'PROCESSED' && p.messageId));
   });
 });

@@ -117,7 +117,17 @@ export async function acceptInbound(d: WebhookDeps, channel: ChannelEntity, boun
     if (isChannelError(e) || e instanceof ChannelDisabledError) throw e;
     failure = e; // verified but the plugin crashed: keep it raw for a replay
   }
-  let response = failure ? { status: 200, body: '' } : bound.respond(request, events);
+  let response: ImmediateResponse = { status: 200, body: '' };
+  if (!failure) {
+    try {
+      response = bound.respond(request, events);
+    } catch (e) {
+      // A verified, parsed delivery whose answer the plugin failed to build: stored all the same and answered with
+      // a plain 200 (what every platform takes as received), so the platform does not retry it into a disabled
+      // plugin's 503s and give up; it is processed once the plugin is enabled again (or replayed).
+      if (!(e instanceof PluginCrashError)) throw e;
+    }
+  }
   // A client back online asks what it missed (SDK 1.2): the plugin answers with what was sent to it meanwhile.
   const sync = !failure && d.history && bound.answersHistory ? events.find((e) => e.ephemeral && e.content.kind === 'event' && e.content.name === 'sync') : undefined;
   const deadline = Math.max(100, bound.capabilities.ackDeadlineMs - 500);
