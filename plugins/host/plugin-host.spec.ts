@@ -8,7 +8,7 @@ import { createMemoryLogger } from './plugin-logger.js';
 
 /** A scriptable channel: its behaviour per call is set by the test. */
 function scripted(type: string, id = `${type}-plugin`, capabilities: Array<'http' | 'kv' | 'connections'> = ['kv']) {
-  const behaviour: { parse?: (r: InboundRequest) => unknown; send?: () => Promise<unknown>; start?: () => Promise<void>; typing?: () => Promise<void>; history?: () => unknown } = {};
+  const behaviour: { parse?: (r: InboundRequest) => unknown; send?: () => Promise<unknown>; start?: () => Promise<void>; typing?: () => Promise<void>; history?: () => unknown; receive?: () => Promise<unknown> } = {};
   const stops: string[] = [];
   const event = (r: InboundRequest): InboundEvent => ({ channelType: type, dedupeKey: `k:${r.rawBody.toString()}`, sender: { channelType: type, externalId: 'u1' }, origin: 'customer', content: { kind: 'text', text: r.rawBody.toString() }, sentAt: r.receivedAt, receivedAt: r.receivedAt });
   const adapter = defineChannel({
@@ -23,6 +23,7 @@ function scripted(type: string, id = `${type}-plugin`, capabilities: Array<'http
       return (behaviour.send ? behaviour.send() : Promise.resolve({ externalMessageId: `x-${m.id}`, status: 'sent' })) as never;
     },
     typing: async () => { await behaviour.typing?.(); },
+    receive: async (events) => (behaviour.receive ? behaviour.receive() : { events }) as never,
     history: (messages) => (behaviour.history ? behaviour.history() : { status: 200, body: String(messages.length) }) as never,
   });
   const plugin = definePlugin({
@@ -38,7 +39,7 @@ function scripted(type: string, id = `${type}-plugin`, capabilities: Array<'http
 const req = (body = 'hi', sig = 'ok') => inboundRequest({ body, headers: { 'x-sig': sig }, receivedAt: new Date(1_700_000_000_000) });
 const msg = (id = 'm1') => ({ id, recipient: { channelType: 'alpha', externalId: 'u1' }, content: { kind: 'text' as const, text: 'hello' } });
 
-function hostWith(plugins: ReturnType<typeof scripted>[], o: { disableAfter?: number; sendTimeoutMs?: number } = {}) {
+function hostWith(plugins: ReturnType<typeof scripted>[], o: { disableAfter?: number; sendTimeoutMs?: number; callTimeoutMs?: number } = {}) {
   const logs = createMemoryLogger();
   const clock = new FakeClock();
   const kv = new MemoryKeyValueStore(clock);
@@ -196,6 +197,17 @@ describe('plugin host: isolation and health', () => {
     expect(line.bindings).toMatchObject({ plugin: 'alpha-plugin', channelType: 'alpha', channelId: 'c1', tenantId: 'tenant-1' });
     expect(JSON.stringify(logs.lines)).not.toContain('tok-very-secret');
     expect(JSON.stringify(line.obj)).toContain('token=[redacted]');
+  });
+
+  it('gives up on a receive that never settles (retryable, the channel degraded), so one hung plugin call cannot hold processing', async () => {
+    const a = scripted('alpha');
+    const { host } = hostWith([a], { callTimeoutMs: 30 });
+    const ch = host.bindChannel({ id: 'c1', tenantId: 't', type: 'alpha', config: { token: 'tok-very-secret' } });
+    a.behaviour.receive = () => new Promise(() => undefined);
+    await expect(ch.receive(ch.parse(req()))).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: true, message: 'alpha receive timed out after 30 ms' });
+    expect(ch.health()).toMatchObject({ status: 'DEGRADED', lastError: 'UNAVAILABLE: alpha receive timed out after 30 ms' });
+    a.behaviour.receive = undefined;
+    expect((await ch.receive(ch.parse(req('again')))).events).toHaveLength(1); // not disabled: the next call goes through
   });
 
   it('keeps secrets out of the error texts staff can read: thrown ChannelErrors, crash messages and health', async () => {

@@ -30,6 +30,12 @@ export interface PluginHostOptions {
   disableAfter?: number;
   /** A send that takes longer fails as UNAVAILABLE (retryable). Default 30 s. */
   sendTimeoutMs?: number;
+  /**
+   * A `receive` or `pull` that takes longer fails as UNAVAILABLE (retryable: the payload is retried, the poll
+   * comes again), so that a plugin call that never settles cannot hold a processing batch, and every tenant's
+   * messages behind it, for ever. Default 60 s (WeCom kf's paged sync_msg takes seconds, not minutes).
+   */
+  callTimeoutMs?: number;
 }
 
 const OFFLINE: ClientConnections = { send: async () => false };
@@ -171,7 +177,7 @@ export class PluginHost {
     const config = this.validateChannelConfig(instance.type, instance.config);
     let health = this.channelTrackers.get(instance.id);
     if (!health) this.channelTrackers.set(instance.id, (health = this.tracker()));
-    return new BoundChannel({ ...instance, config }, adapter, runtime, this, this.options.sendTimeoutMs ?? 30_000, health);
+    return new BoundChannel({ ...instance, config }, adapter, runtime, this, { send: this.options.sendTimeoutMs ?? 30_000, call: this.options.callTimeoutMs ?? 60_000 }, health);
   }
 
   /** The delivery health of every channel bound in this process, by channel id (plugin crashes are the plugins'). */
@@ -235,7 +241,7 @@ export class BoundChannel {
     private readonly adapter: ChannelAdapter,
     private readonly runtime: PluginRuntime,
     host: PluginHost,
-    private readonly sendTimeoutMs: number,
+    private readonly timeouts: { send: number; call: number },
     channelHealth?: HealthTracker,
   ) {
     this.channelHealth = channelHealth ?? new HealthTracker(() => host.clock.now());
@@ -260,6 +266,19 @@ export class BoundChannel {
   private guardDisabled() {
     const h = this.runtime.health.get();
     if (h.status === 'DISABLED') throw new ChannelDisabledError(this.runtime.id, this.type, healthSeenBy(h, this.instance.tenantId).lastError);
+  }
+
+  /** `work`, or a retryable UNAVAILABLE once it has taken `ms` (the plugin's promise is left to settle unheard). */
+  private async within<T>(operation: string, ms: number, work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ChannelError('UNAVAILABLE', `${this.type} ${operation} timed out after ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([work, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** A plugin crash on this channel's call: recorded as this channel's tenant's (see healthSeenBy). */
@@ -329,7 +348,7 @@ export class BoundChannel {
     if (!this.adapter.receive) return { events };
     let r: ReceiveResult;
     try {
-      r = await this.adapter.receive(events, this.ctx);
+      r = await this.within('receive', this.timeouts.call, this.adapter.receive(events, this.ctx));
     } catch (e) {
       if (isChannelError(e)) { const c = this.clean(e); this.recordDelivery(c); throw c; }
       throw this.crash('receive', e);
@@ -356,7 +375,7 @@ export class BoundChannel {
     if (!this.adapter.pull) throw new ChannelError('BAD_REQUEST', `${this.type} channels do not pull`);
     let r: PullResult;
     try {
-      r = await this.adapter.pull(this.ctx);
+      r = await this.within('pull', this.timeouts.call, this.adapter.pull(this.ctx));
     } catch (e) {
       if (isChannelError(e)) { const c = this.clean(e); this.recordPull('pull', c); throw c; }
       throw this.crash('pull', e);
@@ -414,18 +433,12 @@ export class BoundChannel {
     if (message.content.kind === 'text' && [...message.content.text].length > caps.maxTextLength) {
       throw new ChannelError('BAD_REQUEST', `text longer than ${caps.maxTextLength} characters, the ${this.type} limit`);
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ChannelError('UNAVAILABLE', `${this.type} send timed out after ${this.sendTimeoutMs} ms`)), this.sendTimeoutMs);
-    });
     let r: SendResult;
     try {
-      r = await Promise.race([this.adapter.send(message, this.ctx), timeout]);
+      r = await this.within('send', this.timeouts.send, this.adapter.send(message, this.ctx));
     } catch (e) {
       if (isChannelError(e)) { const c = this.clean(e); this.recordDelivery(c); throw c; }
       throw this.crash('send', e);
-    } finally {
-      clearTimeout(timer);
     }
     const ok = sendResultSchema.safeParse(r);
     if (!ok.success) throw this.crash('send', null, 'send returned no { externalMessageId, status }');

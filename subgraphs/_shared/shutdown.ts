@@ -3,6 +3,10 @@ import type { Logger } from './logger.js';
 /**
  * SIGTERM/SIGINT: stop taking work, drain, exit. Needed because the Hive runtime's own handler only
  * disposes the gateway and never exits the process.
+ *
+ * A rejected promise nobody awaited (a partner plugin's timer, a fire-and-forget call) is logged and the process
+ * keeps running: by default Node exits on it, which would take every channel and tenant down for one stray
+ * promise. A thrown exception outside any promise still ends the process, as Node advises (its state is unknown).
  */
 export function installShutdown(log: Logger, drain: () => Promise<void>, timeoutMs = 10_000): void {
   let stopping = false;
@@ -22,6 +26,7 @@ export function installShutdown(log: Logger, drain: () => Promise<void>, timeout
         process.exit(1);
       });
   };
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection; kept running'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
