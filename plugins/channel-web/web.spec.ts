@@ -53,6 +53,8 @@ describe('web widget protocol', () => {
     expect(readClientToken(welcome.token, SECRET, 'visitor', new Date(NOW))).toMatchObject({ sub: welcome.clientId, kind: 'visitor', exp: NOW / 1000 + 365 * 86_400 });
     const [ev] = ch.accept(frame({ ...text('m1', 'hello'), token: welcome.token })).events;
     expect(ev).toMatchObject({ sender: { channelType: 'web', externalId: welcome.clientId }, dedupeKey: `msg:${welcome.clientId}:m1`, externalMessageId: 'm1', context: { clientId: welcome.clientId } });
+    // the frame is kept for audit, but not the visitor's token (a credential)
+    expect(ev.raw).toEqual({ v: 1, type: 'message', id: 'm1', sentAt: NOW - 500, content: { kind: 'text', text: 'hello' } });
   });
 
   it('maps typing as ephemeral, read receipts as events, a hello with token as an ephemeral session start', () => {

@@ -128,7 +128,9 @@ export function frameEvents(req: InboundRequest, secret: string, o: WidgetOption
     const c = readClientToken(f.token, secret, o.kind, req.receivedAt);
     const sender = { channelType: o.channelType, externalId: c.sub, displayName: c.name, phone: c.phone, unionId: c.unionId };
     for (const k of ['displayName', 'phone', 'unionId'] as const) if (sender[k] === undefined) delete sender[k];
-    const base = { channelType: o.channelType, sender, origin: 'customer' as const, receivedAt: req.receivedAt, context: { clientId: c.sub } as Record<string, string> };
+    // The frame for audit, without its token (a credential: the raw request keeps it, for a replay, until retention).
+    const { token: _token, ...raw } = f as ClientFrame & { token?: string };
+    const base = { channelType: o.channelType, sender, origin: 'customer' as const, receivedAt: req.receivedAt, context: { clientId: c.sub } as Record<string, string>, raw: raw as Record<string, unknown> };
     const at = req.receivedAt.getTime();
     switch (f.type) {
       case 'hello': {

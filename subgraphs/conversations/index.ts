@@ -38,6 +38,7 @@ import { ConversationsDeliveryRecipient1765700000000 } from '../../migrations/co
 import { ConversationsPluginState1765800000000 } from '../../migrations/conversations/1765800000000-plugin-state.js';
 import { ConversationsPayloadRetention1765900000000 } from '../../migrations/conversations/1765900000000-payload-retention.js';
 import { ConversationsThread1766000000000 } from '../../migrations/conversations/1766000000000-conversation-thread.js';
+import { ConversationsDeliveryRead1766100000000 } from '../../migrations/conversations/1766100000000-delivery-read.js';
 import { ConversationsIngestClaims1765500000000 } from '../../migrations/conversations/1765500000000-ingest-claims.js';
 import { MessageDeliveryEntity } from './delivery/delivery.entity.js';
 import { createDeliveryLoaders, type DeliveryLoaders } from './delivery/delivery.loaders.js';
@@ -85,7 +86,7 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
     },
   },
   entities: [...conversationsEntities, ...customerMergeEntities, ...routingEntities, InboundPayloadEntity, MessageDeliveryEntity],
-  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000, ConversationsIngestClaims1765500000000, ConversationsChannelOwner1765600000000, ConversationsDeliveryRecipient1765700000000, ConversationsPluginState1765800000000, ConversationsPayloadRetention1765900000000, ConversationsThread1766000000000],
+  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000, ConversationsIngestClaims1765500000000, ConversationsChannelOwner1765600000000, ConversationsDeliveryRecipient1765700000000, ConversationsPluginState1765800000000, ConversationsPayloadRetention1765900000000, ConversationsThread1766000000000, ConversationsDeliveryRead1766100000000],
   createServices: createConversationsServices,
   createLoaders: (s, viewer) => ({ ...createConversationsLoaders(s, viewer), ...createRoutingLoaders(s, viewer), ...createDeliveryLoaders(s, viewer) }),
   seedDemo: async (s) => {

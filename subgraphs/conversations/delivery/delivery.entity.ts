@@ -48,6 +48,10 @@ export class MessageDeliveryEntity {
   @Column({ name: 'outcome', type: 'varchar', length: 16, nullable: true })
   outcome: string | null;
 
+  /** When the customer's client said it read this message (a read receipt up to it or a later one). */
+  @Column({ name: 'read_at', type: 'datetime', precision: 3, nullable: true })
+  readAt: Date | null;
+
   @Column({ name: 'next_attempt_at', type: 'datetime', precision: 3, nullable: true })
   nextAttemptAt: Date | null;
 

@@ -1,4 +1,4 @@
-import { Brackets, In, type DataSource, type Repository } from 'typeorm';
+import { Brackets, In, IsNull, LessThanOrEqual, type DataSource, type Repository } from 'typeorm';
 import { backoffDelay } from '../../../plugins/host/index.js';
 import { ChannelError, isChannelError, type HistoryMessage, type MessageContent, type OutboundMessage } from '../../../plugins/sdk/index.js';
 import type { Logger } from '../../_shared/logger.js';
@@ -11,6 +11,7 @@ import { MessageEntity, MessageSenderType } from '../message/message.entity.js';
 import { DeliveryStatus as D, MessageDeliveryEntity } from './delivery.entity.js';
 
 const LOCK_MS = 60_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How long sendMessage waits for the first attempt before answering with PENDING. */
 const FIRST_ATTEMPT_WAIT_MS = 5000;
 /** A first attempt the enqueuing replica has not started by then is the sweeper's. */
@@ -46,6 +47,19 @@ export class DeliveryService {
     this.messages = ds.getRepository(MessageEntity);
   }
 
+  /**
+   * A read receipt from a client: our messages sent to it on the channel up to `upTo` (our message id, as the
+   * widget and the app send it) are read at `at`; without a usable id (Douyin's read index), those sent up to
+   * `at`. Message ids are time-ordered (UUIDv7), so "up to" is an id range on the recipient index.
+   */
+  async markRead(tenantId: string, channelId: string, recipientId: string, upTo: string | undefined, at: Date): Promise<number> {
+    const ms = Math.max(0, Math.min(at.getTime(), 2 ** 48 - 1)).toString(16).padStart(12, '0');
+    const ceiling = `${ms.slice(0, 8)}-${ms.slice(8, 12)}-ffff-ffff-ffffffffffff`; // above every id made in that ms
+    const bound = upTo && UUID.test(upTo) && upTo.toLowerCase() < ceiling ? upTo.toLowerCase() : ceiling;
+    const r = await this.repo.update({ tenantId, channelId, recipientId: recipientId.slice(0, 191), id: LessThanOrEqual(bound), status: D.SENT, readAt: IsNull() }, { readAt: at });
+    return r.affected ?? 0;
+  }
+
   async byIds(tenantId: string, ids: readonly string[]): Promise<MessageDeliveryEntity[]> {
     if (!ids.length) return [];
     return this.repo.findBy({ tenantId, id: In([...ids]) });
@@ -66,7 +80,7 @@ export class DeliveryService {
     const now = new Date();
     await this.repo.createQueryBuilder().insert().into(MessageDeliveryEntity).values({
       id: message.id, tenantId, conversationId: conversation.id, channelId: channel.id, status: D.PENDING, attempts: 0, errorCode: null, error: null,
-      externalMessageId: null, recipientId: null, outcome: null, nextAttemptAt: null, lockedUntil: null, createdAt: now, updatedAt: now,
+      externalMessageId: null, recipientId: null, outcome: null, readAt: null, nextAttemptAt: null, lockedUntil: null, createdAt: now, updatedAt: now,
     }).orIgnore().execute();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.attempt(message.id).catch((err) => this.log.error({ err, messageId: message.id }, 'delivery attempt crashed')), new Promise((r) => (timer = setTimeout(r, FIRST_ATTEMPT_WAIT_MS)))]);

@@ -89,7 +89,7 @@ export function createIngestServices(
   const metrics: ChannelMetrics = new ChannelMetrics({ backlog: () => ingest.backlogTotals(), local: () => ingest.localState() });
   const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log, metrics);
   const typing = new TypingRelay(cache, d.conversations, d.activity, log, { channels: d.channels, bindings: channelBindings, recipients: delivery });
-  const ingest: IngestService = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config, metrics, typing);
+  const ingest: IngestService = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config, metrics, typing, delivery);
   const inboundAdmin = new InboundPayloadAdmin(deps.dataSource, ingest);
   const payloadRetention = new PayloadRetention(deps.dataSource, config.retentionDays ?? DEFAULT_RETENTION_DAYS);
   const channelTraffic = new ChannelTraffic(cache, log);

@@ -13,6 +13,7 @@ import type { ChannelEntity } from '../channel/channel.entity.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import { ConversationStatus } from '../conversation/conversation.entity.js';
 import type { ConversationService } from '../conversation/conversation.service.js';
+import type { DeliveryService } from '../delivery/delivery.service.js';
 import { MessageSenderType, type Attachment } from '../message/message.entity.js';
 import type { MessageService } from '../message/message.service.js';
 import type { ChannelBindings } from './channel-bindings.js';
@@ -154,6 +155,8 @@ export class IngestService {
     private readonly metrics: ChannelMetrics,
     /** Remembers a live client's conversation, for its typing (widget, app). */
     private readonly typing?: Pick<TypingRelay, 'remember'>,
+    /** Read receipts mark our sent messages read (DeliveryService.markRead). */
+    private readonly receipts?: Pick<DeliveryService, 'markRead'>,
   ) {
     this.repo = ds.getRepository(InboundPayloadEntity);
     this.processingColumns = Object.fromEntries(this.repo.metadata.columns.map((c) => [c.propertyName, c.propertyName !== 'request'])) as FindOptionsSelect<InboundPayloadEntity>;
@@ -482,7 +485,11 @@ export class IngestService {
     try {
       if (e.signal) {
         // A read receipt, a push token, an unfollow (SDK 1.4): a system line in the open conversation, changing no
-        // status and not the reply context; with none open, the stored payload is all that is kept.
+        // status and not the reply context; with none open, the stored payload is all that is kept. A read receipt
+        // also marks what we sent to that client read, open conversation or not.
+        if (this.receipts && e.content.kind === 'event' && e.content.name === 'read') {
+          await this.receipts.markRead(tenantId, channel.id, e.context?.clientId ?? e.sender.externalId, e.content.key, e.sentAt);
+        }
         const open = await openOne();
         if (!open) return null;
         conversationId = (await this.conversations.addMessage(tenantId, open.id, { ...message, senderType: MessageSenderType.SYSTEM }, { asRecord: true })).conversation.id;

@@ -21,6 +21,7 @@ describe('signals: receipts, push tokens, unfollows open no conversation (real M
   let customers: TestSubgraph;
   let conv: TestSubgraph;
   let admin: string;
+  let tenant: string;
   let app: string;
   let oa: string;
 
@@ -47,7 +48,8 @@ describe('signals: receipts, push tokens, unfollows open no conversation (real M
   beforeAll(async () => {
     customers = await startTestSubgraph(customersSubgraph, { db: 'signals_customers', stream: 'signals-customers' });
     conv = await startTestSubgraph(conversationsWithIngest({ customersUrl: customers.url, jwtSecret: TEST_SECRET, sweepIntervalMs: 200 }), { db: 'signals', stream: 'signals' });
-    admin = await tokenFor(newTenant('sig'), ['admin']);
+    tenant = newTenant('sig');
+    admin = await tokenFor(tenant, ['admin']);
     app = (await gqlOk(conv.url, CREATE, { i: { type: 'app', name: 'App', config: APP } }, admin)).createChannel.channel.id;
     oa = (await gqlOk(conv.url, CREATE, { i: { type: 'wechat-oa', name: '服务号', config: OA } }, admin)).createChannel.channel.id;
   });
@@ -79,6 +81,36 @@ describe('signals: receipts, push tokens, unfollows open no conversation (real M
     expect(after.id).toBe(open.id);
     expect(after.status).toBe('RESOLVED');
     expect(after.messages.nodes.at(-1)).toMatchObject({ senderType: 'SYSTEM', kind: 'event', payload: { name: 'push_token' } });
+  });
+
+  test("a read receipt marks the messages sent to that client read, up to the one it names, and nobody else's", async () => {
+    await frame({ type: 'message', token: token('u-2'), id: 'm-2', content: { kind: 'text', text: '我想改收货地址' } });
+    const conversation = await until(async () => (await conversations('app')).find((c) => c.messages.nodes.some((m) => m.payload.sender?.externalId === 'u-2')));
+    const agent = await tokenFor(tenant, ['agent'], 'agent-signals');
+    const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status readAt } } } }`;
+    const send = async (text: string) => (await gqlOk(conv.url, SEND, { i: { conversationId: conversation.id, text } }, agent)).sendMessage.message as { id: string; delivery: { status: string; readAt: string | null } };
+    const first = await send('好的，请告诉我新地址');
+    const second = await send('改好后会短信通知您');
+    expect(first.delivery).toEqual({ status: 'SENT', readAt: null });
+    const readAt = async () => {
+      const nodes = (await gqlOk(conv.url, `query($c: ID!) { conversation(id: $c) { messages(first: 50) { nodes { id delivery { readAt } } } } }`, { c: conversation.id }, admin)).conversation.messages.nodes as Array<{ id: string; delivery: { readAt: string | null } | null }>;
+      return Object.fromEntries(nodes.filter((n) => n.delivery).map((n) => [n.id, n.delivery!.readAt]));
+    };
+    const before = (await gqlOk(conv.url, `query($c: ID) { inboundPayloads(channelId: $c, first: 200) { id } }`, { c: app }, admin)).inboundPayloads.length;
+
+    // Another user's receipt naming u-2's message changes nothing; u-2's up to the first marks only the first.
+    await frame({ type: 'read', token: token('u-3'), upTo: second.id });
+    await frame({ type: 'read', token: token('u-2'), upTo: first.id });
+    await processed(app, before + 2);
+    const once = await readAt();
+    expect(once[first.id]).toEqual(expect.any(String));
+    expect(once[second.id]).toBeNull();
+    // A later receipt marks the rest and keeps the time the first was read.
+    await frame({ type: 'read', token: token('u-2'), upTo: second.id });
+    await processed(app, before + 3);
+    const twice = await readAt();
+    expect(twice[second.id]).toEqual(expect.any(String));
+    expect(twice[first.id]).toBe(once[first.id]);
   });
 
   test("WeChat: an unfollow or a location report opens nothing, a menu click still does, and a report joins the click's conversation", async () => {
