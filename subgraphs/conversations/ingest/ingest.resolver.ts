@@ -1,11 +1,22 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireViewer } from '../../_shared/context.js';
 import { ADMINS } from '../../_shared/roles.js';
 import type { ConversationsContext } from '../conversations.context.js';
-import { InboundBacklog, InboundPayload, InboundPayloadStatus, ReplayInboundPayloadInput, ReplayInboundPayloadPayload, ReplayInboundPayloadsInput, ReplayInboundPayloadsPayload } from './ingest.type.js';
+import type { InboundPayloadEntity } from './payload.entity.js';
+import { InboundBacklog, InboundPayload, InboundPayloadRequest, InboundPayloadStatus, ReplayInboundPayloadInput, ReplayInboundPayloadPayload, ReplayInboundPayloadsInput, ReplayInboundPayloadsPayload } from './ingest.type.js';
+
+/** Headers a browser or a proxy may add that say who someone is: not shown back. */
+const PRIVATE_HEADERS = new Set(['cookie', 'authorization', 'proxy-authorization']);
 
 @Resolver(() => InboundPayload)
 export class IngestResolver {
+  @FieldResolver(() => InboundPayloadRequest, { description: 'The raw request, to see what a payload the plugin could not parse held.' })
+  request(@Root() p: InboundPayloadEntity): InboundPayloadRequest {
+    const r = p.request;
+    const headers = Object.fromEntries(Object.entries(r.headers ?? {}).filter(([k]) => !PRIVATE_HEADERS.has(k.toLowerCase())));
+    return { method: r.method, path: r.path, query: r.query ?? {}, headers, body: r.body ?? null, bodyBase64: r.bodyBase64 ?? null };
+  }
+
   @Authorized(...ADMINS)
   @Query(() => [InboundPayload], { description: 'Stored inbound payloads, newest first (e.g. status: FAILED to see what did not make it). Pages of `first` (default 50, at most 200); the next page: `after` = the last id of this one.' })
   inboundPayloads(

@@ -1,4 +1,5 @@
 import { IsInt, IsOptional, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MAX_REPLAY } from './ingest.admin.js';
 import { InboundPayloadStatus } from './payload.entity.js';
@@ -21,6 +22,18 @@ export class InboundPayload {
   @Field() receivedAt: Date;
   @Field(() => Date, { nullable: true, description: 'When it is retried next (null when it waits for a replay).' }) nextAttemptAt: Date | null;
   @Field(() => Date, { nullable: true }) processedAt: Date | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: "The event as the channel's plugin parsed it (decrypted; dates as ISO strings). Null when the plugin failed to parse the request: see `request`." })
+  event: Record<string, unknown> | null;
+}
+
+@ObjectType({ description: 'The webhook request as it arrived (kept until INGEST_RETENTION_DAYS after processing), to see what a failed payload held.' })
+export class InboundPayloadRequest {
+  @Field() method: string;
+  @Field() path: string;
+  @Field(() => GraphQLJSONObject) query: Record<string, string>;
+  @Field(() => GraphQLJSONObject, { description: 'Without cookie and authorization headers.' }) headers: Record<string, string>;
+  @Field(() => String, { nullable: true, description: 'The body, when it is UTF-8 text (WeChat safe mode: still encrypted; `event` holds it decrypted).' }) body: string | null;
+  @Field(() => String, { nullable: true, description: 'A body that is not UTF-8 text, in base64.' }) bodyBase64: string | null;
 }
 
 @InputType()

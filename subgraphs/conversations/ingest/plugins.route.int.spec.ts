@@ -57,8 +57,13 @@ describe('operators: GET /plugins and POST /plugins/:id/enable (two replicas, re
   });
 
   test('a crash disables the plugin on its replica, visibly; an operator enables it again on every replica', async () => {
-    expect(await post(a, 'boom')).toBe(200); // verified, then the plugin crashed: kept raw for a replay
+    // verified, then the plugin crashed: kept raw for a replay, and an admin can see what it held
+    expect((await fetch(`${base(a)}/webhooks/${channelId}?from=crm`, { method: 'POST', body: 'boom', headers: { cookie: 'session=abc', 'x-trace': 't-1' } })).status).toBe(200);
     expect(await health(a)).toMatchObject({ status: 'DISABLED', consecutiveFailures: 1, lastError: expect.stringContaining("reading 'id'") });
+    const [kept] = (await gqlOk(a.url, `query($c: ID) { inboundPayloads(channelId: $c, status: FAILED) { errorCode event request { method path query headers body bodyBase64 } } }`, { c: channelId }, admin)).inboundPayloads;
+    expect(kept).toMatchObject({ errorCode: 'PLUGIN_FAILED', event: null, request: { method: 'POST', path: `/webhooks/${channelId}`, query: { from: 'crm' }, body: 'boom', bodyBase64: null } });
+    expect(kept.request.headers).toMatchObject({ 'x-trace': 't-1' });
+    expect(kept.request.headers.cookie).toBeUndefined();
     expect((await health(a, 'channel-wechat-oa')).status).toBe('UP'); // the others keep working
     expect(await post(a, 'hello')).toBe(503);
 
@@ -121,10 +126,10 @@ describe('operators: GET /plugins and POST /plugins/:id/enable (two replicas, re
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('');
     expect(await health(a)).toMatchObject({ status: 'DISABLED', lastError: expect.stringContaining('acme-buggy.respond') });
-    const PAYLOADS = `query($c: ID) { inboundPayloads(channelId: $c, first: 50) { externalMessageId status errorCode messageId } }`;
+    const PAYLOADS = `query($c: ID) { inboundPayloads(channelId: $c, first: 50) { externalMessageId status errorCode messageId event } }`;
     const stored = await until(async () => ((await gqlOk(a.url, PAYLOADS, { c: channelId }, admin)).inboundPayloads as Array<{ externalMessageId: string; status: string; messageId: string | null }>)
       .find((p) => p.externalMessageId === 'answer-boom' && p.status === 'FAILED'));
-    expect(stored).toMatchObject({ errorCode: 'CHANNEL_DISABLED', messageId: null });
+    expect(stored).toMatchObject({ errorCode: 'CHANNEL_DISABLED', messageId: null, event: { externalMessageId: 'answer-boom', content: { kind: 'text', text: 'answer-boom' } } });
     await fetch(`${base(a)}/plugins/acme-buggy/enable`, { method: 'POST' });
     await until(async () => (await health(a)).status === 'UP');
     expect((await gqlOk(a.url, `mutation($i: ReplayInboundPayloadsInput!) { replayInboundPayloads(input: $i) { queued } }`, { i: { channelId, errorCode: 'CHANNEL_DISABLED' } }, admin)).replayInboundPayloads.queued).toBe(1);
