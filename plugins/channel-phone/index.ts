@@ -13,6 +13,11 @@ export const phoneChannelConfig = z.object({
   previousSecret: secret(z.string().min(16)).optional(),
   /** The brand's hotline numbers (documentation; calls to others are still accepted). */
   hotlines: z.array(z.string().min(3)).default([]),
+  /**
+   * The CTI's agent ids (as its events send `agentId`) → Huiliu agent ids: a call answered by a mapped agent is
+   * recorded with that agent as its conversation's assignee (SDK 1.4 `thread.agentId`).
+   */
+  agents: z.record(z.string().min(1).max(128), z.string().uuid()).default({}),
 });
 export type PhoneChannelConfig = z.output<typeof phoneChannelConfig>;
 
@@ -60,7 +65,7 @@ function ctiEvents(req: InboundRequest): CtiEvent[] {
   });
 }
 
-export function phoneEvent(e: CtiEvent, receivedAt: Date): InboundEvent {
+export function phoneEvent(e: CtiEvent, receivedAt: Date, agents: Record<string, string> = {}): InboundEvent {
   const phone = normalizePhone(e.direction === 'inbound' ? e.caller : e.callee);
   const sentAt = typeof e.at === 'number' ? new Date(e.at) : new Date(e.at);
   let content: MessageContent;
@@ -85,6 +90,8 @@ export function phoneEvent(e: CtiEvent, receivedAt: Date): InboundEvent {
   }
   const context: Record<string, string> = { callId: e.callId };
   if (e.agentId) context.agentId = e.agentId;
+  // who took the call, once it is answered (or handed to another agent: a later call.answered)
+  const handledBy = e.type === 'call.answered' && e.agentId && Object.hasOwn(agents, e.agentId) ? agents[e.agentId] : undefined;
   return {
     channelType: 'phone',
     externalMessageId: e.id,
@@ -96,7 +103,7 @@ export function phoneEvent(e: CtiEvent, receivedAt: Date): InboundEvent {
     receivedAt,
     // one call = one conversation thread; transcript segments and the recording join it. The call is answered on
     // the phone, so its conversation is a record: never in the chat queue (SDK 1.3).
-    thread: { id: `call:${e.callId}`, subject: e.direction === 'inbound' ? 'Inbound call' : 'Outbound call', record: true, ...(ended ? { ended } : {}) },
+    thread: { id: `call:${e.callId}`, subject: e.direction === 'inbound' ? 'Inbound call' : 'Outbound call', record: true, ...(ended ? { ended } : {}), ...(handledBy ? { agentId: handledBy } : {}) },
     context,
     ...(ephemeral ? { ephemeral } : {}),
     raw: { ...e },
@@ -113,7 +120,7 @@ export function createPhoneAdapter(pc: PhonePluginConfig) {
       if (req.method.toUpperCase() !== 'POST') throw badRequest(`method ${req.method} not supported`);
       verifySignedPayload(req, [c.secret, c.previousSecret ?? ''], { toleranceSeconds: pc.maxClockSkewSeconds });
     },
-    parse: (req) => ctiEvents(req).map((e) => phoneEvent(e, req.receivedAt)),
+    parse: (req, c) => ctiEvents(req).map((e) => phoneEvent(e, req.receivedAt, c.agents)),
     respond: (_req, events) => jsonResponse({ received: events.length }),
     async send() {
       throw new ChannelError('BAD_REQUEST', 'phone channels do not send messages; call the customer back from the CTI');

@@ -56,6 +56,15 @@ describe('phone', () => {
     expect(evs[2]).toMatchObject({ dedupeKey: 'cti:call-20240601-0001:e3', sentAt: new Date(NOW - 50_000), content: { text: '我买的大米还没到' } });
   });
 
+  it('names the Huiliu agent who answered when the CTI agent is mapped in the config (SDK 1.4 thread.agentId), only on call.answered', () => {
+    const AGENT = '0190a4f2-6c1e-7b3a-9d2e-5f6a7b8c9d0e';
+    const mapped = createTestHost(plugin, { now: NOW }).bind({ ...CFG, agents: { 'agent-7': AGENT } });
+    const evs = mapped.accept(post(CALL)).events;
+    expect(evs.map((e) => e.thread?.agentId ?? null)).toEqual([null, AGENT, null, null, null, null, null]);
+    expect(ch.accept(post(CALL)).events[1].thread?.agentId).toBeUndefined(); // not mapped: left out
+    expect(() => createTestHost(plugin, { now: NOW }).bind({ ...CFG, agents: { 'agent-7': 'not-a-uuid' } })).toThrow(/agents/);
+  });
+
   it('identifies the customer by the callee on outbound calls; accepts a rotated secret', () => {
     const rotated = createTestHost(plugin, { now: NOW }).bind({ ...CFG, secret: 'new-secret-0123456789abcdef', previousSecret: CFG.secret });
     const [e] = rotated.accept(post({ id: 'o1', type: 'call.ringing', callId: 'c3', direction: 'outbound', caller: '400-820-8820', callee: '139 0013 9000', at: NOW })).events;

@@ -72,9 +72,11 @@ export interface InboundEvent {
    * Groups events into one conversation when the channel has its own notion (a phone call, a store visit).
    * `ended`: the thread is over (its conversation is resolved). `record` (SDK 1.3): the platform handles the thread
    * itself (a call, on the phone): its conversation is kept as a record, opened resolved, and no event of it, the
-   * customer's included, puts it in an agent's queue.
+   * customer's included, puts it in an agent's queue. `agentId` (SDK 1.4, records only): the Huiliu agent who handled
+   * it on the platform (the one who answered a call), recorded as the conversation's assignee; ignored unless it is
+   * an agent of the channel's tenant.
    */
-  thread?: { id: string; ended?: boolean; subject?: string; record?: boolean };
+  thread?: { id: string; ended?: boolean; subject?: string; record?: boolean; agentId?: string };
   /**
    * SDK 1.3: where a conversation this event opens should be routed, from the channel's own config (a store's
    * agent group). The host uses a group id only if it is an agent group of the channel's tenant.
@@ -157,7 +159,7 @@ export const inboundEventSchema = z.object({
   content: messageContentSchema,
   sentAt: validDate,
   receivedAt: validDate,
-  thread: opt(z.object({ id: str.min(1), ended: opt(z.boolean()), subject: opt(str), record: opt(z.boolean()) })),
+  thread: opt(z.object({ id: str.min(1), ended: opt(z.boolean()), subject: opt(str), record: opt(z.boolean()), agentId: opt(str.min(1).max(36)) })),
   route: opt(z.object({ groupId: opt(str.min(1).max(36)) })),
   context: opt(z.record(str, str)),
   notice: opt(z.boolean()),

@@ -430,6 +430,20 @@ export class ConversationService {
     return r.c;
   }
 
+  /**
+   * Who handled a record on the platform (a call answered on the phone: InboundEvent.thread.agentId): its assignee,
+   * as an ASSIGNED (or TRANSFERRED) event, its status unchanged. Only while it is a RESOLVED record: reopened, it is
+   * routing's to assign. NOT_FOUND for an agent that is not the tenant's.
+   */
+  async recordHandledBy(tenantId: string, conversationId: string, agentId: string): Promise<ConversationEntity> {
+    await this.agents.get(tenantId, agentId);
+    return this.transition(tenantId, conversationId, SYSTEM_ACTOR, (c) => {
+      if (c.status !== S.RESOLVED || c.assigneeId === agentId) return null;
+      const previous = c.assigneeId;
+      return { type: previous ? E.TRANSFERRED : E.ASSIGNED, to: S.RESOLVED, patch: { assigneeId: agentId }, data: previous ? { agentId, previousAgentId: previous } : { agentId } };
+    });
+  }
+
   /** The bot hands the customer to the human queue (BOT → QUEUED), optionally to a skill group. */
   async escalate(tenantId: string, conversationId: string, input: { groupId?: string | null; reason?: string | null }, actor: Actor = SYSTEM_ACTOR): Promise<ConversationEntity> {
     if (input.groupId && !(await this.agents.groupsByIds(tenantId, [input.groupId])).length) throw notFound('agent group', input.groupId);

@@ -6,6 +6,7 @@ import { backoffDelay, ChannelDisabledError, PluginCrashError, type BoundChannel
 import type { ImmediateResponse, InboundEvent, InboundRequest, MessageContent } from '../../../plugins/sdk/index.js';
 import { contentToText, isChannelError } from '../../../plugins/sdk/index.js';
 import { isUniqueViolation } from '../../_shared/db-errors.js';
+import { DomainError } from '../../_shared/errors.js';
 import type { EventBus } from '../../_shared/events.js';
 import { newId, orderedStableId } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
@@ -512,7 +513,18 @@ export class IngestService {
     }
     // The platform says the thread is over (a call ended, a consultation logged): its conversation is resolved.
     if (e.thread?.ended) await this.conversations.resolve(tenantId, conversationId);
+    if (e.thread?.record && e.thread.agentId) await this.handledBy(tenantId, conversationId, e.thread.agentId, channel.id);
     return id;
+  }
+
+  /** The record's assignee: the agent who handled it on the platform; one not of the tenant is left out, with a warning. */
+  private async handledBy(tenantId: string, conversationId: string, agentId: string, channelId: string): Promise<void> {
+    try {
+      await this.conversations.recordHandledBy(tenantId, conversationId, agentId);
+    } catch (err) {
+      if (!(err instanceof DomainError && err.code === 'NOT_FOUND')) throw err;
+      this.log.warn({ tenantId, channelId, agentId }, 'thread.agentId is not an agent of the tenant; the record keeps no assignee');
+    }
   }
 
   /** Resolves the open conversation of a thread the platform says is over (none open: nothing to do). */

@@ -118,6 +118,33 @@ describe('threads: one conversation per call, per consultation, per store chat (
     expect(after.messages.nodes.filter((m) => m.payload.externalMessageId === 'c3-end')).toHaveLength(1);
   });
 
+  test('a call answered by a mapped CTI agent records that agent as its assignee; an agent of another tenant is left out', async () => {
+    const AGENT = `mutation($i: CreateAgentInput!) { createAgent(input: $i) { agent { id } } }`;
+    const mine = (await gqlOk(conv.url, AGENT, { i: { name: '电话客服小李', email: 'li@rice.example' } }, admin)).createAgent.agent.id as string;
+    const otherAdmin = await tokenFor(newTenant('thr-other'), ['admin']);
+    const theirs = (await gqlOk(conv.url, AGENT, { i: { name: 'Not ours', email: 'x@other.example' } }, otherAdmin)).createAgent.agent.id as string;
+    const hotline = (await gqlOk(conv.url, CREATE, { i: { type: 'phone', name: 'Hotline 2', config: { secret: SECRET, agents: { 'cti-7': mine, 'cti-9': theirs } } } }, admin)).createChannel.channel.id as string;
+    const call = (callId: string) => ({ callId, direction: 'inbound', caller: '+8613700137000', callee: '4008001234' });
+    const t0 = Date.now() - 60_000;
+    await post(hotline, { events: [
+      { ...call('c-10'), id: 'c10-ring', type: 'call.ringing', at: t0 },
+      { ...call('c-10'), id: 'c10-ans', type: 'call.answered', agentId: 'cti-7', at: t0 + 3_000 },
+      { ...call('c-10'), id: 'c10-end', type: 'call.ended', durationSec: 40, at: t0 + 43_000 },
+      { ...call('c-11'), id: 'c11-ring', type: 'call.ringing', at: t0 + 50_000 },
+      { ...call('c-11'), id: 'c11-ans', type: 'call.answered', agentId: 'cti-9', at: t0 + 52_000 },
+      { ...call('c-11'), id: 'c11-end', type: 'call.ended', durationSec: 5, at: t0 + 57_000 },
+    ] });
+    const ASSIGNEES = `query { conversations(first: 50) { nodes { id status assignee { id } messages(first: 10) { nodes { payload } } } } }`;
+    const calls = await until(async () => {
+      const nodes = (await gqlOk(conv.url, ASSIGNEES, {}, admin)).conversations.nodes as Array<{ status: string; assignee: { id: string } | null; messages: { nodes: Array<{ payload: { externalMessageId?: string } }> } }>;
+      const of = (ext: string) => nodes.find((c) => c.messages.nodes.some((m) => m.payload.externalMessageId === ext));
+      const [a, b] = [of('c10-end'), of('c11-end')];
+      return a && b && a.status === 'RESOLVED' && b.status === 'RESOLVED' && { a, b };
+    });
+    expect(calls.a.assignee).toEqual({ id: mine });
+    expect(calls.b.assignee).toBeNull();
+  });
+
   test("a store's QR chat is bound to that store; a consultation logged on the tablet is a finished conversation of its own", async () => {
     const customer = { id: 'oShopper', idType: 'wechat_openid' };
     const at = Date.now() - 30_000;
