@@ -59,3 +59,18 @@ export function wechatPush(o: WechatPushOptions): InboundRequest {
 export function wechatXml(fields: Record<string, string | number>): string {
   return '<xml>' + Object.entries(fields).map(([k, v]) => (typeof v === 'number' ? `<${k}>${v}</${k}>` : `<${k}><![CDATA[${v}]]></${k}>`)).join('\n') + '</xml>';
 }
+
+/** A customer's text message as a safe-mode push stamped now (a fresh nonce each); `badSignature` forges its msg_signature. */
+export function safeTextPush(account: { token: string; appId: string; encodingAESKey: string }, o: { to: string; from: string; text: string; msgId: string; badSignature?: boolean }): InboundRequest {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const body = wechatXml({ ToUserName: o.to, FromUserName: o.from, CreateTime: Number(ts), MsgType: 'text', Content: o.text, MsgId: o.msgId });
+  const req = wechatPush({ token: account.token, appId: account.appId, encodingAESKey: account.encodingAESKey, mode: 'safe', body, timestamp: ts, nonce: String(Math.floor(Math.random() * 1e9)) });
+  if (o.badSignature) req.query.msg_signature = '0'.repeat(40);
+  return req;
+}
+
+/** Posts a push to a webhook URL as WeChat does (its query string, an XML body); the answer's status and text. */
+export async function postPush(webhookUrl: string, req: Pick<InboundRequest, 'query' | 'rawBody'>): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${webhookUrl}?${new URLSearchParams(req.query)}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: new Uint8Array(req.rawBody) });
+  return { status: res.status, body: await res.text() };
+}

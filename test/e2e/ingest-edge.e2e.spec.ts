@@ -1,4 +1,4 @@
-import { wechatPush, wechatXml } from '../../plugins/wechat-common/wechat.testing.js';
+import { postPush, safeTextPush } from '../../plugins/wechat-common/wechat.testing.js';
 import { gqlOk } from '../helpers/graphql-client.js';
 import { newTenant, tokenFor, TEST_MYSQL_URL, TEST_REDIS_URL } from '../helpers/env.js';
 import { eventually, freePort, startNode, waitForOk, type NodeProcess } from '../helpers/processes.js';
@@ -53,17 +53,8 @@ describe('ingest at the edge: the gateway acknowledges webhooks, the replicas pr
   });
 
   let msgId = BigInt(Date.now()) * 1000n;
-  const push = (text: string, o: { msgId?: string; badSignature?: boolean } = {}) => {
-    const ts = String(Math.floor(Date.now() / 1000));
-    const body = wechatXml({ ToUserName: 'gh_edge', FromUserName: 'oEdgeCustomer', CreateTime: Number(ts), MsgType: 'text', Content: text, MsgId: o.msgId ?? String(msgId++) });
-    const req = wechatPush({ token: OA.token, appId: OA.appId, encodingAESKey: OA.encodingAESKey, mode: 'safe', body, timestamp: ts, nonce: String(Math.floor(Math.random() * 1e9)) });
-    if (o.badSignature) req.query.msg_signature = '0'.repeat(40);
-    return req;
-  };
-  const post = async (url: string, req: { query: Record<string, string>; rawBody: Buffer }) => {
-    const res = await fetch(`${url}?${new URLSearchParams(req.query)}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: new Uint8Array(req.rawBody) });
-    return { status: res.status, body: await res.text() };
-  };
+  const push = (text: string, o: { badSignature?: boolean } = {}) => safeTextPush(OA, { to: 'gh_edge', from: 'oEdgeCustomer', text, msgId: String(msgId++), ...o });
+  const post = postPush;
   const texts = async (graphqlUrl: string) => ((await gqlOk(graphqlUrl, CONVERSATIONS, {}, admin)).conversations.nodes as Array<{ messages: { nodes: Array<{ text: string }> } }>)
     .flatMap((c) => c.messages.nodes.map((m) => m.text));
 

@@ -1,6 +1,6 @@
 import { startFakeServer, type FakeServer } from '../../plugins/sdk/testing/index.js';
 import { signPayload, verifySignedPayload } from '../../plugins/sdk/index.js';
-import { wechatPush, wechatXml } from '../../plugins/wechat-common/wechat.testing.js';
+import { postPush, safeTextPush } from '../../plugins/wechat-common/wechat.testing.js';
 import { gql, gqlOk } from '../helpers/graphql-client.js';
 import { newTenant, tokenFor } from '../helpers/env.js';
 import { eventually, freePort, startNode, waitForOk } from '../helpers/processes.js';
@@ -71,17 +71,9 @@ describe('channels through the gateway (real processes)', () => {
   });
 
   let msgId = BigInt(Date.now()) * 1000n; // 64-bit MsgIds
-  const oaPush = (openId: string, text: string, o: { msgId?: string; badSignature?: boolean } = {}) => {
-    const ts = String(Math.floor(Date.now() / 1000));
-    const body = wechatXml({ ToUserName: 'gh_e2e', FromUserName: openId, CreateTime: Number(ts), MsgType: 'text', Content: text, MsgId: o.msgId ?? String(msgId++) });
-    const req = wechatPush({ token: OA.token, appId: OA.appId, encodingAESKey: OA.encodingAESKey, mode: 'safe', body, timestamp: ts, nonce: String(Math.floor(Math.random() * 1e9)) });
-    if (o.badSignature) req.query.msg_signature = '0'.repeat(40);
-    return req;
-  };
-  const postTo = async (webhookUrl: string, req: { query: Record<string, string>; rawBody: Buffer }) => {
-    const res = await fetch(`${webhookUrl}?${new URLSearchParams(req.query)}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: new Uint8Array(req.rawBody) });
-    return { status: res.status, body: await res.text() };
-  };
+  const oaPush = (openId: string, text: string, o: { msgId?: string; badSignature?: boolean } = {}) =>
+    safeTextPush(OA, { to: 'gh_e2e', from: openId, text, msgId: o.msgId ?? String(msgId++), badSignature: o.badSignature });
+  const postTo = postPush;
   /** Posts fresh messages every 300 ms until the subscription has its first event (the socket's upstream is set up lazily). */
   const untilFirst = async <T>(sub: Subscription<T>, post: (i: number) => Promise<unknown>): Promise<T> => {
     let i = 0;
