@@ -59,8 +59,8 @@ function parseOuter(req: InboundRequest): Outer {
 /**
  * Authenticates a push. GET (URL verification): `signature` over token/timestamp/nonce, or `msg_signature`
  * over the encrypted echostr. POST: `signature` when present (required outside safe mode), `msg_signature`
- * over `Encrypt` when the body is encrypted (required in safe mode: the plain signature does not cover the
- * body). The timestamp must be within `maxClockSkewSeconds` of receipt (replays).
+ * over `Encrypt` when the body is encrypted (required in compatible and safe mode: the plain signature does not
+ * cover the body). The timestamp must be within `maxClockSkewSeconds` of receipt (replays).
  */
 export function verifyWechatRequest(req: InboundRequest, c: WechatInboundConfig): void {
   const q = req.query;
@@ -86,7 +86,9 @@ export function verifyWechatRequest(req: InboundRequest, c: WechatInboundConfig)
     if (!crypto) throw authError('encrypted message but no encodingAESKey is configured');
     crypto.verify(q.msg_signature, q.timestamp, q.nonce, encrypt);
   } else {
-    if (c.mode === 'safe') throw authError('safe mode: the body must be encrypted');
+    // Compatible mode's pushes carry the ciphertext beside the plaintext; one without it would be trusted on the plain
+    // signature alone, which covers the timestamp and nonce but not the body (a replayed query could carry any body).
+    if (c.mode !== 'plaintext') throw authError(`${c.mode} mode: the body must carry Encrypt`);
     if (q.signature === undefined) throw authError('missing signature');
   }
   assertFreshTimestamp(q.timestamp, req.receivedAt, c.maxClockSkewSeconds);
