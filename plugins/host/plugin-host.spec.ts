@@ -228,6 +228,20 @@ describe('plugin host: isolation and health', () => {
     expect(() => ch.parse(req())).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: 'body signed with [redacted] is malformed' }));
   });
 
+  it('warns at load when a channel config schema is not zod (nothing in it can be secret), and not for zod ones', () => {
+    const plain = { safeParse: (v: unknown) => ({ success: true, data: v }) };
+    const js = definePlugin({
+      manifest: { id: 'acme-plainjs', kind: 'channel', version: '1.0.0', apiVersion: SDK_API_VERSION, capabilities: [] },
+      configSchema: z.object({}),
+      register(h) { h.channels.register({ ...defineChannel({ type: 'plainjs', capabilities: DEFAULT_CAPABILITIES, configSchema: z.object({}), verify() {}, parse: () => [], send: async () => ({ externalMessageId: 'x', status: 'sent' as const }) }), configSchema: plain as never }); },
+    });
+    const logs = createMemoryLogger();
+    new PluginHost({ plugins: [{ plugin: js }, { plugin: scripted('alpha').plugin }], builtins: {}, logger: logs });
+    const warned = logs.lines.filter((l) => l.level === 'warn' && String(l.msg).includes('not a zod schema'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ bindings: { plugin: 'acme-plainjs' }, obj: { channelType: 'plainjs' } });
+  });
+
   it('validates, redacts and merges channel configs; unknown types are named', () => {
     const a = scripted('alpha');
     const { host } = hostWith([a]);

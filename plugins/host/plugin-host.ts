@@ -96,7 +96,13 @@ export class PluginHost {
     const loaded = loadPlugins(options.plugins, { baseDir: options.baseDir, builtins: options.builtins });
     this.runtimes = loaded.map((l) => new PluginRuntime(l, this));
     for (const r of this.runtimes) {
-      for (const adapter of r.loaded.channels) this.byType.set(adapter.type, { adapter, runtime: r });
+      for (const adapter of r.loaded.channels) {
+        this.byType.set(adapter.type, { adapter, runtime: r });
+        // A schema that only has safeParse (plain JavaScript) loads, but nothing in it can be marked secret().
+        if (!(adapter.configSchema as { _zod?: unknown })._zod) {
+          r.ctx.logger.warn({ channelType: adapter.type }, 'channel configSchema is not a zod schema: none of its fields is treated as secret (shown to admins, stored unencrypted); use z and secret() from the SDK');
+        }
+      }
       for (const feature of r.loaded.aiFeatures) this.features.set(feature.name, { feature, runtime: r });
     }
   }
