@@ -96,10 +96,16 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     : urls.conversations
     ? createWebhooksProxy(urls.conversations, o.log)
     : Object.assign((_req: IncomingMessage, res: ServerResponse) => void res.writeHead(503).end('conversations subgraph not configured'), { close: async () => undefined });
-  const readyz = async (res: ServerResponse) => {
+  /**
+   * Every subgraph (and the edge's own database and Redis). `?scope=webhooks`: only what taking webhooks needs, for a
+   * load balancer that routes them: the edge's database and Redis with GATEWAY_INGEST=edge (which keeps accepting
+   * while every conversations replica is down), the conversations subgraph behind the proxy.
+   */
+  const readyz = async (res: ServerResponse, scope: string | null) => {
     const checks: Record<string, string> = {};
+    const subgraphs = scope === 'webhooks' ? (edge ? [] : Object.entries(urls).filter(([name]) => name === 'conversations')) : Object.entries(urls);
     await Promise.all([
-      ...Object.entries(urls).map(async ([name, url]) => {
+      ...subgraphs.map(async ([name, url]) => {
         try {
           const r = await fetch(url.replace(/\/graphql$/, '/readyz'), { signal: AbortSignal.timeout(2000) });
           checks[name] = r.ok ? 'ok' : `down: HTTP ${r.status}`;
@@ -123,7 +129,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    if (path === '/readyz') return void readyz(res);
+    if (path === '/readyz') return void readyz(res, new URL(req.url ?? '/', 'http://gateway').searchParams.get('scope'));
     if (path.startsWith('/webhooks/')) return webhooks(req, res);
     if (path === '/') return void res.writeHead(302, { location: '/graphql' }).end();
     return gateway(req, res);

@@ -92,6 +92,10 @@ describe('ingest at the edge: the gateway acknowledges webhooks, the replicas pr
     const down = await fetch(`${base}/readyz`).then((r) => r.json());
     expect(down.checks.conversations).toMatch(/^down/);
     expect(down.checks['edge-database']).toBe('ok');
+    // a load balancer routing webhooks asks only what taking them needs: still ready
+    const forWebhooks = await fetch(`${base}/readyz?scope=webhooks`);
+    expect(forWebhooks.status).toBe(200);
+    expect((await forWebhooks.json()).checks).toEqual({ 'edge-database': 'ok', 'edge-redis': 'ok' });
     expect(await post(webhookUrl, push('副本都停了也收下'))).toEqual({ status: 200, body: 'success' });
 
     // a replica back (another port): its sweeper takes what the edge stored meanwhile
