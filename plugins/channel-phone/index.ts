@@ -90,6 +90,8 @@ export function phoneEvent(e: CtiEvent, receivedAt: Date, agents: Record<string,
   }
   const context: Record<string, string> = { callId: e.callId };
   if (e.agentId) context.agentId = e.agentId;
+  // one utterance's partials and its final text share this key (a live screen replaces what it showed)
+  if (e.segment) context.utterance = `${e.callId}:${e.segment.seq}`;
   // who took the call, once it is answered (or handed to another agent: a later call.answered)
   const handledBy = e.type === 'call.answered' && e.agentId && Object.hasOwn(agents, e.agentId) ? agents[e.agentId] : undefined;
   return {

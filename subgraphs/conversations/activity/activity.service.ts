@@ -13,9 +13,13 @@ export enum ActivityKind {
   HANDOFF = 'HANDOFF',
   /** Someone started or stopped typing in the conversation (the customer in the widget or app, or an agent): live only. */
   TYPING = 'TYPING',
+  /** Words being said before they are final (a call's speech-to-text in progress): live only. */
+  PARTIAL = 'PARTIAL',
 }
 
 export interface Typing { by: 'CUSTOMER' | 'AGENT'; state: 'START' | 'STOP'; agentId?: string }
+/** `key`: the same for every version of one utterance, so a screen replaces the last one it showed. */
+export interface PartialText { by: 'CUSTOMER' | 'AGENT'; text: string; key?: string }
 
 /** One live item: a message (or note), a lifecycle event, or a handoff summary, with its conversation. */
 export interface Activity {
@@ -25,6 +29,7 @@ export interface Activity {
   event?: ConversationEventEntity;
   handoffSummary?: HandoffSummaryEntity;
   typing?: Typing;
+  partial?: PartialText;
 }
 
 export interface ActivityFilter {
@@ -60,12 +65,21 @@ export class ActivityService {
   }
 
   /** Live only (nothing stored): the subscribers of the conversation, and its agent, see who is typing. */
-  async publishTyping(c: ConversationEntity, typing: Typing): Promise<void> {
-    const payload: LiveEvent = { id: c.id, kind: ActivityKind.TYPING, tenantId: c.tenantId, conversationId: c.id, customerId: c.customerId, agentIds: c.assigneeId ? [c.assigneeId] : [], typing };
+  publishTyping(c: ConversationEntity, typing: Typing): Promise<void> {
+    return this.publishLive(c, ActivityKind.TYPING, { typing });
+  }
+
+  /** Live only: the words of an utterance so far (a call's partial transcript), to the conversation's watchers. */
+  publishPartial(c: ConversationEntity, partial: PartialText): Promise<void> {
+    return this.publishLive(c, ActivityKind.PARTIAL, { partial });
+  }
+
+  private async publishLive(c: ConversationEntity, kind: ActivityKind, live: Pick<LiveEvent, 'typing' | 'partial'>): Promise<void> {
+    const payload: LiveEvent = { id: c.id, kind, tenantId: c.tenantId, conversationId: c.id, customerId: c.customerId, agentIds: c.assigneeId ? [c.assigneeId] : [], ...live };
     try {
       await this.pubsub.publish(TOPICS.activity, payload as unknown as Record<string, unknown>);
     } catch (err) {
-      this.log.warn({ err, tenantId: c.tenantId, conversationId: c.id }, 'typing not published');
+      this.log.warn({ err, tenantId: c.tenantId, conversationId: c.id, kind }, 'live activity not published');
     }
   }
 
@@ -116,6 +130,8 @@ export class ActivityService {
       }
       case ActivityKind.TYPING:
         return e.typing ? { kind: ActivityKind.TYPING, conversation, typing: e.typing } : null;
+      case ActivityKind.PARTIAL:
+        return e.partial ? { kind: ActivityKind.PARTIAL, conversation, partial: e.partial } : null;
       case ActivityKind.HANDOFF: {
         const handoffSummary = await this.handoffs.findOneBy({ tenantId, id: e.id });
         return handoffSummary ? { kind: ActivityKind.HANDOFF, conversation, handoffSummary } : null;

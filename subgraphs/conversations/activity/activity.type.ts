@@ -20,7 +20,14 @@ export class TypingIndicator {
   @Field(() => ID, { nullable: true, description: 'The agent, when an agent types.' }) agentId?: string;
 }
 
-@ObjectType({ description: 'One live item: a message or note (MESSAGE), a lifecycle event (EVENT), a handoff summary (HANDOFF) or typing (TYPING).' })
+@ObjectType({ description: "Words being said before they are final: a call's speech-to-text in progress. Live only, never stored; the final words arrive as a MESSAGE." })
+export class PartialTranscript {
+  @Field(() => TypingParty) by: TypingParty;
+  @Field() text: string;
+  @Field(() => String, { nullable: true, description: 'The same for every version of one utterance: replace the one shown with the same key.' }) key?: string;
+}
+
+@ObjectType({ description: 'One live item: a message or note (MESSAGE), a lifecycle event (EVENT), a handoff summary (HANDOFF), typing (TYPING) or words being transcribed (PARTIAL).' })
 export class ConversationActivity {
   @Field(() => ActivityKind) kind: ActivityKind;
   @Field(() => Conversation) conversation: Conversation;
@@ -28,6 +35,7 @@ export class ConversationActivity {
   @Field(() => ConversationEvent, { nullable: true }) event?: ConversationEvent;
   @Field(() => HandoffSummary, { nullable: true }) handoffSummary?: HandoffSummary;
   @Field(() => TypingIndicator, { nullable: true }) typing?: TypingIndicator;
+  @Field(() => PartialTranscript, { nullable: true }) partial?: PartialTranscript;
 }
 
 @InputType()

@@ -5,6 +5,7 @@ import mysql from 'mysql2/promise';
 import { mysqlUrl, newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
 import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { until } from '../../../test/helpers/until.js';
+import { subscribe, wsClient } from '../../../test/helpers/ws-client.js';
 import { customersSubgraph } from '../../customers/index.js';
 import { conversationsWithIngest } from './ingest.module.js';
 
@@ -88,6 +89,30 @@ describe('threads: one conversation per call, per consultation, per store chat (
     expect(second.id).not.toBe(first.id);
     expect(second.status).toBe('RESOLVED');
     expect((await gqlOk(conv.url, `query { queue { waiting } }`, {}, admin)).queue.waiting).toBe(0);
+  });
+
+  test("a call's partial transcript reaches whoever watches its conversation live, keyed by utterance, and is never stored", async () => {
+    const call = { callId: 'c-20', direction: 'inbound', caller: '+8613600136000', callee: '4008001234' };
+    const t0 = Date.now() - 30_000;
+    await post(phone, { events: [{ ...call, id: 'c20-ring', type: 'call.ringing', at: t0 }] });
+    const c = await until(async () => holding(await conversations('phone'), 'c20-ring'));
+    const client = wsClient(conv.url, admin);
+    const sub = subscribe<{ conversationEvents: { kind: string; partial: { by: string; text: string; key: string } | null } }>(client,
+      `subscription($id: ID!) { conversationEvents(conversationId: $id) { kind partial { by text key } } }`, { id: c.id });
+    try {
+      // The subscription comes up lazily: keep speaking until a partial is seen.
+      let n = 0;
+      const seen = until(async () => sub.events.find((e) => e.conversationEvents.kind === 'PARTIAL'));
+      const timer = setInterval(() => void post(phone, { events: [{ ...call, id: `c20-p${n++}`, type: 'transcript.segment', at: t0 + 2_000, segment: { seq: 3, speaker: 'customer', text: '我想退', final: false } }] }), 200);
+      const first = await seen.finally(() => clearInterval(timer));
+      expect(first.conversationEvents).toEqual({ kind: 'PARTIAL', partial: { by: 'CUSTOMER', text: '我想退', key: 'c-20:3' } });
+    } finally {
+      sub.dispose();
+      await client.dispose();
+    }
+    // Only the ringing is in the conversation: partials are live only.
+    const after = (await conversations('phone')).find((x) => x.id === c.id)!;
+    expect(after.messages.nodes.map((m) => m.payload.externalMessageId)).toEqual(['c20-ring']);
   });
 
   test('a call whose end was stored but not acted on (a crash after the message) is resolved when the payload is processed again', async () => {

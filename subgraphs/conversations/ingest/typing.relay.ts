@@ -24,8 +24,8 @@ const clientOf = (e: InboundEvent) => e.context?.clientId ?? e.sender.externalId
 export class TypingRelay {
   constructor(
     private readonly cache: KeyValueCache,
-    private readonly conversations: Pick<ConversationService, 'byIds'>,
-    private readonly activity: Pick<ActivityService, 'publishTyping'>,
+    private readonly conversations: Pick<ConversationService, 'byIds' | 'findThread'>,
+    private readonly activity: Pick<ActivityService, 'publishTyping' | 'publishPartial'>,
     private readonly log: Logger,
     private readonly outbound: { channels: Pick<ChannelService, 'byIds'>; bindings: Pick<ChannelBindings, 'bind'>; recipients: Pick<DeliveryService, 'recipientOf'> },
   ) {}
@@ -54,9 +54,17 @@ export class TypingRelay {
     this.cache.set(key(channel.id, clientOf(e)), conversationId, REMEMBER_SECONDS).catch((err) => this.log.warn({ err, channelId: channel.id }, 'typing target not remembered'));
   }
 
-  /** The edge: the request's typing events, published on their conversations (best effort). */
+  /**
+   * The edge: the request's live-only events, published on their conversations (best effort): typing, and the
+   * words of a thread's utterance before they are final (a call's partial transcript; its thread's conversation).
+   */
   async relay(channel: ChannelEntity, events: InboundEvent[]): Promise<void> {
     for (const e of events) {
+      if (e.ephemeral && e.content.kind === 'text' && e.thread) {
+        const c = await this.conversations.findThread(channel.tenantId, channel.id, e.thread.id.slice(0, 191));
+        if (c) await this.activity.publishPartial(c, { by: e.origin === 'agent' ? 'AGENT' : 'CUSTOMER', text: e.content.text, ...(e.context?.utterance ? { key: e.context.utterance } : {}) });
+        continue;
+      }
       if (!e.ephemeral || e.content.kind !== 'event' || e.content.name !== 'typing') continue;
       const id = await this.cache.get(key(channel.id, clientOf(e)));
       const [c] = id ? await this.conversations.byIds(channel.tenantId, [id]) : [];

@@ -74,7 +74,7 @@ export interface WebhookDeps {
   channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; metrics: ChannelMetrics; traffic: ChannelTraffic; log: Logger;
   /** Our messages sent to a client of the channel after `after` (DeliveryService.sentTo): the answer to a `sync`. */
   history?(tenantId: string, channel: { id: string; type: string }, clientId: string, after: string | undefined): Promise<{ messages: HistoryMessage[]; more: boolean }>;
-  /** A client's typing, to its conversation's agents (TypingRelay). */
+  /** A client's typing and a thread's partial words, to its conversation's watchers (TypingRelay). */
   typing?: { relay(channel: ChannelEntity, events: InboundEvent[]): Promise<void> };
 }
 
@@ -142,7 +142,7 @@ export async function acceptInbound(d: WebhookDeps, channel: ChannelEntity, boun
   d.metrics.webhook(channel.type, response.status, ms / 1000);
   d.traffic.accepted(channel.id);
   d.ingest.handOff(channel.tenantId, ids);
-  if (d.typing && events.some((e) => e.ephemeral && e.content.kind === 'event' && e.content.name === 'typing')) {
+  if (d.typing && events.some((e) => e.ephemeral && ((e.content.kind === 'event' && e.content.name === 'typing') || (e.content.kind === 'text' && e.thread)))) {
     d.typing.relay(channel, events).catch((err) => d.log.warn({ err, channelId: channel.id }, 'typing not relayed'));
   }
   return events;

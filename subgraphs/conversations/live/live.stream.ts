@@ -19,6 +19,8 @@ export interface LiveEvent {
   agentIds?: string[];
   /** On TYPING activity: who types (no row to reload: it is live only). */
   typing?: { by: 'CUSTOMER' | 'AGENT'; state: 'START' | 'STOP'; agentId?: string };
+  /** On PARTIAL activity: the words so far (live only). */
+  partial?: { by: 'CUSTOMER' | 'AGENT'; text: string; key?: string };
 }
 
 /** The conversations flavour of the shared live stream (events carry a conversation id). */
