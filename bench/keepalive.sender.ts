@@ -3,7 +3,14 @@ import { connect, type Socket } from 'node:net';
 /** Called once per request with the answer's status (0: the connection failed or the answer was unreadable). */
 export type Answered = (status: number) => void;
 
-interface Conn { socket: Socket; buffered: Buffer; waiting: Answered | null }
+interface Conn { socket: Socket; buffered: Buffer; waiting: Answered | null; idleSince: number }
+
+/**
+ * A connection idle this long is closed rather than reused: Node's servers close idle keep-alive connections after
+ * 5 s, and a request written as the server closes one is never answered (a status 0, counted as not acknowledged).
+ * undici's default is the same 4 s. After a stall the sender holds many connections, most of them then idle.
+ */
+const MAX_IDLE_MS = 4000;
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
@@ -29,7 +36,14 @@ export class KeepAliveSender {
   }
 
   send(bytes: Buffer, answered: Answered): void {
-    const c = this.idle.pop() ?? this.connect();
+    const now = performance.now();
+    let c = this.idle.pop();
+    if (c && now - c.idleSince > MAX_IDLE_MS) { // the most recent is on top: the rest below it are older still
+      for (const old of this.idle.splice(0)) old.socket.destroy();
+      c.socket.destroy();
+      c = undefined;
+    }
+    c ??= this.connect();
     c.waiting = answered;
     c.socket.write(bytes);
   }
@@ -39,7 +53,7 @@ export class KeepAliveSender {
   }
 
   private connect(): Conn {
-    const c: Conn = { socket: connect(this.port, this.host), buffered: Buffer.alloc(0), waiting: null };
+    const c: Conn = { socket: connect(this.port, this.host), buffered: Buffer.alloc(0), waiting: null, idleSince: 0 };
     c.socket.setNoDelay(true);
     this.open.add(c);
     c.socket.on('data', (chunk: Buffer) => this.read(c, chunk));
@@ -67,7 +81,10 @@ export class KeepAliveSender {
     c.buffered = c.buffered.subarray(total);
     this.settle(c, status);
     if (/\r\nconnection: *close/.test(head)) c.socket.destroy();
-    else this.idle.push(c);
+    else {
+      c.idleSince = performance.now();
+      this.idle.push(c);
+    }
   }
 
   private settle(c: Conn, status: number): void {

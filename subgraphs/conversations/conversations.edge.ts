@@ -94,7 +94,7 @@ export async function startConversationsEdge(env: NodeJS.ProcessEnv, log: Logger
     async stop() {
       upgrade.close?.();
       if (metrics) await new Promise((r) => metrics.close(r));
-      await worker.stop(); // hands off what was stored and not yet handed off
+      await worker.stop(); // sends the hand-offs still waiting for their 5 ms batch
       await dataSource.destroy();
       await pubsub.close();
       await events.close();

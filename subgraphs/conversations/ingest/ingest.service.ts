@@ -358,6 +358,9 @@ export class IngestService {
       await this.claims.release(mine, this.ownClaim)
         .catch((err) => this.log.warn({ err: describe(err), payloads: mine.length }, 'queued payloads not released; the sweeper takes them when their lock runs out'));
     }
+    // Stored and answered, their hand-off not yet out (role receive, the edge): sent now rather than left to the sweeper
+    // when their hold runs out 10 s later.
+    if (this.handOffs.size) await this.flushHandOffs();
     await this.drain();
     this.pace.stop();
   }

@@ -143,7 +143,7 @@ export async function acceptInbound(d: WebhookDeps, channel: ChannelEntity, boun
   d.traffic.accepted(channel.id);
   d.ingest.handOff(channel.tenantId, ids);
   if (d.typing && events.some((e) => e.ephemeral && ((e.content.kind === 'event' && e.content.name === 'typing') || (e.content.kind === 'text' && e.thread)))) {
-    d.typing.relay(channel, events).catch((err) => d.log.warn({ err, channelId: channel.id }, 'typing not relayed'));
+    d.typing.relay(channel, events).catch((err) => d.log.warn({ err, channelId: channel.id }, 'live event (typing, partial words) not relayed'));
   }
   return events;
 }
