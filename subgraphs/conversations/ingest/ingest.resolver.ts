@@ -10,9 +10,10 @@ const PRIVATE_HEADERS = new Set(['cookie', 'authorization', 'proxy-authorization
 
 @Resolver(() => InboundPayload)
 export class IngestResolver {
-  @FieldResolver(() => InboundPayloadRequest, { description: 'The raw request, to see what a payload the plugin could not parse held.' })
-  request(@Root() p: InboundPayloadEntity): InboundPayloadRequest {
+  @FieldResolver(() => InboundPayloadRequest, { nullable: true, description: 'The raw request, to see what a payload the plugin could not parse held.' })
+  request(@Root() p: InboundPayloadEntity): InboundPayloadRequest | null {
     const r = p.request;
+    if (!r) return null; // a row loaded without it
     const headers = Object.fromEntries(Object.entries(r.headers ?? {}).filter(([k]) => !PRIVATE_HEADERS.has(k.toLowerCase())));
     return { method: r.method, path: r.path, query: r.query ?? {}, headers, body: r.body ?? null, bodyBase64: r.bodyBase64 ?? null };
   }
