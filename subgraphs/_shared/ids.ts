@@ -22,8 +22,22 @@ export function stableId(name: string): string {
  * it is written once; rows written near each other in time share index pages, as with newId.
  */
 export function orderedStableId(at: Date, name: string): string {
-  const ms = Number.isFinite(at.getTime()) ? Math.min(Math.max(at.getTime(), 0), 2 ** 48 - 1) : 0;
-  const t = ms.toString(16).padStart(12, '0');
+  const t = msHex(at);
   const h = hash('sha1', `huiliu:${name}`, 'hex');
   return `${t.slice(0, 8)}-${t.slice(8, 12)}-8${h.slice(0, 3)}-${((parseInt(h[3], 16) & 0x3) | 0x8).toString(16)}${h.slice(4, 7)}-${h.slice(7, 19)}`;
+}
+
+/** A UUID's text form (any version), case-insensitive. */
+export const isUuid = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
+
+/** Above every time-ordered id (newId, orderedStableId) made up to the ms of `at`: "ids up to then" is an id range. */
+export function idCeiling(at: Date): string {
+  const t = msHex(at);
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-ffff-ffff-ffffffffffff`;
+}
+
+/** The 48-bit ms time that starts a time-ordered id, as 12 hex digits. */
+function msHex(at: Date): string {
+  const ms = Number.isFinite(at.getTime()) ? Math.min(Math.max(at.getTime(), 0), 2 ** 48 - 1) : 0;
+  return ms.toString(16).padStart(12, '0');
 }

@@ -80,8 +80,9 @@ export async function startConversationsEdge(env: NodeJS.ProcessEnv, log: Logger
   // A port in use fails the boot (the gateway exits with the message), like any other setting.
   const metrics = own.METRICS_PORT === 'off' ? null : await listenMetrics(services.channelMetrics, own.METRICS_PORT, own.METRICS_HOST);
   const metricsPort = metrics ? (metrics.address() as AddressInfo).port : null;
-  const route = webhookRoute(webhookDeps(services, deps));
-  const upgrade = widgetSocketRoute({ ...webhookDeps(services, deps), connections: services.liveConnections });
+  const webhooks = webhookDeps(services, deps);
+  const route = webhookRoute(webhooks);
+  const upgrade = widgetSocketRoute({ ...webhooks, connections: services.liveConnections });
   edgeLog.info({ metrics: metricsPort ? `http://${own.METRICS_HOST}:${metricsPort}/metrics` : 'off' }, 'webhooks acknowledged here; conversations replicas process them');
   return {
     route,

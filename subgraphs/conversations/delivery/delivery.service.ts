@@ -1,6 +1,7 @@
 import { Brackets, In, IsNull, LessThanOrEqual, type DataSource, type Repository } from 'typeorm';
 import { backoffDelay } from '../../../plugins/host/index.js';
 import { ChannelError, isChannelError, type HistoryMessage, type MessageContent, type OutboundMessage } from '../../../plugins/sdk/index.js';
+import { idCeiling, isUuid } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import type { ConversationEntity } from '../conversation/conversation.entity.js';
@@ -11,7 +12,6 @@ import { MessageEntity, MessageSenderType } from '../message/message.entity.js';
 import { DeliveryStatus as D, MessageDeliveryEntity } from './delivery.entity.js';
 
 const LOCK_MS = 60_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How long sendMessage waits for the first attempt before answering with PENDING. */
 const FIRST_ATTEMPT_WAIT_MS = 5000;
 /** A first attempt the enqueuing replica has not started by then is the sweeper's. */
@@ -53,9 +53,8 @@ export class DeliveryService {
    * `at`. Message ids are time-ordered (UUIDv7), so "up to" is an id range on the recipient index.
    */
   async markRead(tenantId: string, channelId: string, recipientId: string, upTo: string | undefined, at: Date): Promise<number> {
-    const ms = Math.max(0, Math.min(at.getTime(), 2 ** 48 - 1)).toString(16).padStart(12, '0');
-    const ceiling = `${ms.slice(0, 8)}-${ms.slice(8, 12)}-ffff-ffff-ffffffffffff`; // above every id made in that ms
-    const bound = upTo && UUID.test(upTo) && upTo.toLowerCase() < ceiling ? upTo.toLowerCase() : ceiling;
+    const ceiling = idCeiling(at);
+    const bound = isUuid(upTo) && upTo.toLowerCase() < ceiling ? upTo.toLowerCase() : ceiling;
     const r = await this.repo.update({ tenantId, channelId, recipientId: recipientId.slice(0, 191), id: LessThanOrEqual(bound), status: D.SENT, readAt: IsNull() }, { readAt: at });
     return r.affected ?? 0;
   }

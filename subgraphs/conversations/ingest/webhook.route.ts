@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChannelConfigError, ChannelDisabledError, PluginCrashError, type BoundChannel } from '../../../plugins/host/index.js';
 import { httpStatusFor, isChannelError, type HistoryMessage, type ImmediateResponse, type InboundEvent, type InboundRequest } from '../../../plugins/sdk/index.js';
+import { isUuid } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { RawRoute } from '../../_shared/subgraph-module.js';
 import type { ChannelEntity } from '../channel/channel.entity.js';
@@ -10,7 +11,6 @@ import type { ChannelBindings } from './channel-bindings.js';
 import type { ChannelMetrics } from './channel.metrics.js';
 import type { IngestService } from './ingest.service.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class WebhookRefusal extends Error {
   constructor(readonly status: number, message: string, readonly code: string) { super(message); }
@@ -86,7 +86,7 @@ export interface Refusal { status: number; code: string; message: string }
  * disabled, 503 misconfigured). `found` sees the channel as soon as it is known, for the refusal's bookkeeping.
  */
 export async function webhookChannel(d: WebhookDeps, channelId: string, found?: (c: ChannelEntity) => void): Promise<{ channel: ChannelEntity; bound: BoundChannel }> {
-  if (!UUID.test(channelId)) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
+  if (!isUuid(channelId)) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
   const channel = d.bindings.cached(channelId) ?? (await d.channels.forWebhook(channelId));
   if (!channel) throw new WebhookRefusal(404, 'unknown channel', 'UNKNOWN_CHANNEL');
   found?.(channel);

@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../../_shared/events.js';
+import { isUuid } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import { ORDER_ID, type TicketActor } from '../ticket/ticket.model.js';
 import type { TicketService } from '../ticket/ticket.service.js';
@@ -23,7 +24,6 @@ export type RuleOutcome = 'created' | 'exists' | 'updated' | 'ignored' | 'stale'
 export const MAX_EVENT_AGE_MS = 3 * 24 * 3600_000;
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-const isUuid = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
 
 /**
  * Tickets that open themselves from domain events. Both rules are idempotent (a redelivered event, or a second
