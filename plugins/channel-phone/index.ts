@@ -1,6 +1,6 @@
 import {
-  ChannelError, DEFAULT_CAPABILITIES, SDK_API_VERSION, badRequest, configIssues, defineChannel, definePlugin, jsonResponse, parseJsonLossless, secret,
-  verifySignedPayload, z, type InboundEvent, type InboundRequest, type MessageContent,
+  ChannelError, DEFAULT_CAPABILITIES, SDK_API_VERSION, badRequest, boundedKey, configIssues, defineChannel, definePlugin, jsonResponse, parseJsonLossless,
+  secret, verifySignedPayload, wireTime, z, type InboundEvent, type InboundRequest, type MessageContent,
 } from '../sdk/index.js';
 
 export const phonePluginConfig = z.object({ maxClockSkewSeconds: z.number().int().min(0).default(300) });
@@ -21,7 +21,6 @@ export const phoneChannelConfig = z.object({
 });
 export type PhoneChannelConfig = z.output<typeof phoneChannelConfig>;
 
-const at = z.union([z.number().int().positive(), z.string().datetime({ offset: true })]);
 /**
  * One CTI event. `call.*` follow a call's life; `transcript.segment` carries speech-to-text, one utterance
  * per segment (`final: false` partials are live-only).
@@ -31,9 +30,11 @@ export const ctiEventSchema = z.object({
   type: z.enum(['call.ringing', 'call.answered', 'call.ended', 'call.missed', 'call.recording', 'transcript.segment']),
   callId: z.string().min(1).max(128),
   direction: z.enum(['inbound', 'outbound']),
-  caller: z.string().min(3).max(32),
-  callee: z.string().min(3).max(32),
-  at,
+  /** A number, or what the CTI says when it has none: `anonymous`, `unknown`, `restricted` (withheld callers are common). */
+  caller: z.string().min(1).max(32),
+  callee: z.string().min(1).max(32),
+  /** Unix seconds, Unix milliseconds or ISO 8601. */
+  at: wireTime,
   agentId: z.string().max(128).optional(),
   queue: z.string().max(128).optional(),
   durationSec: z.number().min(0).optional(),
@@ -54,6 +55,15 @@ export type CtiEvent = z.output<typeof ctiEventSchema>;
 /** E.164-ish: keeps + and digits. */
 export const normalizePhone = (s: string) => s.replace(/[^\d+]/g, '');
 
+/**
+ * Who the customer on a call is: their number, or, when the CTI withheld it (`anonymous`, `unknown`, too short to
+ * be a number), a customer of this call alone: nothing to merge with, and never the same as another withheld caller.
+ */
+export function callerIdentity(number: string, callId: string): { externalId: string; phone?: string } {
+  const phone = normalizePhone(number);
+  return phone.replace('+', '').length >= 3 ? { externalId: phone, phone } : { externalId: boundedKey('anonymous', callId) };
+}
+
 function ctiEvents(req: InboundRequest): CtiEvent[] {
   const v = parseJsonLossless(req.rawBody.toString('utf8'));
   const list: unknown[] | null = v && typeof v === 'object' && !Array.isArray(v) ? (Array.isArray(v.events) ? v.events : [v]) : null;
@@ -66,8 +76,7 @@ function ctiEvents(req: InboundRequest): CtiEvent[] {
 }
 
 export function phoneEvent(e: CtiEvent, receivedAt: Date, agents: Record<string, string> = {}): InboundEvent {
-  const phone = normalizePhone(e.direction === 'inbound' ? e.caller : e.callee);
-  const sentAt = typeof e.at === 'number' ? new Date(e.at) : new Date(e.at);
+  const who = callerIdentity(e.direction === 'inbound' ? e.caller : e.callee, e.callId);
   let content: MessageContent;
   let origin: InboundEvent['origin'] = 'system';
   let ephemeral: boolean | undefined;
@@ -97,11 +106,11 @@ export function phoneEvent(e: CtiEvent, receivedAt: Date, agents: Record<string,
   return {
     channelType: 'phone',
     externalMessageId: e.id,
-    dedupeKey: `cti:${e.callId}:${e.id}`,
-    sender: { channelType: 'phone', externalId: phone, phone },
+    dedupeKey: boundedKey('cti', e.callId, e.id),
+    sender: { channelType: 'phone', ...who },
     origin,
     content,
-    sentAt: Number.isNaN(sentAt.getTime()) ? receivedAt : sentAt,
+    sentAt: e.at,
     receivedAt,
     // one call = one conversation thread; transcript segments and the recording join it. The call is answered on
     // the phone, so its conversation is a record: never in the chat queue (SDK 1.3).

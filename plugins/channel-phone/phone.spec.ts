@@ -71,6 +71,31 @@ describe('phone', () => {
     expect(e.sender.externalId).toBe('13900139000');
   });
 
+  it('takes a call whose number is withheld as a caller of that call alone, with no phone (not an invalid event, which would disable the plugin)', () => {
+    const withheld = (caller: string, callId: string) => ch.accept(post({ id: 'w1', type: 'call.ringing', callId, direction: 'inbound', caller, callee: '400-820-8820', at: NOW })).events[0];
+    for (const caller of ['anonymous', 'unknown', '12']) {
+      const e = withheld(caller, 'call-hidden-1');
+      expect(e.sender).toEqual({ channelType: 'phone', externalId: 'anonymous:call-hidden-1' });
+    }
+    expect(withheld('anonymous', 'call-hidden-2').sender.externalId).toBe('anonymous:call-hidden-2'); // another call, another caller
+  });
+
+  it('keeps ids of the longest allowed size within the dedupe key limit, one key per event', () => {
+    const long = (id: string) => ch.accept(post({ id, type: 'call.ringing', ...call, callId: 'c'.repeat(128), at: NOW })).events[0].dedupeKey;
+    const a = long('e'.repeat(128));
+    expect(a.length).toBeLessThanOrEqual(191);
+    expect(long('e'.repeat(128))).toBe(a);
+    expect(long(`${'e'.repeat(127)}f`)).not.toBe(a);
+  });
+
+  it('reads `at` as Unix seconds, Unix milliseconds or ISO 8601; a time out of range is BAD_REQUEST', () => {
+    const sent = (at: unknown) => ch.accept(post({ id: 't', type: 'call.ringing', ...call, at })).events[0].sentAt;
+    expect(sent(NOW / 1000)).toEqual(new Date(NOW));
+    expect(sent(NOW)).toEqual(new Date(NOW));
+    expect(sent('2024-06-01T10:00:00+08:00')).toEqual(new Date(NOW));
+    expect(() => sent(9e15)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining('at') }));
+  });
+
   it('refuses events missing their payload with BAD_REQUEST', () => {
     expect(() => ch.accept(post({ id: 'x', type: 'call.recording', ...call, at: NOW }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining('recordingUrl') }));
     expect(() => ch.accept(post({ id: 'x', type: 'transcript.segment', ...call, at: NOW }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));

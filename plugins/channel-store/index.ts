@@ -1,6 +1,6 @@
 import {
   DEFAULT_CAPABILITIES, SDK_API_VERSION, authError, badRequest, configIssues, defineChannel, definePlugin, hmacHex, jsonResponse, messageContentSchema,
-  parseJsonLossless, safeEqual, secret, verifySignedPayload, z, type InboundEvent, type InboundRequest, type MessageContent,
+  parseJsonLossless, safeEqual, secret, verifySignedPayload, wireTime, z, type InboundEvent, type InboundRequest, type MessageContent,
 } from '../sdk/index.js';
 import { historyFrame, pushLive } from '../channel-web/widget.protocol.js';
 
@@ -13,6 +13,11 @@ export type StorePluginConfig = z.output<typeof storePluginConfig>;
  */
 export const storeChannelConfig = z.object({
   secret: secret(z.string().min(16, 'must be at least 16 characters')),
+  /**
+   * Signs the store QR codes (default: `secret`). Printed codes outlive a webhook secret's rotation: with a key of
+   * their own, rotating `secret` does not void every code on every store's counter.
+   */
+  qrSecret: secret(z.string().min(16, 'must be at least 16 characters')).optional(),
   /** The page a store QR code opens; storeQrUrl() appends the store and its signature. */
   landingUrl: z.string().url().optional(),
   /** Known stores; when listed, events for other store ids are refused. */
@@ -27,12 +32,14 @@ export type StoreChannelConfig = z.output<typeof storeChannelConfig>;
 /** The signature a store QR code carries, so a customer cannot bind a chat to another store by editing the URL. */
 export const storeQrSignature = (secretValue: string, storeId: string) => hmacHex('sha256', secretValue, `store-qr:${storeId}`).slice(0, 32);
 
+const qrKey = (c: Pick<StoreChannelConfig, 'secret' | 'qrSecret'>) => c.qrSecret ?? c.secret;
+
 /** The URL to print as a store's QR code. */
-export function storeQrUrl(config: Pick<StoreChannelConfig, 'landingUrl' | 'secret'>, storeId: string): string {
+export function storeQrUrl(config: Pick<StoreChannelConfig, 'landingUrl' | 'secret' | 'qrSecret'>, storeId: string): string {
   if (!config.landingUrl) throw new Error('the store channel has no landingUrl');
   const u = new URL(config.landingUrl);
   u.searchParams.set('store', storeId);
-  u.searchParams.set('sig', storeQrSignature(config.secret, storeId));
+  u.searchParams.set('sig', storeQrSignature(qrKey(config), storeId));
   return u.toString();
 }
 
@@ -43,10 +50,12 @@ const customer = z.object({
   unionId: z.string().max(64).optional(),
   name: z.string().max(100).optional(),
 });
-const time = z.union([z.number().int().positive(), z.string().datetime({ offset: true })]);
+/** Unix seconds, Unix milliseconds or ISO 8601. */
+const time = wireTime;
 export const storeFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('qr_scan'), id: z.string().min(1).max(128), storeId: z.string().min(1).max(64), qrSig: z.string().min(1).max(64), customer, at: time }),
-  z.object({ type: z.literal('message'), id: z.string().min(1).max(128), storeId: z.string().min(1).max(64), customer, content: messageContentSchema.refine((c) => c.kind !== 'event' && c.kind !== 'order', 'not customer content'), at: time }),
+  // A chat message carries its page's QR signature too: the store it is bound to comes from the page's URL.
+  z.object({ type: z.literal('message'), id: z.string().min(1).max(128), storeId: z.string().min(1).max(64), qrSig: z.string().min(1).max(64), customer, content: messageContentSchema.refine((c) => c.kind !== 'event' && c.kind !== 'order', 'not customer content'), at: time }),
   z.object({
     type: z.literal('consultation'), id: z.string().min(1).max(128), storeId: z.string().min(1).max(64), staffId: z.string().min(1).max(128), customer,
     summary: z.string().min(1).max(5000), topics: z.array(z.string().max(64)).max(20).default([]), products: z.array(z.string().max(128)).max(50).default([]),
@@ -57,8 +66,6 @@ export const storeFrameSchema = z.discriminatedUnion('type', [
 ]);
 export type StoreFrame = z.output<typeof storeFrameSchema>;
 
-const toDate = (t: number | string) => new Date(t);
-
 function frames(req: InboundRequest): StoreFrame[] {
   const v = parseJsonLossless(req.rawBody.toString('utf8'));
   const list: unknown[] | null = v && typeof v === 'object' && !Array.isArray(v) ? (Array.isArray(v.events) ? v.events : [v]) : null;
@@ -68,6 +75,11 @@ function frames(req: InboundRequest): StoreFrame[] {
     if (!r.success) throw badRequest(`invalid store event${list.length > 1 ? ` #${i}` : ''}: ${configIssues(r.error).map((x) => `${x.path} ${x.message}`).join('; ')}`);
     return r.data;
   });
+}
+
+/** The signature of the store QR code the customer's page was opened from, so no one edits the URL to another store. */
+function checkQr(sig: string, storeId: string, c: StoreChannelConfig): void {
+  if (!safeEqual(sig, storeQrSignature(qrKey(c), storeId))) throw authError(`QR signature does not match store ${storeId}`);
 }
 
 function storeEvent(f: StoreFrame, c: StoreChannelConfig, receivedAt: Date): InboundEvent {
@@ -85,15 +97,16 @@ function storeEvent(f: StoreFrame, c: StoreChannelConfig, receivedAt: Date): Inb
   let content: MessageContent;
   switch (f.type) {
     case 'qr_scan':
-      if (!safeEqual(f.qrSig, storeQrSignature(c.secret, f.storeId))) throw authError(`QR signature does not match store ${f.storeId}`);
+      checkQr(f.qrSig, f.storeId, c);
       content = { kind: 'event', name: 'store_qr_scan', key: f.storeId };
-      return { ...base, origin: 'customer', content, sentAt: toDate(f.at), thread: chat, ...route };
+      return { ...base, origin: 'customer', content, sentAt: f.at, thread: chat, ...route };
     case 'message':
-      return { ...base, origin: 'customer', content: f.content as MessageContent, sentAt: toDate(f.at), thread: chat, ...route };
+      checkQr(f.qrSig, f.storeId, c);
+      return { ...base, origin: 'customer', content: f.content as MessageContent, sentAt: f.at, thread: chat, ...route };
     case 'consultation':
-      content = { kind: 'event', name: 'store_consultation', text: f.summary, data: { staffId: f.staffId, topics: f.topics, products: f.products, startedAt: toDate(f.startedAt).toISOString(), endedAt: toDate(f.endedAt).toISOString() } };
+      content = { kind: 'event', name: 'store_consultation', text: f.summary, data: { staffId: f.staffId, topics: f.topics, products: f.products, startedAt: f.startedAt.toISOString(), endedAt: f.endedAt.toISOString() } };
       // logged by staff on the tablet: a finished, in-person conversation of its own
-      return { ...base, origin: 'agent', content, sentAt: toDate(f.endedAt), thread: { id: `consultation:${f.id}`, ended: true, subject: 'In-store consultation' }, context: { ...base.context, staffId: f.staffId } };
+      return { ...base, origin: 'agent', content, sentAt: f.endedAt, thread: { id: `consultation:${f.id}`, ended: true, subject: 'In-store consultation' }, context: { ...base.context, staffId: f.staffId } };
   }
 }
 

@@ -5,14 +5,13 @@ import plugin, { storeQrSignature, storeQrUrl } from './index.js';
 
 const CFG = { secret: 'store-secret-0123456789abcdef', landingUrl: 'https://m.brand.example/store-chat', stores: [{ id: 'SH-001', name: '上海徐汇店' }, { id: 'BJ-002', name: '北京朝阳店' }] };
 const NOW = Date.UTC(2024, 5, 1, 3, 0, 0);
-const post = (body: unknown, secretValue = CFG.secret): InboundRequest => {
+const post = (body: unknown, secretValue = CFG.secret, ts = String(NOW / 1000)): InboundRequest => {
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  const ts = String(NOW / 1000);
   return { method: 'POST', path: '/webhooks/store', query: {}, headers: { 'x-huiliu-timestamp': ts, 'x-huiliu-signature': signPayload(secretValue, ts, raw) }, rawBody: raw, receivedAt: new Date(NOW) };
 };
 const customer = { id: 'oWx_store_visitor_1', idType: 'wechat_openid', unionId: 'o6_bmasdasdsad6_2sgVt7hMZOPfL', name: '李先生' };
 const scan = { type: 'qr_scan', id: 'scan-1', storeId: 'SH-001', qrSig: storeQrSignature(CFG.secret, 'SH-001'), customer, at: NOW - 1000 };
-const message = { type: 'message', id: 'sm-1', storeId: 'SH-001', customer, content: { kind: 'text', text: '这款米有 10kg 装吗？' }, at: NOW - 500 };
+const message = { type: 'message', id: 'sm-1', storeId: 'SH-001', qrSig: storeQrSignature(CFG.secret, 'SH-001'), customer, content: { kind: 'text', text: '这款米有 10kg 装吗？' }, at: NOW - 500 };
 const consultation = { type: 'consultation', id: 'cons-1', storeId: 'BJ-002', staffId: 'staff-12', customer: { id: '+8613700137000', idType: 'phone', phone: '+8613700137000' }, summary: '咨询有机米的储存方式，推荐真空包装', topics: ['储存'], products: ['有机五常米 5kg'], startedAt: new Date(NOW - 900_000).toISOString(), endedAt: new Date(NOW - 300_000).toISOString() };
 
 runChannelConformance({
@@ -29,6 +28,8 @@ runChannelConformance({
   rejected: [
     { name: 'a wrong signature', request: () => post(message, 'another-secret-0123456789abc') },
     { name: 'a QR code edited to another store', request: () => post({ ...scan, storeId: 'BJ-002' }) },
+    { name: 'a chat message from a page whose URL was edited to another store', request: () => post({ ...message, storeId: 'BJ-002' }) },
+    { name: 'a timestamp 6 minutes old', request: () => post(message, CFG.secret, String(NOW / 1000 - 360)) },
     { name: 'an unknown store', request: () => post({ ...message, storeId: 'GZ-404' }), code: 'BAD_REQUEST' },
   ],
   outbound: {
@@ -58,6 +59,23 @@ describe('store', () => {
     expect(u.origin + u.pathname).toBe(CFG.landingUrl);
     expect(u.searchParams.get('store')).toBe('SH-001');
     expect(u.searchParams.get('sig')).toBe(storeQrSignature(CFG.secret, 'SH-001'));
+  });
+
+  it('signs QR codes with qrSecret when set, so rotating the webhook secret keeps the printed codes valid', () => {
+    const qrSecret = 'qr-codes-secret-0123456789ab';
+    const printed = new URL(storeQrUrl({ ...CFG, qrSecret }, 'SH-001')).searchParams.get('sig')!;
+    expect(printed).toBe(storeQrSignature(qrSecret, 'SH-001'));
+    const rotated = { ...CFG, secret: 'rotated-secret-0123456789abcd', qrSecret };
+    const after = createTestHost(plugin, { now: NOW }).bind(rotated);
+    const [e] = after.accept(post({ ...message, qrSig: printed }, rotated.secret)).events;
+    expect(e.thread).toEqual({ id: `store:SH-001:${customer.id}` });
+    expect(() => after.accept(post({ ...message, qrSig: storeQrSignature(CFG.secret, 'SH-001') }, rotated.secret))).toThrow(expect.objectContaining({ code: 'AUTH' }));
+  });
+
+  it('reads times as Unix seconds, milliseconds or ISO 8601; one out of range is BAD_REQUEST, not an invalid event', () => {
+    expect(ch.accept(post({ ...message, at: NOW / 1000 })).events[0].sentAt).toEqual(new Date(NOW));
+    expect(() => ch.accept(post({ ...message, at: 9e15 }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() => ch.accept(post({ ...consultation, endedAt: 9e15 }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
   });
 
   it('a signed sync asks for the replies to a customer (ephemeral, answered through history)', () => {

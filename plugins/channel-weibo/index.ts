@@ -1,5 +1,5 @@
 import {
-  ChannelError, DEFAULT_CAPABILITIES, SDK_API_VERSION, assertFreshTimestamp, authError, badRequest, defineChannel, definePlugin, idString,
+  ChannelError, DEFAULT_CAPABILITIES, SDK_API_VERSION, assertFreshTimestamp, authError, badRequest, boundedKey, defineChannel, definePlugin, idString,
   parseJsonLossless, safeEqual, secret, sha1Hex, textResponse, z, type InboundEvent, type InboundRequest, type MessageContent,
 } from '../sdk/index.js';
 
@@ -50,15 +50,17 @@ function weiboEvent(m: Json, receivedAt: Date): InboundEvent {
     }
     case 'voice': content = { kind: 'voice', mediaId: idString(data.vfid) ?? idString(data.tovfid) }; break;
     case 'image': content = { kind: 'image', mediaId: idString(data.vfid) ?? idString(data.tovfid) }; break;
-    case 'event': content = { kind: 'event', name: String(data.subtype ?? 'unknown').toLowerCase(), key: typeof data.key === 'string' && data.key ? data.key : undefined, data: data.ticket ? { ticket: data.ticket } : undefined }; break;
+    case 'event': content = { kind: 'event', name: String(data.subtype || 'unknown').toLowerCase(), key: typeof data.key === 'string' && data.key ? data.key : undefined, data: data.ticket ? { ticket: data.ticket } : undefined }; break;
     case 'mention': content = { kind: 'event', name: 'mention', text }; break;
     default: content = { kind: 'event', name: 'unsupported', key: String(m.type) };
   }
   const created = typeof m.created_at === 'string' ? new Date(m.created_at) : undefined;
   return {
     channelType: 'weibo',
-    // Weibo's documented dedupe: sender_id + created_at
-    dedupeKey: `${sender}:${String(m.created_at ?? '')}`,
+    // Weibo's documented dedupe is sender_id + created_at, but created_at has whole seconds: an image and its
+    // caption sent in the same second would collapse into one. A digest of the content tells them apart and is the
+    // same in Weibo's retries of one push.
+    dedupeKey: boundedKey(sender, String(m.created_at ?? ''), sha1Hex(JSON.stringify([m.type, m.text ?? null, m.data ?? null])).slice(0, 16)),
     sender: { channelType: 'weibo', externalId: sender },
     origin: 'customer',
     content,

@@ -51,12 +51,23 @@ describe('weibo', () => {
 
   it('parses text, position, image, voice, events and mentions; ids as strings, dedupe on sender + created_at', () => {
     const one = (body: object) => ch.accept(push(JSON.stringify({ receiver_id: 1902538057, sender_id: 2489518277, created_at: 'Mon Jul 16 18:09:20 +0800 2012', ...body }))).events[0];
-    expect(ch.accept(push(TEXT)).events[0]).toMatchObject({ dedupeKey: '2489518277:Mon Jul 16 18:09:20 +0800 2012', sentAt: new Date('2012-07-16T10:09:20Z'), context: { receiverId: '1902538057' } });
+    expect(ch.accept(push(TEXT)).events[0]).toMatchObject({ dedupeKey: expect.stringMatching(/^2489518277:Mon Jul 16 18:09:20 \+0800 2012:[0-9a-f]{16}$/), sentAt: new Date('2012-07-16T10:09:20Z'), context: { receiverId: '1902538057' } });
     expect(one({ type: 'position', text: '我在这里', data: { longitude: '116.308586', latitude: '39.982525' } }).content).toEqual({ kind: 'location', latitude: 39.982525, longitude: 116.308586, label: '我在这里' });
     expect(one({ type: 'image', data: { vfid: 821804459, tovfid: 821804469 } }).content).toEqual({ kind: 'image', mediaId: '821804459' });
     expect(one({ type: 'voice', data: { vfid: 821804459 } }).content).toEqual({ kind: 'voice', mediaId: '821804459' });
     expect(one({ type: 'event', data: { subtype: 'follow', key: 'qrscene_1', ticket: 'T' } }).content).toEqual({ kind: 'event', name: 'follow', key: 'qrscene_1', data: { ticket: 'T' } });
     expect(one({ type: 'mention', text: '@品牌 大米好吃' }).content).toEqual({ kind: 'event', name: 'mention', text: '@品牌 大米好吃' });
     expect(() => one({ type: 'position', data: {} })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(one({ type: 'event', data: { subtype: '' } }).content).toEqual({ kind: 'event', name: 'unknown' }); // not an invalid event (a plugin crash)
+  });
+
+  it('keeps two messages of one sender within the same second apart, and one push redelivered as one', () => {
+    const at = { receiver_id: 1902538057, sender_id: 2489518277, created_at: 'Mon Jul 16 18:09:20 +0800 2012' };
+    const key = (body: object) => ch.accept(push(JSON.stringify({ ...at, ...body }))).events[0].dedupeKey;
+    const image = key({ type: 'image', data: { vfid: 821804459 } });
+    const caption = key({ type: 'text', text: '这袋米破了' });
+    expect(image).not.toBe(caption);
+    expect(key({ type: 'image', data: { vfid: 821804459 } })).toBe(image); // Weibo's retry of the same push
+    expect(ch.accept(push(TEXT)).events[0].dedupeKey).toBe(ch.accept(push(TEXT)).events[0].dedupeKey);
   });
 });

@@ -20,6 +20,7 @@ export * from './config.js';
 export * from './context.js';
 export * from './crypto.js';
 export * from './errors.js';
+export * from './event-fields.js';
 export * from './json.js';
 export * from './manifest.js';
 export * from './messages.js';

@@ -174,9 +174,9 @@ describe('threads: one conversation per call, per consultation, per store chat (
     const customer = { id: 'oShopper', idType: 'wechat_openid' };
     const at = Date.now() - 30_000;
     await post(store, { type: 'qr_scan', id: 's1-scan', storeId: 'sh-001', qrSig: storeQrSignature(SECRET, 'sh-001'), customer, at });
-    await post(store, { type: 'message', id: 's1-msg', storeId: 'sh-001', customer, content: { kind: 'text', text: '有五常大米吗？' }, at: at + 1_000 });
+    await post(store, { type: 'message', id: 's1-msg', storeId: 'sh-001', qrSig: storeQrSignature(SECRET, 'sh-001'), customer, content: { kind: 'text', text: '有五常大米吗？' }, at: at + 1_000 });
     await post(store, { type: 'qr_scan', id: 's2-scan', storeId: 'bj-002', qrSig: storeQrSignature(SECRET, 'bj-002'), customer, at: at + 2_000 });
-    await post(store, { type: 'message', id: 's2-msg', storeId: 'bj-002', customer, content: { kind: 'text', text: '北京店几点关门？' }, at: at + 3_000 });
+    await post(store, { type: 'message', id: 's2-msg', storeId: 'bj-002', qrSig: storeQrSignature(SECRET, 'bj-002'), customer, content: { kind: 'text', text: '北京店几点关门？' }, at: at + 3_000 });
     await post(store, { type: 'consultation', id: 'cons-1', storeId: 'sh-001', staffId: 'staff-9', customer, summary: '试吃后买了两袋', startedAt: at + 4_000, endedAt: at + 5_000 });
     const all = await until(async () => {
       const cs = await conversations('store');
@@ -193,8 +193,8 @@ describe('threads: one conversation per call, per consultation, per store chat (
     // Closed for good (an admin may close it unresolved): the customer's next message follows up in a new
     // conversation of the same store chat, and the one after joins that one.
     await gqlOk(conv.url, `mutation($i: CloseConversationInput!) { closeConversation(input: $i) { conversation { status } } }`, { i: { conversationId: shanghai.id } }, admin);
-    await post(store, { type: 'message', id: 's1-again', storeId: 'sh-001', customer, content: { kind: 'text', text: '我又来了' }, at: at + 6_000 });
-    await post(store, { type: 'message', id: 's1-more', storeId: 'sh-001', customer, content: { kind: 'text', text: '还有一个问题' }, at: at + 7_000 });
+    await post(store, { type: 'message', id: 's1-again', storeId: 'sh-001', qrSig: storeQrSignature(SECRET, 'sh-001'), customer, content: { kind: 'text', text: '我又来了' }, at: at + 6_000 });
+    await post(store, { type: 'message', id: 's1-more', storeId: 'sh-001', qrSig: storeQrSignature(SECRET, 'sh-001'), customer, content: { kind: 'text', text: '还有一个问题' }, at: at + 7_000 });
     const later = await until(async () => {
       const cs = await conversations('store');
       return holding(cs, 's1-again') && holding(cs, 's1-more') && cs;
@@ -210,7 +210,7 @@ describe('threads: one conversation per call, per consultation, per store chat (
     const routed = (await gqlOk(conv.url, CREATE, { i: { type: 'store', name: 'Routed stores', config: { secret: SECRET, stores } } }, admin)).createChannel.channel.id;
     const at = Date.now() - 10_000;
     for (const [k, storeId] of ['sh-101', 'gz-102', 'cd-103'].entries()) {
-      await post(routed, { type: 'message', id: `r-${storeId}`, storeId, customer: { id: `oRouted${k}`, idType: 'wechat_openid' }, content: { kind: 'text', text: `${storeId} 在吗？` }, at: at + k });
+      await post(routed, { type: 'message', id: `r-${storeId}`, storeId, qrSig: storeQrSignature(SECRET, storeId), customer: { id: `oRouted${k}`, idType: 'wechat_openid' }, content: { kind: 'text', text: `${storeId} 在吗？` }, at: at + k });
     }
     const GROUPS = `query { conversations(first: 50) { nodes { group { id } messages(first: 5) { nodes { payload } } } } }`;
     type G = { group: { id: string } | null; messages: { nodes: Array<{ payload: { externalMessageId?: string } }> } };

@@ -1,5 +1,5 @@
 import { badInput } from '../../_shared/errors.js';
-import { appIdFor, kindOfChannel } from '../identity/identity.kinds.js';
+import { appIdFor, kindOfChannel, type IdentityKind } from '../identity/identity.kinds.js';
 import { nameAddressKey, normalizeAddress, normalizePhone } from '../pii/pii.format.js';
 import type { PiiVault } from '../pii/pii.vault.js';
 
@@ -36,9 +36,22 @@ export function nameAddressHash(vault: PiiVault, tenantId: string, name: string,
   return vault.hash('name-address', tenantId, nameAddressKey(name, normalizeAddress(address)));
 }
 
-/** channel type + external id (+ app id) → the stored key. A phone channel's id is a number: hashed, encrypted. */
+/**
+ * A phone channel's caller whose number the call center withheld (`anonymous:<call id>`, channel-phone): an
+ * identity of its own kind, one per call, never a number to hash, match or merge on.
+ */
+export const WITHHELD_CALLER_KIND: IdentityKind = 'phone-withheld';
+const WITHHELD_PREFIX = 'anonymous:';
+
+/**
+ * channel type + external id (+ app id) → the stored key. A phone channel's id is a number: hashed, encrypted;
+ * or a withheld caller (`anonymous:…`).
+ */
 export function identityKey(vault: PiiVault, tenantId: string, i: { channelType: string; externalId: string; appId?: string | null }, field = 'externalId'): IdentityKey {
   const kind = kindOfChannel(i.channelType);
+  if (kind === 'phone' && i.externalId.startsWith(WITHHELD_PREFIX) && i.externalId.length > WITHHELD_PREFIX.length) {
+    return { kind: WITHHELD_CALLER_KIND, appId: '', externalId: i.externalId.trim(), channelType: i.channelType, valueEnc: null };
+  }
   if (kind === 'phone') {
     const p = phoneFields(vault, tenantId, i.externalId, field);
     return { kind, appId: '', externalId: p.phoneHash, channelType: i.channelType, valueEnc: p.phoneEnc };

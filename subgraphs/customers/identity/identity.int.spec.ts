@@ -110,6 +110,16 @@ describe('identity resolution (resolveIdentity) on MariaDB', () => {
     expect(b.customer.id).not.toBe(a.customer.id);
   });
 
+  it('takes a caller whose number the call center withheld (anonymous:<call id>) as one customer per call, never a phone identity', async () => {
+    const { service } = await setup();
+    const one = await resolveIdentity(sg.url, service, { channelType: 'phone', externalId: 'anonymous:call-1' });
+    expect(one).toMatchObject({ created: true, linkedBy: 'NEW', customer: { name: expect.stringMatching(/^电话用户 /) } });
+    expect(one.customer.identities.map((i: { kind: string }) => i.kind)).toEqual(['phone-withheld']);
+    expect(await resolveIdentity(sg.url, service, { channelType: 'phone', externalId: 'anonymous:call-1' })).toMatchObject({ created: false, customer: { id: one.customer.id } });
+    const two = await resolveIdentity(sg.url, service, { channelType: 'phone', externalId: 'anonymous:call-2' });
+    expect(two.customer.id).not.toBe(one.customer.id);
+  });
+
   it('names bad input', async () => {
     const { service } = await setup();
     const r = await gql(sg.url, RESOLVE, { i: { channelType: 'wechat-oa', externalId: 'o', phone: 'call me maybe' } }, service);

@@ -13,6 +13,7 @@ export const IDENTITY_KINDS = [
   'app-user', // the brand app's logged-in user id: a strong key
   'web-visitor', // the web widget's visitor token
   'phone', // E.164, stored as a keyed hash (the number itself only encrypted)
+  'phone-withheld', // a caller whose number was withheld: `anonymous:<call id>`, one per call (customer.pii.ts)
 ] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
@@ -52,6 +53,7 @@ const LABELS: Record<string, string> = {
   'app-user': 'App',
   'web-visitor': '网页',
   phone: '电话',
+  'phone-withheld': '电话',
 };
 
 /**
