@@ -5,6 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
 import type { Logger } from '../subgraphs/_shared/logger.js';
 import { refuseUpgrade } from '../subgraphs/_shared/upgrade-refusal.js';
+import { DRAIN_OVERSIZED_BYTES } from '../subgraphs/_shared/webhook-limits.js';
 
 /** Per-connection headers; content-length is end-to-end and kept (the bytes are forwarded unchanged). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'proxy-connection', 'te', 'trailer', 'expect']);
@@ -28,6 +29,17 @@ function smallBody(m: IncomingMessage, done: (body: Buffer) => void): boolean {
   return true;
 }
 
+/**
+ * 413 for a body larger than anything reads. The rest of the body is read and thrown away for up to 5 s (a
+ * lingering close, as nginx does): a connection closed while the caller still writes reaches it as a reset, not
+ * as the answer.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(413, { 'content-type': 'text/plain' }).end(`body exceeds ${DRAIN_OVERSIZED_BYTES} bytes`);
+  const linger = setTimeout(() => req.socket.destroy(), 5000);
+  req.on('end', () => clearTimeout(linger)).on('error', () => clearTimeout(linger)).resume();
+}
+
 /** The connection the request went out on was closed or reset under it: the request may be sent again. */
 function connectionLost(err: unknown): boolean {
   const code = (err as { code?: string }).code;
@@ -46,6 +58,8 @@ export function createWebhooksProxy(conversationsGraphqlUrl: string, log: Logger
   // Idle connections close after 4 s, before the subgraph's 5 s keep-alive timeout can close one under a request.
   const pool = new Pool(target.origin, { connections: 256, keepAliveTimeout: 4000, keepAliveMaxTimeout: 4000, headersTimeout: 10_000, bodyTimeout: 10_000 });
   const proxy = (req: IncomingMessage, res: ServerResponse): void => {
+    // Larger than any channel takes and than the subgraph reads before refusing: refused here, as it would be there.
+    if (Number(req.headers['content-length']) > DRAIN_OVERSIZED_BYTES) return refuseTooLarge(req, res);
     const headers = forwardable(req.headers);
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
     const fail = (err: Error) => {

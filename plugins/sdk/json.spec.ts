@@ -16,6 +16,16 @@ describe('lossless JSON', () => {
     expect(() => parseJsonLossless('{"a":')).toThrow(expect.objectContaining({ name: 'ChannelError', code: 'BAD_REQUEST' }));
   });
 
+  it('never repeats the body in its error (a phone number or a name would reach logs and refusal reasons)', () => {
+    const reason = (body: string) => { try { parseJsonLossless(body); } catch (e) { return (e as Error).message; } return ''; };
+    for (const body of ['+8613912345678', '{"phone":"13912345678",}', `{"name":"王小明","phone":13912345678 x${' '.repeat(50)}}`]) {
+      const r = reason(body);
+      expect(r).toMatch(/^malformed JSON: /);
+      expect(r).not.toMatch(/139|王小明/);
+    }
+    expect(reason('{"a":')).toBe('malformed JSON: Unexpected end of JSON input');
+  });
+
   it('turns ids into strings', () => {
     expect([idString(12), idString('x'), idString(''), idString(null), idString(1.5), idString(BigInt('9007199254740993'))]).toEqual(['12', 'x', undefined, undefined, '1.5', '9007199254740993']);
   });

@@ -9,9 +9,16 @@ export function parseJsonLossless<T = any>(text: string): T { // eslint-disable-
   try {
     return JSON.parse(quoteBigIntegers(text)) as T;
   } catch (e) {
-    throw badRequest(`malformed JSON: ${(e as Error).message}`);
+    throw badRequest(`malformed JSON: ${withoutQuotedInput((e as Error).message)}`);
   }
 }
+
+/**
+ * V8 quotes the body in its error (`Unexpected token '+', "+8613912345678" is not valid JSON`, or a window around
+ * the position of a longer one), and this text ends up in logs and in the channel's refusal reasons: a phone number
+ * or a name must not. The position and the reason stay.
+ */
+export const withoutQuotedInput = (message: string) => message.replace(/,\s*(?:\.\.\.)?".*$/s, '');
 
 export function quoteBigIntegers(text: string): string {
   let out = '';

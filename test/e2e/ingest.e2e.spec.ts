@@ -134,6 +134,14 @@ describe('channels through the gateway (real processes)', () => {
     expect(await payloads()).toBe(before);
     expect(await texts()).not.toContain('伪造的消息');
 
+    // Too large for the channel (256 KB), past the proxy's buffering (1 MB), past anything read at all (16 MB):
+    // 413 through the proxy each time, not a 502 the platform would retry.
+    for (const size of [300 * 1024, 1_150_000, 17 * 1024 * 1024]) {
+      const big = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: Buffer.alloc(size, 'a') });
+      expect({ size, status: big.status }).toEqual({ size, status: 413 });
+    }
+    expect(await payloads()).toBe(before);
+
     // A burst at once over many connections, a redelivery and a forgery among it: each delivery is answered for
     // itself through the proxy, and each message is stored once.
     const burst = Array.from({ length: 24 }, (_, i) => ({ text: `并发 ${i}`, delivery: oaPush(`oBurst${i % 6}`, `并发 ${i}`) }));

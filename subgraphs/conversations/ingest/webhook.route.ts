@@ -4,6 +4,7 @@ import { httpStatusFor, isChannelError, type HistoryMessage, type ImmediateRespo
 import { isUuid } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { RawRoute } from '../../_shared/subgraph-module.js';
+import { DRAIN_OVERSIZED_BYTES } from '../../_shared/webhook-limits.js';
 import type { ChannelEntity } from '../channel/channel.entity.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import type { ChannelTraffic } from '../channel/channel.traffic.js';
@@ -19,7 +20,15 @@ export class WebhookRefusal extends Error {
 /** The exact bytes of the body, or a 413 refusal past `max` (checked on content-length first, then while reading). */
 function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) return Promise.reject(new WebhookRefusal(413, `body of ${declared} bytes exceeds ${max}`, 'TOO_LARGE'));
+  if (Number.isFinite(declared) && declared > max) {
+    const refusal = new WebhookRefusal(413, `body of ${declared} bytes exceeds ${max}`, 'TOO_LARGE');
+    if (declared > DRAIN_OVERSIZED_BYTES) return Promise.reject(refusal);
+    return new Promise((_resolve, reject) => {
+      req.on('error', () => reject(refusal));
+      req.on('end', () => reject(Object.assign(refusal, { drained: true })));
+      req.resume();
+    });
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -210,7 +219,9 @@ export function webhookRoute(d: WebhookDeps): RawRoute {
       await acceptInbound(d, found.channel, found.bound, request, started, (r) => answer(res, r.status, r.body, cors ? { ...r.headers, ...cors } : r.headers));
     } catch (e) {
       const r = refusalOf(d, log, e, channelId, channel, { method: req.method, bytes: Number(req.headers['content-length']) || undefined });
-      if (!res.headersSent) answer(res, r.status, r.message, { ...cors, ...(r.status === 413 ? { connection: 'close' } : {}), ...(r.status === 405 ? { allow: 'GET, POST' } : {}) });
+      // a body left unread closes the connection (its rest would be read as the next request)
+      const unread = r.status === 413 && !(e as { drained?: boolean }).drained;
+      if (!res.headersSent) answer(res, r.status, r.message, { ...cors, ...(unread ? { connection: 'close' } : {}), ...(r.status === 405 ? { allow: 'GET, POST' } : {}) });
     }
   };
   return (req, res) => {
