@@ -7,7 +7,13 @@ import type { Logger } from '../subgraphs/_shared/logger.js';
 import { createMemoryPubSub } from '../subgraphs/_shared/pubsub.js';
 import { runSubgraph, type RunningSubgraph } from '../subgraphs/_shared/run-subgraph.js';
 import { ALL_SUBGRAPHS } from '../subgraphs/registry.js';
+import type { SubgraphModule } from '../subgraphs/_shared/subgraph-module.js';
+import { loadConversationsConfig } from '../subgraphs/conversations/conversations.config.js';
 import { conversationsWithIngest } from '../subgraphs/conversations/ingest/ingest.module.js';
+import { loadCustomersConfig } from '../subgraphs/customers/config.js';
+import { createCustomersSubgraph } from '../subgraphs/customers/index.js';
+import { knowledgeOptionsFromEnv } from '../subgraphs/knowledge/config.js';
+import { createKnowledgeSubgraph } from '../subgraphs/knowledge/index.js';
 import { startGateway, type RunningGateway } from '../gateway/gateway.server.js';
 import type { EmbeddedConfig } from './config.js';
 import { startMetricsServer, type MetricsServer } from './metrics.server.js';
@@ -22,10 +28,30 @@ export interface EmbeddedApp {
 }
 
 /**
+ * Each subgraph with the settings its own deployable reads from `env` (channel plugins, PUBLIC_BASE_URL, INGEST_*,
+ * channel and PII keys, summarizer, knowledge crawler), so `npm start` honours them as distributed mode does.
+ * What embedded mode decides itself: the customers URL, the JWT secret, role `all` (nothing else would process),
+ * and webhook URLs on its own port unless PUBLIC_BASE_URL says otherwise.
+ */
+function embeddedModule(m: SubgraphModule, config: EmbeddedConfig, env: NodeJS.ProcessEnv, customersUrl: string | undefined): SubgraphModule {
+  switch (m.name) {
+    case 'customers': return createCustomersSubgraph(loadCustomersConfig(env)) as unknown as SubgraphModule;
+    case 'knowledge': return createKnowledgeSubgraph(knowledgeOptionsFromEnv(env)) as unknown as SubgraphModule;
+    case 'conversations': {
+      const own = loadConversationsConfig(env);
+      const publicBaseUrl = env.PUBLIC_BASE_URL || `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+      return conversationsWithIngest({ customersUrl, jwtSecret: config.JWT_SECRET, publicBaseUrl, role: 'all' }, own);
+    }
+    default: return m;
+  }
+}
+
+/**
  * The whole of Huiliu in one process: each subgraph on its own SQLite file under DATA_DIR and an ephemeral
  * loopback port, in-process pub/sub and event bus, the gateway on PORT. Same code paths as distributed mode.
+ * `env`: the subgraphs' own settings (embeddedModule); none given, their defaults.
  */
-export async function startEmbedded(config: EmbeddedConfig, log: Logger): Promise<EmbeddedApp> {
+export async function startEmbedded(config: EmbeddedConfig, log: Logger, env: NodeJS.ProcessEnv = {}): Promise<EmbeddedApp> {
   const pubsub = createMemoryPubSub();
   const events = createInProcessEventBus(log);
   const cache = createMemoryCache();
@@ -35,7 +61,7 @@ export async function startEmbedded(config: EmbeddedConfig, log: Logger): Promis
   for (const m of ALL_SUBGRAPHS) {
     // Ingest resolves senders through the customers subgraph started just before, on its loopback URL.
     const customersUrl = subgraphs.find((s) => s.name === 'customers')?.url;
-    const module = m.name === 'conversations' ? conversationsWithIngest({ customersUrl, jwtSecret: config.JWT_SECRET, publicBaseUrl: `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}` }) : m;
+    const module = embeddedModule(m, config, env, customersUrl);
     subgraphs.push(
       await runSubgraph({
         module,

@@ -8,7 +8,7 @@ import { startEmbedded } from './embedded.app.js';
 async function main() {
   const config = loadEmbeddedConfig(process.env);
   const log = createLogger('huiliu', config.LOG_LEVEL);
-  const app = await startEmbedded(config, log);
+  const app = await startEmbedded(config, log, process.env);
   installShutdown(log, () => app.stop());
   const url = `http://localhost:${app.gateway.port}/graphql`;
   // Printed plainly (not as a log line) because a person reads it once to get started.

@@ -8,10 +8,10 @@ import { tokenFor } from '../helpers/env.js';
 import { DEMO_AGENTS, DEMO_CONVERSATIONS, DEMO_CUSTOMERS } from '../../subgraphs/_shared/demo-data.js';
 
 /** `npm start`'s process: one Node process, SQLite under DATA_DIR, in-process pub/sub, the demo tenant. */
-async function startEmbedded(dataDir: string): Promise<{ proc: NodeProcess; url: string; port: number; metricsPort: number; token: string }> {
+async function startEmbedded(dataDir: string, env: Record<string, string> = {}): Promise<{ proc: NodeProcess; url: string; port: number; metricsPort: number; token: string }> {
   const port = await freePort();
   const metricsPort = await freePort();
-  const proc = startNode('embedded', 'embedded/main.js', { PORT: String(port), METRICS_PORT: String(metricsPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  const proc = startNode('embedded', 'embedded/main.js', { PORT: String(port), METRICS_PORT: String(metricsPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env });
   await waitForOk(`http://127.0.0.1:${port}/readyz`, proc, 90_000);
   const token = await eventually(async () => /Admin token[^\n]*\n\s*(\S+)/.exec(proc.output())?.[1]);
   return { proc, url: `http://127.0.0.1:${port}/graphql`, port, metricsPort, token };
@@ -96,6 +96,25 @@ describe('embedded mode (npm start)', () => {
       await client.dispose();
     }
   });
+
+  it("reads the subgraphs' own settings: a partner plugin loaded from a path (CHANNEL_PLUGINS), webhook URLs on PUBLIC_BASE_URL", async () => {
+    const other = await startEmbedded(mkdtempSync(join(tmpdir(), 'huiliu-embedded-plugins-')), {
+      CHANNEL_PLUGINS: 'builtins,./dist/examples/partner-channel-line', PUBLIC_BASE_URL: 'https://cs.example.com',
+    });
+    try {
+      const config = { channelSecret: '0123456789abcdef0123456789abcdef', channelAccessToken: 'line-channel-access-token-0123456789' };
+      const created = (await gqlOk(other.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { webhookUrl channel { id type } } }`, { i: { type: 'line', name: 'LINE', config } }, other.token)).createChannel;
+      expect(created.channel.type).toBe('line');
+      expect(created.webhookUrl).toBe(`https://cs.example.com/webhooks/${created.channel.id}`);
+    } finally {
+      expect(await other.proc.stop()).toBe(0);
+    }
+    // a plugin that cannot be loaded stops the boot, naming it, as in distributed mode
+    const port = await freePort();
+    const broken = startNode('embedded', 'embedded/main.js', { PORT: String(port), METRICS_PORT: 'off', DATA_DIR: mkdtempSync(join(tmpdir(), 'huiliu-embedded-broken-')), LOG_LEVEL: 'warn', CHANNEL_PLUGINS: 'builtins,./does-not-exist' });
+    expect(await broken.exited).not.toBe(0);
+    expect(broken.output()).toContain('./does-not-exist');
+  }, 120_000);
 
   it('restarts on the same data without seeding twice, and a second instance runs beside it', async () => {
     const count = async (url: string, token: string) => (await gqlOk(url, '{ customers(first: 100) { nodes { id } } }', {}, token)).customers.nodes.length;
