@@ -1,5 +1,5 @@
 import {
-  ChannelError, DEFAULT_CAPABILITIES, md5Hex, ReplyWindow, SDK_API_VERSION, defineChannel, definePlugin, idString, secret, textResponse, z,
+  ChannelError, DEFAULT_CAPABILITIES, md5Hex, ReplyWindow, SDK_API_VERSION, defineChannel, definePlugin, idString, isChannelError, secret, textResponse, z,
   type ChannelContext, type InboundEvent, type MessageContent,
 } from '../sdk/index.js';
 import { callWithToken, wecomToken } from '../wechat-common/wechat.api.js';
@@ -41,47 +41,57 @@ const inbound = (c: WecomKfChannelConfig, pc: WecomKfPluginConfig): WechatInboun
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** One kf/sync_msg item (§2.2) in the unified model. origin 3 = customer, 4 = system event, 5 = servicer in the WeCom client. */
-export function kfMessageEvent(m: Json, receivedAt: Date): InboundEvent {
+const isObject = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
+// String()/Number() throw on an object whose own `toString` is not a function, which JSON can carry: only primitives are read
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? String(v) : undefined);
+const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' || typeof v === 'bigint' ? Number(v) : NaN);
+
+/**
+ * One kf/sync_msg item (§2.2) in the unified model. origin 3 = customer, 4 = system event, 5 = servicer in the WeCom client.
+ * An item it cannot read (not an object, no msgid) is a ChannelError BAD_REQUEST, never a TypeError.
+ */
+export function kfMessageEvent(m: unknown, receivedAt: Date): InboundEvent {
+  if (!isObject(m)) throw new ChannelError('BAD_REQUEST', `kf/sync_msg item is ${m === null ? 'null' : Array.isArray(m) ? 'an array' : typeof m}, not an object`);
   const msgid = idString(m.msgid);
   if (!msgid) throw new ChannelError('BAD_REQUEST', 'kf/sync_msg item without msgid');
-  const ev: Json = m.msgtype === 'event' && m.event && typeof m.event === 'object' ? m.event : {};
+  const ev: Json = m.msgtype === 'event' && isObject(m.event) ? m.event : {};
   const customer = idString(m.external_userid) ?? idString(ev.external_userid);
   const servicer = idString(m.servicer_userid) ?? idString(ev.servicer_userid);
   const origin = m.origin === 5 ? 'agent' : m.origin === 4 || !customer ? 'system' : 'customer';
   const openKfId = idString(m.open_kfid) ?? idString(ev.open_kfid);
   const s = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-  const body: Json = m[m.msgtype] && typeof m[m.msgtype] === 'object' ? m[m.msgtype] : {};
+  const msgtype = str(m.msgtype) ?? '';
+  const body: Json = msgtype && isObject(m[msgtype]) ? m[msgtype] : {};
   let content: MessageContent;
-  switch (m.msgtype) {
-    case 'text': content = { kind: 'text', text: String(body.content ?? '') }; break;
+  switch (msgtype) {
+    case 'text': content = { kind: 'text', text: str(body.content) ?? '' }; break;
     case 'image': content = { kind: 'image', mediaId: s(body.media_id) }; break;
     case 'voice': content = { kind: 'voice', mediaId: s(body.media_id) }; break;
     case 'video': content = { kind: 'video', mediaId: s(body.media_id) }; break;
     case 'file': content = { kind: 'file', mediaId: s(body.media_id) }; break;
     case 'location': {
-      const lat = Number(body.latitude);
-      const lng = Number(body.longitude);
+      const lat = num(body.latitude);
+      const lng = num(body.longitude);
       content = Number.isFinite(lat) && Number.isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180
-        ? { kind: 'location', latitude: lat, longitude: lng, label: [body.name, body.address].filter(Boolean).join(' ') || undefined }
+        ? { kind: 'location', latitude: lat, longitude: lng, label: [s(body.name), s(body.address)].filter(Boolean).join(' ') || undefined }
         : { kind: 'event', name: 'unsupported', key: 'location' };
       break;
     }
-    case 'link': content = { kind: 'link', url: String(body.url ?? ''), title: s(body.title), description: s(body.desc), thumbUrl: s(body.pic_url) }; break;
-    case 'miniprogram': content = { kind: 'card', title: String(body.title ?? ''), appId: s(body.appid), pagePath: s(body.pagepath), thumbMediaId: s(body.thumb_media_id) }; break;
+    case 'link': content = { kind: 'link', url: str(body.url) ?? '', title: s(body.title), description: s(body.desc), thumbUrl: s(body.pic_url) }; break;
+    case 'miniprogram': content = { kind: 'card', title: str(body.title) ?? '', appId: s(body.appid), pagePath: s(body.pagepath), thumbMediaId: s(body.thumb_media_id) }; break;
     case 'business_card': content = { kind: 'card', title: 'business card', data: { userid: body.userid } }; break;
     case 'event': {
       const data: Json = {};
       for (const k of ['scene', 'scene_param', 'welcome_code', 'recall_msgid', 'fail_msgid', 'fail_type', 'status', 'change_type', 'old_servicer_userid', 'new_servicer_userid', 'msg_code']) if (ev[k] !== undefined) data[k] = ev[k];
-      content = { kind: 'event', name: eventName(String(ev.event_type ?? 'unknown')), data: Object.keys(data).length ? data : undefined };
+      content = { kind: 'event', name: eventName(str(ev.event_type) ?? 'unknown'), data: Object.keys(data).length ? data : undefined };
       break;
     }
-    default: content = { kind: 'event', name: 'unsupported', key: String(m.msgtype ?? '') };
+    default: content = { kind: 'event', name: 'unsupported', key: msgtype };
   }
   const context: Record<string, string> = {};
   if (openKfId) context.openKfId = openKfId;
   if (typeof ev.scene === 'string' && ev.scene) context.scene = ev.scene;
-  const t = Number(m.send_time);
+  const t = num(m.send_time);
   return {
     channelType: 'wecom-kf',
     externalMessageId: msgid,
@@ -117,6 +127,24 @@ function kfBody(c: MessageContent): Json {
 export function kfMsgId(id: string): string {
   const clean = id.replace(/[^0-9a-zA-Z_]/g, '');
   return clean.length > 0 && clean.length <= 32 ? clean : md5Hex(id);
+}
+
+/**
+ * A sync_msg page as events, item by item. An item we cannot read is logged (without its content) and skipped:
+ * the cursor still moves past the page, so one bad item cannot make every later notice fail on the same page.
+ * `receive` has no per-item error (only `pull` items do), hence the log line.
+ */
+function pageEvents(list: unknown[], at: { openKfId: string; cursor?: string }, receivedAt: Date, ctx: ChannelContext): InboundEvent[] {
+  const events: InboundEvent[] = [];
+  list.forEach((m, index) => {
+    try {
+      events.push(kfMessageEvent(m, receivedAt));
+    } catch (err) {
+      if (!isChannelError(err)) throw err;
+      ctx.logger.warn({ ...at, index, code: err.code, reason: err.message }, 'kf/sync_msg item skipped');
+    }
+  });
+  return events;
 }
 
 export function createWecomKfAdapter(pc: WecomKfPluginConfig) {
@@ -195,8 +223,8 @@ export function createWecomKfAdapter(pc: WecomKfPluginConfig) {
         const callbackToken = ctx.clock.now() - ev.receivedAt.getTime() < 9 * 60_000 && data.token ? String(data.token) : undefined;
         for (let page = 0; page < pc.maxPagesPerNotice; page++) {
           const r = await callWithToken(ctx, token(ctx), '/cgi-bin/kf/sync_msg', { cursor, token: callbackToken, limit: pc.syncLimit, voice_format: 0, open_kfid: openKfId });
-          const list = Array.isArray(r.msg_list) ? (r.msg_list as Json[]) : [];
-          for (const m of list) out.push(kfMessageEvent(m, ev.receivedAt));
+          const list: unknown[] = Array.isArray(r.msg_list) ? r.msg_list : [];
+          out.push(...pageEvents(list, { openKfId, cursor }, ev.receivedAt, ctx));
           if (typeof r.next_cursor === 'string' && r.next_cursor) cursor = r.next_cursor;
           if (r.has_more !== 1) break;
         }

@@ -2,7 +2,7 @@ import type { InboundRequest } from '../sdk/channel.js';
 import { createTestHost, runChannelConformance, startFakeServer, type FakeRoutes, type FakeServer } from '../sdk/testing/index.js';
 import { wechatPush } from '../wechat-common/wechat.testing.js';
 import { TV3 } from '../wechat-common/wechat.vectors.js';
-import plugin from './index.js';
+import plugin, { kfMessageEvent } from './index.js';
 
 const CFG = { corpId: TV3.corpId, secret: 'kfSecret-0123456789abcdefABCDEF', token: TV3.token, encodingAESKey: TV3.encodingAESKey, welcomeMessage: '您好，欢迎咨询汇流米业' };
 const TS = '1409659813';
@@ -145,5 +145,82 @@ describe('wecom-kf pull and send', () => {
     await expect(ch.send({ id: 'g', recipient: { channelType: 'wecom-kf', externalId: USER }, content: { kind: 'text', text: 'x' } })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('open_kfid') });
     expect(fake.calls('GET /cgi-bin/gettoken')).toHaveLength(1);
     expect(fake.calls('GET /cgi-bin/gettoken')[0].query).toEqual({ corpid: CFG.corpId, corpsecret: CFG.secret });
+  });
+
+  /** One sync_msg page: a customer text sent `hoursAgo` before the test clock. */
+  const customerWroteAgo = (hoursAgo: number) => fake.route({ 'POST /cgi-bin/kf/sync_msg': () => ({ json: { errcode: 0, errmsg: 'ok', next_cursor: 'c1', has_more: 0, msg_list: [
+    { msgid: `m_${hoursAgo}h`, open_kfid: KF, external_userid: USER, send_time: NOW / 1000 - hoursAgo * 3600, origin: 3, msgtype: 'text', text: { content: '在吗' } },
+  ] } }) });
+  const sendText = (ch: ReturnType<typeof setup>['ch'], id: string) => ch.send({ id, recipient: { channelType: 'wecom-kf', externalId: USER }, content: { kind: 'text', text: 'ok' }, context: { openKfId: KF } });
+
+  it('sends 47 h after the customer\'s last message', async () => {
+    customerWroteAgo(47);
+    const { ch } = setup();
+    await ch.receive(ch.accept(push(noticeXml())).events);
+    await expect(sendText(ch, 'a')).resolves.toMatchObject({ status: 'sent' });
+  });
+
+  it('refuses to send 49 h after the customer\'s last message, saying so, without calling kf/send_msg', async () => {
+    customerWroteAgo(49);
+    const { ch } = setup();
+    await ch.receive(ch.accept(push(noticeXml())).events);
+    await expect(sendText(ch, 'a')).rejects.toMatchObject({ code: 'WINDOW_CLOSED', message: expect.stringContaining('last message was 49 h ago (window 48 h)') });
+    expect(fake.calls('POST /cgi-bin/kf/send_msg')).toHaveLength(0);
+  });
+});
+
+describe('wecom-kf sync_msg items it cannot read', () => {
+  let fake: FakeServer;
+  beforeAll(async () => { fake = await startFakeServer(routes); });
+  afterAll(() => fake.close());
+  beforeEach(() => fake.reset(routes));
+
+  const good = page1.msg_list[0];
+  const badPage = { errcode: 0, errmsg: 'ok', next_cursor: 'c_bad', has_more: 0, msg_list: [
+    good,
+    { open_kfid: KF, external_userid: USER, send_time: 1615478586, origin: 3, msgtype: 'text', text: { content: 'no msgid' } },
+    null,
+  ] };
+
+  it('keeps the good items, skips the others with a warning and moves the cursor past the page, without crashing', async () => {
+    fake.route({ 'POST /cgi-bin/kf/sync_msg': (r) => ({ json: r.json.cursor === undefined ? badPage : { errcode: 0, errmsg: 'ok', next_cursor: r.json.cursor, has_more: 0, msg_list: [] } }) });
+    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
+    const ch = t.bind(CFG);
+    const other = t.bind(CFG, { tenantId: 'tenant-other' });
+    const r = await ch.receive(ch.accept(push(noticeXml())).events);
+    expect(r.events.map((e) => e.dedupeKey)).toEqual([`msg:${good.msgid}`]);
+    const skipped = t.logs.lines.filter((l) => l.level === 'warn' && l.msg === 'kf/sync_msg item skipped');
+    expect(skipped.map((l) => l.obj)).toEqual([
+      expect.objectContaining({ openKfId: KF, index: 1, code: 'BAD_REQUEST' }),
+      expect.objectContaining({ openKfId: KF, index: 2, code: 'BAD_REQUEST' }),
+    ]);
+    await r.commit!();
+    expect(await ch.ctx.kv.get(`cursor:${KF}`)).toBe('c_bad');
+    // the next notice starts after the bad page, and the plugin still serves every tenant
+    await ch.receive(ch.accept(push(noticeXml('NEXT_TOKEN'))).events);
+    expect(fake.calls('POST /cgi-bin/kf/sync_msg').at(-1)!.json).toMatchObject({ cursor: 'c_bad' });
+    await expect(other.receive(other.accept(push(noticeXml())).events)).resolves.toBeDefined();
+  });
+
+  it('never crashes on a null item, which would disable the plugin for every tenant', async () => {
+    fake.route({ 'POST /cgi-bin/kf/sync_msg': () => ({ json: { errcode: 0, errmsg: 'ok', next_cursor: 'c_null', has_more: 0, msg_list: [null, good] } }) });
+    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
+    const ch = t.bind(CFG);
+    const r = await ch.receive(ch.accept(push(noticeXml())).events);
+    expect(r.events.map((e) => e.dedupeKey)).toEqual([`msg:${good.msgid}`]);
+    const other = t.bind(CFG, { tenantId: 'tenant-other' });
+    await expect(other.receive(other.accept(push(noticeXml())).events)).resolves.toBeDefined();
+  });
+
+  it.each([null, undefined, 42, 'msg', [], [{ msgid: 'x' }]])('turns the item %p into a BAD_REQUEST, never a TypeError', (item) => {
+    expect(() => kfMessageEvent(item as never, new Date(NOW))).toThrow(expect.objectContaining({ name: 'ChannelError', code: 'BAD_REQUEST' }));
+  });
+
+  it('reads fields that are objects where text is expected without throwing', () => {
+    const odd = { toString: 1 };
+    const e = kfMessageEvent({ msgid: 'odd', open_kfid: KF, external_userid: USER, origin: 3, msgtype: 'text', text: { content: odd } }, new Date(NOW));
+    expect(e.content).toEqual({ kind: 'text', text: '' });
+    expect(kfMessageEvent({ msgid: 'odd2', msgtype: odd }, new Date(NOW)).content).toEqual({ kind: 'event', name: 'unsupported', key: '' });
+    expect(kfMessageEvent({ msgid: 'odd3', msgtype: 'event', event: { event_type: odd } }, new Date(NOW)).content).toMatchObject({ kind: 'event', name: 'unknown' });
   });
 });
