@@ -36,4 +36,17 @@ describe('plugin HTTP client', () => {
     expect(down).toMatchObject({ code: 'UNAVAILABLE', retryable: true, message: expect.stringContaining('ECONNREFUSED') });
     expect(down.message).not.toContain('SECRET_TOKEN');
   });
+
+  it('with blockPrivateAddresses, refuses loopback, private and link-local addresses, by literal or by what a name resolves to, as a non-retryable error; nothing is sent', async () => {
+    const port = new URL(fake.url).port;
+    const guarded = createHttpClient({ blockPrivateAddresses: true });
+    const before = fake.requests.length;
+    for (const url of [`http://127.0.0.1:${port}/big`, `http://localhost:${port}/big`, 'http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/x', 'http://[::1]:9/x']) {
+      const r = await guarded.request({ method: 'POST', url, json: { event: 'message.created' } }).catch((e) => e);
+      expect({ url, code: r.code, retryable: r.retryable, private: /private address/.test(r.message) }).toEqual({ url, code: 'BAD_REQUEST', retryable: false, private: true });
+    }
+    expect(fake.requests.length).toBe(before);
+    // without it (tests, an installation whose partners are on its own network) the same request goes through
+    expect((await createHttpClient().request({ url: `http://localhost:${port}/big` })).status).toBe(200);
+  });
 });

@@ -1,5 +1,8 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { isPrivateAddress } from '../../subgraphs/_shared/private-address.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../sdk/context.js';
 import { ChannelError } from '../sdk/errors.js';
 import { parseJsonLossless } from '../sdk/json.js';
@@ -10,7 +13,25 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   userAgent?: string;
   maxResponseBytes?: number;
+  /**
+   * Refuse loopback, private and link-local addresses, checked on the address connected to (after DNS, so a name
+   * that resolves to one is refused too). For URLs an outside party chooses: a partner's callback URL must not
+   * make our servers POST to an internal service.
+   */
+  blockPrivateAddresses?: boolean;
 }
+
+const PRIVATE = 'EPRIVATEADDRESS';
+
+/** dns.lookup that fails for private addresses: the socket connects to what this returned, so nothing can rebind. */
+const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, options, (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => {
+    if (err) return callback(err, address as string, family);
+    const all = Array.isArray(address) ? address.map((a) => a.address) : [address];
+    if (all.some(isPrivateAddress)) return callback(Object.assign(new Error(`${hostname} resolves to a private address`), { code: PRIVATE }), address as string, family);
+    callback(null, address as string, family);
+  });
+};
 
 export function resolveUrl(baseUrl: string | undefined, url: string, query?: HttpRequest['query']): URL {
   let u: URL;
@@ -41,6 +62,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       if (body) headers['content-length'] = String(body.length);
       const timeoutMs = req.timeoutMs ?? timeoutDefault;
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      if (options.blockPrivateAddresses && isIP(host) && isPrivateAddress(host)) {
+        return Promise.reject(new ChannelError('BAD_REQUEST', `${where}: ${host} is a private address`));
+      }
       return new Promise<HttpResponse>((resolve, reject) => {
         let settled = false;
         const fail = (message: string, cause?: unknown) => {
@@ -48,7 +73,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           settled = true;
           reject(new ChannelError('UNAVAILABLE', `${where}: ${message}`, { retryable: true, cause }));
         };
-        const r = send(url, { method: req.method ?? 'GET', headers }, (res: IncomingMessage) => {
+        const r = send(url, { method: req.method ?? 'GET', headers, ...(options.blockPrivateAddresses ? { lookup: publicOnlyLookup } : {}) }, (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (c: Buffer) => {
@@ -68,7 +93,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           res.on('error', (e) => fail(`response error: ${e.message}`, e));
         });
         const timer = setTimeout(() => { fail(`timed out after ${timeoutMs} ms`); r.destroy(); }, timeoutMs);
-        r.on('error', (e: NodeJS.ErrnoException) => { clearTimeout(timer); fail(e.code ?? e.message, e); });
+        r.on('error', (e: NodeJS.ErrnoException) => {
+          clearTimeout(timer);
+          if (e.code === PRIVATE && !settled) { settled = true; return reject(new ChannelError('BAD_REQUEST', `${where}: ${e.message}`)); } // not retryable
+          fail(e.code ?? e.message, e);
+        });
         if (body) r.write(body);
         r.end();
       });

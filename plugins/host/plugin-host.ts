@@ -25,7 +25,8 @@ export interface PluginHostOptions {
   clock?: Clock;
   /** Live widget/app connections held by the host; without it web/app replies are queued. */
   connections?: ClientConnections;
-  http?: { timeoutMs?: number; userAgent?: string };
+  /** `blockPrivateAddresses`: the plugins' HTTP client refuses loopback, private and link-local addresses. */
+  http?: { timeoutMs?: number; userAgent?: string; blockPrivateAddresses?: boolean };
   /** Consecutive plugin crashes before its channels are disabled (default 1: the first crash disables them). */
   disableAfter?: number;
   /** A send that takes longer fails as UNAVAILABLE (retryable). Default 30 s. */
@@ -128,6 +129,7 @@ export class PluginHost {
         baseUrl: baseUrl ?? (typeof cfg.apiBaseUrl === 'string' ? cfg.apiBaseUrl : undefined),
         timeoutMs: typeof cfg.httpTimeoutMs === 'number' ? cfg.httpTimeoutMs : this.options.http?.timeoutMs,
         userAgent: this.options.http?.userAgent,
+        blockPrivateAddresses: this.options.http?.blockPrivateAddresses,
       })
       : { request: () => denied(id, 'http') };
     const deniedKv = () => denied(id, 'kv');

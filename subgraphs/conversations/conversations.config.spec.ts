@@ -42,5 +42,9 @@ describe('conversations config', () => {
     expect(() => loadConversationsConfig({ PII_KEYS: `p1:${key('a')}`, PII_ACTIVE_KEY_ID: 'p9' })).toThrow(/PII_ACTIVE_KEY_ID: must be one of/);
     expect(() => loadConversationsConfig({ NODE_ENV: 'production' })).toThrow(/CHANNEL_SECRET_KEYS: the development key is refused in production/);
     expect(loadConversationsConfig({ NODE_ENV: 'production', PII_KEYS: `p1:${key('a')}` }).ingest!.secretKeys!.activeKeyId).toBe('p1');
+    // plugins may not call private addresses in production unless the operator says so (partners on its own network)
+    expect(loadConversationsConfig({ NODE_ENV: 'production', PII_KEYS: `p1:${key('a')}` }).ingest!.blockPrivateAddresses).toBe(true);
+    expect(loadConversationsConfig({ NODE_ENV: 'production', PII_KEYS: `p1:${key('a')}`, CHANNEL_HTTP_BLOCK_PRIVATE: 'false' }).ingest!.blockPrivateAddresses).toBe(false);
+    expect(loadConversationsConfig({}).ingest!.blockPrivateAddresses).toBe(false);
   });
 });

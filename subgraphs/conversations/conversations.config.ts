@@ -48,6 +48,8 @@ const schema = z
     INGEST_PULL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
     /** Plugin crashes in a row that disable its channels on a replica (until POST /plugins/:id/enable). */
     CHANNEL_PLUGIN_DISABLE_AFTER: z.coerce.number().int().min(1).max(1000).default(1),
+    /** Plugins may not call loopback, private or link-local addresses (default: in production). */
+    CHANNEL_HTTP_BLOCK_PRIVATE: z.enum(['true', 'false']).optional(),
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     /** AES-256-GCM keys for channel secrets at rest (`k1:<base64>,k2:...`); default: PII_KEYS, then a development key. */
     CHANNEL_SECRET_KEYS: emptyIsUnset,
@@ -92,6 +94,7 @@ export function loadConversationsConfig(env: NodeJS.ProcessEnv): ConversationsCo
   const ingest: Partial<IngestConfig> = {
     plugins: v.CHANNEL_PLUGINS ? parsePluginList(v.CHANNEL_PLUGINS) : undefined, customersUrl: v.CUSTOMERS_URL, jwtSecret: v.JWT_SECRET,
     publicBaseUrl: v.PUBLIC_BASE_URL, sweepIntervalMs: v.INGEST_SWEEP_MS, maxAttempts: v.INGEST_MAX_ATTEMPTS, retryBaseMs: v.INGEST_RETRY_BASE_MS, concurrency: v.INGEST_CONCURRENCY, ackTargetMs: v.INGEST_ACK_TARGET_MS, groupCommitMs: v.INGEST_GROUP_COMMIT_MS, batchWaitMs: v.INGEST_BATCH_WAIT_MS, role: v.INGEST_ROLE, retentionDays: v.INGEST_RETENTION_DAYS, pullIntervalMs: v.INGEST_PULL_MS, pluginDisableAfter: v.CHANNEL_PLUGIN_DISABLE_AFTER,
+    blockPrivateAddresses: v.CHANNEL_HTTP_BLOCK_PRIVATE ? v.CHANNEL_HTTP_BLOCK_PRIVATE === 'true' : v.NODE_ENV === 'production',
     replicaId: env.REPLICA_ID || undefined, // validated with the common settings (subgraphEnvSchema)
     secretKeys: keyringOf(channelKeys(v)),
   };

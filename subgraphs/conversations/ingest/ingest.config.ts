@@ -55,6 +55,11 @@ export interface IngestConfig {
    * or a restart. Default 1.
    */
   pluginDisableAfter?: number;
+  /**
+   * The plugins' HTTP client refuses loopback, private and link-local addresses (CHANNEL_HTTP_BLOCK_PRIVATE;
+   * default: in production): a partner registers its own callback URL, which must not reach internal services.
+   */
+  blockPrivateAddresses?: boolean;
   /** This replica's name in the channels' health (REPLICA_ID; default host/pid). */
   replicaId?: string;
   /** Longest pause after repeated pull failures (default 5 min). */
