@@ -27,8 +27,8 @@ export const newPartnerSecret = () => randomBytes(32).toString('base64url');
 
 /**
  * A new signing secret for a partner channel. With `keepPrevious` the current one stays accepted for inbound
- * signatures (`previousSecret`) until the next rotation, so the partner can switch without losing messages;
- * our outbound callbacks are signed with the new one at once.
+ * signatures (`previousSecret`) until the next rotation, and our outbound callbacks carry both signatures, so the
+ * partner can switch its side whenever it likes without losing messages either way.
  */
 export function rotatePartnerSecret(config: PartnerApiChannelConfig, keepPrevious: boolean): { config: PartnerApiChannelConfig; secret: string } {
   const secret = newPartnerSecret();
@@ -102,9 +102,12 @@ export function createPartnerApiAdapter(pc: PartnerApiPluginConfig) {
         createdAt: new Date(ctx.clock.now()).toISOString(),
       });
       const ts = String(Math.floor(ctx.clock.now() / 1000));
+      // During a rotation both signatures (new first), as verifySignedPayload accepts: a partner still checking with
+      // the old secret would answer 401, which is not retried, and the agent's replies would fail for good.
+      const signature = [cfg.secret, cfg.previousSecret].filter((x): x is string => !!x).map((k) => signPayload(k, ts, body)).join(',');
       const res = await ctx.http.request({
         method: 'POST', url: cfg.callbackUrl, body,
-        headers: { 'content-type': 'application/json', [HUILIU_SIGNATURE_HEADERS.timestampHeader]: ts, [HUILIU_SIGNATURE_HEADERS.signatureHeader]: signPayload(cfg.secret, ts, body), 'x-huiliu-delivery': message.id },
+        headers: { 'content-type': 'application/json', [HUILIU_SIGNATURE_HEADERS.timestampHeader]: ts, [HUILIU_SIGNATURE_HEADERS.signatureHeader]: signature, 'x-huiliu-delivery': message.id },
       });
       const where = `partner callback: HTTP ${res.status}`;
       if (res.status >= 200 && res.status < 300) {

@@ -66,6 +66,20 @@ describe('partner-api', () => {
     expect(newPartnerSecret()).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it('signs callbacks with both secrets during a rotation, so a partner still on the old one accepts them', async () => {
+    const rotated = rotatePartnerSecret(cfg(fake.url), true);
+    const ch = createTestHost(plugin, { now: NOW }).bind(rotated.config);
+    const before = fake.requests.length;
+    await ch.send({ id: 'out-rot', recipient: { channelType: 'partner-api', externalId: 'user-42' }, content: { kind: 'text', text: '您好' } });
+    const r = fake.requests[before];
+    const check = (secret: string) => verifySignedPayload({ headers: r.headers, rawBody: Buffer.from(r.body), receivedAt: new Date(NOW) }, secret);
+    expect(() => check(SECRET)).not.toThrow(); // the partner has not switched yet
+    expect(() => check(rotated.secret)).not.toThrow(); // or it has
+    const after = createTestHost(plugin, { now: NOW }).bind(rotatePartnerSecret(rotated.config, false).config);
+    await after.send({ id: 'out-done', recipient: { channelType: 'partner-api', externalId: 'user-42' }, content: { kind: 'text', text: '您好' } });
+    expect(fake.requests.at(-1)!.headers['x-huiliu-signature'].split(',')).toHaveLength(1); // rotation over: one signature
+  });
+
   it('rotates the secret, keeping the old one for inbound signatures only when asked', () => {
     const kept = rotatePartnerSecret({ ...cfg(fake.url), previousSecret: 'p'.repeat(32) }, true);
     expect(kept.config).toEqual({ ...cfg(fake.url), secret: kept.secret, previousSecret: SECRET });
