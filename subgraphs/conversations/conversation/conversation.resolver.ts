@@ -86,6 +86,7 @@ export class ConversationResolver {
   @Mutation(() => MessagePayload, { description: 'A reply (or, with internal, a note) from the agent in the token.' })
   async sendMessage(@Arg('input') input: SendMessageInput, @Ctx() ctx: Ctx): Promise<MessagePayload> {
     const viewer = requireViewer(ctx);
+    if (!input.internal) await ctx.services.delivery.assertCanReply(viewer.tenant, await ctx.services.conversations.get(viewer.tenant, input.conversationId));
     const r = await ctx.services.conversations.addMessage(viewer.tenant, input.conversationId, {
       senderType: MessageSenderType.AGENT, senderId: viewer.sub, text: input.text, internal: input.internal ?? false, attachments: input.attachments,
     });

@@ -1,6 +1,7 @@
 import { Brackets, In, IsNull, LessThanOrEqual, type DataSource, type Repository } from 'typeorm';
 import { backoffDelay } from '../../../plugins/host/index.js';
 import { ChannelError, isChannelError, type HistoryMessage, type MessageContent, type OutboundMessage } from '../../../plugins/sdk/index.js';
+import { badInput } from '../../_shared/errors.js';
 import { idCeiling, isUuid } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { ChannelService } from '../channel/channel.service.js';
@@ -62,6 +63,22 @@ export class DeliveryService {
   async byIds(tenantId: string, ids: readonly string[]): Promise<MessageDeliveryEntity[]> {
     if (!ids.length) return [];
     return this.repo.findBy({ tenantId, id: In([...ids]) });
+  }
+
+  /**
+   * Refuses, before anything is stored, a reply that could never go out: the conversation's channel sends nothing
+   * (Taobao is an order source, a phone call is answered on the phone). Without it the agent's reply sat in the
+   * conversation with no delivery and no error, and the customer never got it. Notes are always fine.
+   */
+  async assertCanReply(tenantId: string, conversation: Pick<ConversationEntity, 'channelId' | 'channelType'>): Promise<void> {
+    if (!conversation.channelId) return;
+    const [channel] = await this.channels.byIds(tenantId, [conversation.channelId]);
+    if (!channel) return;
+    let outbound = true;
+    try { outbound = this.bindings.bind(channel)?.capabilities.outbound ?? true; } catch { /* a channel that cannot be bound now: its delivery says why */ }
+    if (!outbound) {
+      throw badInput(`the ${conversation.channelType} channel cannot send messages: reply on another of the customer's channels, or write an internal note (internal: true)`, 'internal');
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import { HUILIU_SIGNATURE_HEADERS, signPayload } from '../../../plugins/sdk/index.js';
 import { storeQrSignature } from '../../../plugins/channel-store/index.js';
-import { gqlOk } from '../../../test/helpers/graphql-client.js';
+import { gql, gqlOk } from '../../../test/helpers/graphql-client.js';
 import mysql from 'mysql2/promise';
 import { mysqlUrl, newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
 import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
@@ -34,7 +34,7 @@ describe('threads: one conversation per call, per consultation, per store chat (
     expect(res.status).toBe(200);
   };
   const conversations = async (channelType: string): Promise<Conv[]> => ((await gqlOk(conv.url, CONVS, {}, admin)).conversations.nodes as Conv[]).filter((c) => c.channelType === channelType);
-  const holding = (cs: Conv[], externalId: string) => cs.find((c) => c.messages.nodes.some((m) => m.payload.externalMessageId === externalId));
+  const holding = (cs: Conv[], externalId: string) => cs.find((c) => c.messages.nodes.some((m) => m.payload?.externalMessageId === externalId));
 
   beforeAll(async () => {
     customers = await startTestSubgraph(customersSubgraph, { db: 'threads_customers', stream: 'threads-customers' });
@@ -77,6 +77,14 @@ describe('threads: one conversation per call, per consultation, per store chat (
     });
     expect(first.subject).toBe('Inbound call');
     expect(first.messages.nodes.map((m) => m.senderType)).toEqual(['SYSTEM', 'SYSTEM', 'CUSTOMER', 'AGENT', 'SYSTEM', 'SYSTEM']);
+    // The phone channel sends nothing: a reply is refused before it is stored (it would never reach the caller);
+    // a note is fine.
+    const SEND_MSG = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id internal } } }`;
+    const refused = await gql(conv.url, SEND_MSG, { i: { conversationId: first.id, text: '稍后给您回电' } }, admin);
+    expect(refused.errors?.[0]).toMatchObject({ message: expect.stringContaining('phone channel cannot send messages'), extensions: { code: 'BAD_USER_INPUT', field: 'internal' } });
+    expect((await gqlOk(conv.url, SEND_MSG, { i: { conversationId: first.id, text: '已登记，48 小时内回电', internal: true } }, admin)).sendMessage.message.internal).toBe(true);
+    const notes = (await conversations('phone')).find((x) => x.id === first.id)!;
+    expect(notes.messages.nodes.map((m) => m.text)).not.toContain('稍后给您回电');
 
     await post(phone, { events: [
       { ...call('c-2'), id: 'c2-ring', type: 'call.ringing', at: t0 + 200_000 },
@@ -162,7 +170,7 @@ describe('threads: one conversation per call, per consultation, per store chat (
     const ASSIGNEES = `query { conversations(first: 50) { nodes { id status assignee { id } messages(first: 10) { nodes { payload } } } } }`;
     const calls = await until(async () => {
       const nodes = (await gqlOk(conv.url, ASSIGNEES, {}, admin)).conversations.nodes as Array<{ status: string; assignee: { id: string } | null; messages: { nodes: Array<{ payload: { externalMessageId?: string } }> } }>;
-      const of = (ext: string) => nodes.find((c) => c.messages.nodes.some((m) => m.payload.externalMessageId === ext));
+      const of = (ext: string) => nodes.find((c) => c.messages.nodes.some((m) => m.payload?.externalMessageId === ext));
       const [a, b] = [of('c10-end'), of('c11-end')];
       return a && b && a.status === 'RESOLVED' && b.status === 'RESOLVED' && { a, b };
     });
