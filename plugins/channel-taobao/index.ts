@@ -1,17 +1,25 @@
 import {
-  ChannelError, DEFAULT_CAPABILITIES, SDK_API_VERSION, authError, badRequest, defineChannel, definePlugin, jsonResponse, safeEqual, type InboundEvent,
+  ChannelError, DEFAULT_CAPABILITIES, SDK_API_VERSION, authError, badRequest, defineChannel, definePlugin, jsonResponse, safeEqual, type ExternalIdentity, type InboundEvent,
 } from '../sdk/index.js';
 import { taobaoChannelConfig, type TaobaoPluginConfig, taobaoPluginConfig } from './taobao.config.js';
-import { pushedItems, questionEvent, tmcEvent } from './tmc.message.js';
+import { ofOtherShop, orderIdentity, pushedItems, questionEvent, tmcEvent } from './tmc.message.js';
 import { pullTmc } from './tmc.pull.js';
-import { lookupOrder } from './top.api.js';
+import { lookupOrder, type OrderLookup } from './top.api.js';
 import { parseTopTime, topSign, type TopSignMethod } from './top.sign.js';
 
 export { taobaoChannelConfig, taobaoPluginConfig, type TaobaoChannelConfig, type TaobaoPluginConfig } from './taobao.config.js';
-export { tmcEvent, questionEvent } from './tmc.message.js';
+export { isMaskedNick, ofOtherShop, orderIdentity, questionEvent, tmcEvent } from './tmc.message.js';
 export { confirmTmc, consumedMessages, pullTmc, TMC_CONFIRM, TMC_CONSUME } from './tmc.pull.js';
-export { lookupOrder, topCall, topError } from './top.api.js';
+export { lookupOrder, topCall, topError, type OrderLookup } from './top.api.js';
 export { topSign, topTimestamp, parseTopTime } from './top.sign.js';
+
+/**
+ * The per-order identity (a masked nick, tmc.message.ts) becomes the buyer's open uid once the order names it.
+ * An open uid or unmasked nick from the message stays: customers keyed on unmasked nicks keep their history.
+ */
+function withOpenUid(sender: ExternalIdentity, tid: string, openUid: string | undefined): ExternalIdentity {
+  return openUid && sender.externalId === orderIdentity(tid) ? { ...sender, externalId: openUid } : sender;
+}
 
 export function createTaobaoAdapter(pc: TaobaoPluginConfig) {
   return defineChannel<typeof taobaoChannelConfig, TaobaoPluginConfig>({
@@ -36,10 +44,12 @@ export function createTaobaoAdapter(pc: TaobaoPluginConfig) {
       if (pc.maxClockSkewSeconds > 0 && Math.abs(ts.getTime() - req.receivedAt.getTime()) > pc.maxClockSkewSeconds * 1000) throw authError('stale timestamp');
     },
 
-    parse(req) {
-      return pushedItems(req).map((m) => {
-        if (typeof m.topic === 'string') return tmcEvent(m, req.receivedAt);
-        if (m.type === 'order_query') return questionEvent(m, req.receivedAt);
+    /** Another shop's messages (`sellerNick`, see ofOtherShop) yield no event: the relay delivered more than this channel's. */
+    parse(req, config) {
+      return pushedItems(req).flatMap((m) => {
+        if (ofOtherShop(m, config.sellerNick)) return [];
+        if (typeof m.topic === 'string') return [tmcEvent(m, req.receivedAt)];
+        if (m.type === 'order_query') return [questionEvent(m, req.receivedAt)];
         throw badRequest('unknown Taobao message (expected a TMC message with topic, or type "order_query")');
       });
     },
@@ -51,10 +61,13 @@ export function createTaobaoAdapter(pc: TaobaoPluginConfig) {
     /** One TMC batch (consume); `ack` confirms it once the host stored it. */
     pull: (ctx) => pullTmc(ctx),
 
-    /** Gives order messages their order (best effort: a failed look-up is logged and the message kept). */
+    /**
+     * Gives order messages their order, and a buyer known only by the order its open uid (best effort: a failed
+     * look-up is logged and the message kept as it is).
+     */
     async receive(events, ctx) {
       if (!pc.lookupOrders || !ctx.channel.config.sessionKey) return { events };
-      const cache = new Map<string, Promise<Record<string, unknown> | undefined>>();
+      const cache = new Map<string, Promise<OrderLookup | undefined>>();
       const out: InboundEvent[] = [];
       for (const ev of events) {
         if (ev.content.kind !== 'order') { out.push(ev); continue; }
@@ -65,8 +78,8 @@ export function createTaobaoAdapter(pc: TaobaoPluginConfig) {
             return undefined;
           }));
         }
-        const details = await cache.get(tid);
-        out.push(details ? { ...ev, content: { ...ev.content, details } } : ev);
+        const found = await cache.get(tid);
+        out.push(found ? { ...ev, sender: withOpenUid(ev.sender, tid, found.buyerOpenUid), content: { ...ev.content, details: found.details } } : ev);
       }
       return { events: out };
     },

@@ -17,6 +17,7 @@ export const taobaoChannelConfig = z.object({
   appSecret: secret(z.string().min(16, 'must be the App Secret')),
   /** The shop's session key (SessionKey from 授权), for order look-ups. */
   sessionKey: secret(z.string().min(8)).optional(),
+  /** The shop's nick: when set, messages of other shops on the same app key (TMC user_nick, seller_nick) are dropped. */
   sellerNick: z.string().min(1).optional(),
   signMethod: z.enum(['md5', 'hmac', 'hmac-sha256']).default('md5'),
   /**

@@ -1,11 +1,12 @@
 import type { InboundRequest } from '../sdk/channel.js';
 import { createTestHost, FakeClock, runChannelConformance, startFakeServer, type FakeRoutes, type FakeServer } from '../sdk/testing/index.js';
 import plugin, { confirmTmc, lookupOrder, parseTopTime, topError, topSign, topTimestamp } from './index.js';
-import { startFakeTop, type FakeTop } from './top.testing.js';
+import { startFakeTop, type FakeTmcMessage, type FakeTop } from './top.testing.js';
 
 const CFG = { appKey: '12345678', appSecret: 'appsecret-0123456789abcdef', sessionKey: 'session-6100e23657fb0b2d0c78', sellerNick: '汇流米业旗舰店' };
 const NOW = Date.UTC(2024, 4, 1, 2, 0, 0); // 2024-05-01 10:00:00 GMT+8
 const TID = '3901237651234567890'; // beyond 2^53
+const TID2 = '3901237651234567999';
 
 const push = (body: string | Buffer, o: { at?: number; method?: 'md5' | 'hmac' | 'hmac-sha256'; appKey?: string; secret?: string } = {}): InboundRequest => {
   const query: Record<string, string> = { app_key: o.appKey ?? CFG.appKey, timestamp: topTimestamp(o.at ?? NOW), sign_method: o.method ?? 'md5' };
@@ -14,8 +15,8 @@ const push = (body: string | Buffer, o: { at?: number; method?: 'md5' | 'hmac' |
 };
 
 /** A TMC message; `content` is a JSON string whose tid is a bare 64-bit number. */
-const tmc = (topic: string, content: Record<string, unknown>, id = '7010000000000000001') =>
-  `{"id":${id},"topic":"${topic}","pub_app_key":"12345678","pub_time":"2024-05-01 09:59:58","user_id":2200000000001,"user_nick":"${CFG.sellerNick}","content":${JSON.stringify(JSON.stringify(content).replace('"tid":"TID"', `"tid":${TID}`))}}`;
+const tmc = (topic: string, content: Record<string, unknown>, id = '7010000000000000001', userNick = CFG.sellerNick) =>
+  `{"id":${id},"topic":"${topic}","pub_app_key":"12345678","pub_time":"2024-05-01 09:59:58","user_id":2200000000001,"user_nick":"${userNick}","content":${JSON.stringify(JSON.stringify(content).replace('"tid":"TID"', `"tid":${TID}`))}}`;
 const PAY = tmc('taobao_trade_TradeBuyerPay', { buyer_nick: 't**1', payment: '59.90', oid: TID, tid: 'TID', type: 'fixed', seller_nick: CFG.sellerNick, status: 'WAIT_SELLER_SEND_GOODS' });
 const REFUND = tmc('taobao_refund_RefundCreated', { buyer_nick: 't**1', refund_fee: '59.90', oid: TID, tid: 'TID', refund_id: 170000000000001, seller_nick: CFG.sellerNick }, '7010000000000000002');
 const QUESTION = JSON.stringify({ type: 'order_query', msg_id: 'qn-88001', tid: TID, buyer_nick: 't**1', content: '我的大米什么时候发货？', created: '2024-05-01 09:59:00' });
@@ -94,7 +95,7 @@ describe('taobao', () => {
     const [pay] = ch.accept(push(PAY)).events;
     expect(pay).toMatchObject({
       externalMessageId: '7010000000000000001', dedupeKey: 'tmc:7010000000000000001', origin: 'system',
-      sender: { channelType: 'taobao', externalId: 't**1', displayName: 't**1' },
+      sender: { channelType: 'taobao', externalId: `order:${TID}`, displayName: 't**1' },
       content: { kind: 'order', action: 'trade', orderId: TID, topic: 'taobao_trade_TradeBuyerPay', status: 'WAIT_SELLER_SEND_GOODS', amount: '59.90', subOrderIds: [TID] },
       sentAt: new Date(NOW - 2000), context: { tid: TID, buyerNick: 't**1', sellerNick: CFG.sellerNick },
     });
@@ -104,7 +105,7 @@ describe('taobao', () => {
 
   it('turns a buyer question into an order_query message carrying tid and buyer_nick', () => {
     expect(ch.accept(push(QUESTION)).events[0]).toMatchObject({
-      dedupeKey: 'q:qn-88001', origin: 'customer', sender: { externalId: 't**1' },
+      dedupeKey: 'q:qn-88001', origin: 'customer', sender: { externalId: `order:${TID}`, displayName: 't**1' },
       content: { kind: 'order', action: 'query', orderId: TID, text: '我的大米什么时候发货？' }, context: { tid: TID, buyerNick: 't**1' },
     });
   });
@@ -114,6 +115,35 @@ describe('taobao', () => {
     expect(ch.accept(push(withUid)).events[0]).toMatchObject({ sender: { externalId: 'AAHm5d-EAAeGwJedwSHpg8bT', displayName: 't**1' }, content: { status: 'created' } });
     const other = tmc('taobao_item_ItemUpdate', { num_iid: 1, tid: 9 });
     expect(ch.accept(push(other)).events[0].content).toMatchObject({ kind: 'event', name: 'tmc', key: 'taobao_item_ItemUpdate' });
+  });
+
+  it('never keys a buyer on a masked nick: two buyers shown as t**1 are two customers; unmasked nicks stay the identity', () => {
+    const a = tmc('taobao_trade_TradeBuyerPay', { buyer_nick: 't**1', tid: 'TID', seller_nick: CFG.sellerNick }, '7010000000000000011');
+    const b = tmc('taobao_trade_TradeBuyerPay', { buyer_nick: 't**1', tid: TID2, seller_nick: CFG.sellerNick }, '7010000000000000012');
+    const [ea, eb] = ch.accept(push(`[${a},${b}]`)).events;
+    expect(ea.sender.externalId).not.toBe(eb.sender.externalId);
+    expect([ea.sender, eb.sender]).toEqual([
+      { channelType: 'taobao', externalId: `order:${TID}`, displayName: 't**1' },
+      { channelType: 'taobao', externalId: `order:${TID2}`, displayName: 't**1' },
+    ]);
+    expect(eb.context).toMatchObject({ tid: TID2, buyerNick: 't**1' }); // agents still see the nick
+    // customers keyed on unmasked nicks before Taobao masked them keep their identity
+    const plain = tmc('taobao_trade_TradeBuyerPay', { buyer_nick: 'tb_wang_rice', tid: 'TID' }, '7010000000000000013');
+    expect(ch.accept(push(plain)).events[0].sender).toMatchObject({ externalId: 'tb_wang_rice', displayName: 'tb_wang_rice' });
+    // a masked nick and no order: nobody to key the message on
+    expect(() => ch.accept(push(tmc('taobao_item_ItemUpdate', { buyer_nick: 't**1' }, '7010000000000000014')))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+
+  it('with sellerNick, turns no message of another shop (TMC user_nick or content seller_nick) into an event', () => {
+    const ofUserNick = tmc('taobao_trade_TradeBuyerPay', { buyer_nick: 'x**9', tid: 'TID', seller_nick: CFG.sellerNick }, '7010000000000000021', '隔壁茶叶店');
+    const ofContent = tmc('taobao_refund_RefundCreated', { buyer_nick: 'x**9', tid: 'TID', refund_id: 1, seller_nick: '隔壁茶叶店' }, '7010000000000000022');
+    const question = JSON.stringify({ type: 'order_query', msg_id: 'qn-88002', tid: TID, buyer_nick: 'x**9', seller_nick: '隔壁茶叶店', content: '发货了吗' });
+    const r = ch.accept(push(`[${ofUserNick},${PAY},${ofContent},${question}]`));
+    expect(r.events.map((e) => e.dedupeKey)).toEqual(['tmc:7010000000000000001']);
+    expect(r.response.body).toBe('{"success":true,"received":1}');
+    // without sellerNick the channel cannot tell shops apart and keeps them all (as before)
+    const { sellerNick: _, ...anyShop } = CFG;
+    expect(t.bind(anyShop).accept(push(`[${ofUserNick},${ofContent},${question}]`)).events).toHaveLength(3);
   });
 
   it('accepts hmac and hmac-sha256 signed pushes; refuses malformed ones with BAD_REQUEST', () => {
@@ -146,6 +176,28 @@ describe('taobao order look-up (TOP API)', () => {
     expect(form).toMatchObject({ method: 'taobao.trade.fullinfo.get', app_key: CFG.appKey, session: CFG.sessionKey, tid: TID, v: '2.0', format: 'json', sign_method: 'md5', timestamp: '2024-05-01 10:00:00' });
     const { sign, ...rest } = form;
     expect(sign).toBe(topSign(rest, CFG.appSecret));
+    expect(r.events[0].sender.externalId).toBe(`order:${TID}`); // no buyer_open_uid in the answer: still the order
+  });
+
+  it('keys a buyer known by a masked nick on the order\'s buyer_open_uid (asked for with buyer_nick), kept out of the details', async () => {
+    const uid: Record<string, string> = { [TID]: 'AAHm5d-EAAeGwJedwSHpg8bT', [TID2]: 'AAGx0c-EAAeGwJedwSHpZZ9Q' };
+    fake.route({ 'POST /router/rest': (req) => ({ json: { trade_fullinfo_get_response: { trade: { ...trade.trade_fullinfo_get_response.trade, tid: req.form!.tid, buyer_nick: 't**1', buyer_open_uid: uid[req.form!.tid] } } } }) });
+    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
+    const ch = t.bind(CFG);
+    const other = tmc('taobao_trade_TradeCreate', { buyer_nick: 't**1', tid: TID2 }, '7010000000000000031');
+    const plain = tmc('taobao_trade_TradeCreate', { buyer_nick: 'tb_wang_rice', tid: TID2 }, '7010000000000000032');
+    const r = await ch.receive(ch.accept(push(`[${PAY},${other},${QUESTION},${plain}]`)).events);
+    expect(r.events.map((e) => e.sender)).toEqual([
+      { channelType: 'taobao', externalId: uid[TID], displayName: 't**1' },
+      { channelType: 'taobao', externalId: uid[TID2], displayName: 't**1' },
+      { channelType: 'taobao', externalId: uid[TID], displayName: 't**1' }, // the question: same buyer as the order
+      { channelType: 'taobao', externalId: 'tb_wang_rice', displayName: 'tb_wang_rice' }, // an existing customer stays
+    ]);
+    const fields = fake.calls('POST /router/rest')[0].form!.fields.split(',');
+    expect(fields).toEqual(expect.arrayContaining(['buyer_nick', 'buyer_open_uid']));
+    const details = JSON.stringify(r.events.map((e) => e.content.kind === 'order' && e.content.details));
+    expect(details).not.toContain('buyer');
+    expect(details).not.toContain(uid[TID]);
   });
 
   it('maps TOP errors to typed errors, and keeps the message when the look-up fails', async () => {
@@ -172,6 +224,8 @@ describe('taobao TMC pull (taobao.tmc.messages.consume / confirm)', () => {
   afterAll(() => top.close());
   beforeEach(() => { top.reset(); clock = new FakeClock(NOW); });
   const host = () => { const t = createTestHost(plugin, { clock, config: { apiBaseUrl: top.url } }); return { t, ch: t.bind(PULL_CFG) }; };
+  /** Publishes messages of this channel's shop unless they say otherwise. */
+  const publish = (...ms: FakeTmcMessage[]) => top.publish(...ms.map((m) => ({ userNick: CFG.sellerNick, ...m })));
   const payContent = `{"buyer_nick":"t**1","payment":"59.90","oid":${TID},"tid":${TID},"type":"fixed","seller_nick":"${CFG.sellerNick}","status":"WAIT_SELLER_SEND_GOODS"}`;
 
   it('signs TOP requests like TOP\'s own Node SDK test vector', () => {
@@ -190,14 +244,14 @@ describe('taobao TMC pull (taobao.tmc.messages.consume / confirm)', () => {
 
   it('consumes a batch with a signed request (no session key), and turns each message into the same event as a relayed push', async () => {
     const { ch } = host();
-    top.publish({ id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent, userNick: CFG.sellerNick });
+    publish({ id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent, userNick: CFG.sellerNick });
     const r = await ch.pull();
     expect(r.items).toHaveLength(1);
     const [pulled] = r.items[0].events;
     const [pushed] = ch.accept(push(PAY)).events;
     // one message, whichever path it took: same dedupe key, content, sender and context (tid exact beyond 2^53)
     expect(pulled).toEqual(pushed);
-    expect(pulled).toMatchObject({ dedupeKey: 'tmc:7010000000000000001', content: { kind: 'order', action: 'trade', orderId: TID, status: 'WAIT_SELLER_SEND_GOODS' }, sender: { externalId: 't**1' } });
+    expect(pulled).toMatchObject({ dedupeKey: 'tmc:7010000000000000001', content: { kind: 'order', action: 'trade', orderId: TID, status: 'WAIT_SELLER_SEND_GOODS' }, sender: { externalId: `order:${TID}`, displayName: 't**1' } });
     expect(JSON.parse(r.items[0].raw as string)).toMatchObject({ id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', content: payContent });
 
     const [consume] = top.server.calls('POST /router/rest');
@@ -210,7 +264,7 @@ describe('taobao TMC pull (taobao.tmc.messages.consume / confirm)', () => {
 
   it('confirms exactly the consumed ids, signed, after which TMC never returns them; unconfirmed ones come back', async () => {
     const { ch, t } = host();
-    top.publish({ id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent }, { id: '7010000000000000002', topic: 'taobao_refund_RefundCreated', content: { buyer_nick: 't**1', tid: 42, refund_id: 7, refund_fee: '1.00' } });
+    publish({ id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent }, { id: '7010000000000000002', topic: 'taobao_refund_RefundCreated', content: { buyer_nick: 't**1', tid: 42, refund_id: 7, refund_fee: '1.00' } });
     const first = await ch.pull();
     expect(first.items).toHaveLength(2);
     expect(await ch.pull().then((r) => r.items)).toHaveLength(0); // handed out: hidden until the redelivery time
@@ -232,7 +286,7 @@ describe('taobao TMC pull (taobao.tmc.messages.consume / confirm)', () => {
   it('signs with hmac-sha256 when the channel says so, sends the group, and says "more" on a full batch', async () => {
     const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: top.url } });
     const ch = t.bind({ ...PULL_CFG, signMethod: 'hmac-sha256', tmcGroup: 'vip_buyers', tmcBatchSize: 10 });
-    top.publish(...Array.from({ length: 12 }, (_, i) => ({ id: String(7020000000000000000n + BigInt(i)), topic: 'taobao_trade_TradeCreate', content: { buyer_nick: `b${i}`, tid: 100 + i }, group: 'vip_buyers' })));
+    publish(...Array.from({ length: 12 }, (_, i) => ({ id: String(7020000000000000000n + BigInt(i)), topic: 'taobao_trade_TradeCreate', content: { buyer_nick: `b${i}`, tid: 100 + i }, group: 'vip_buyers' })));
     const r = await ch.pull();
     expect(r.items).toHaveLength(10);
     expect(r.more).toBe(true);
@@ -248,7 +302,7 @@ describe('taobao TMC pull (taobao.tmc.messages.consume / confirm)', () => {
 
   it('keeps a message it cannot read as a failed item (confirmed with the rest, so it cannot block the group)', async () => {
     const { ch } = host();
-    top.publish({ id: '7010000000000000003', topic: 'taobao_trade_TradeBuyerPay', rawContent: '{oops' }, { id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent });
+    publish({ id: '7010000000000000003', topic: 'taobao_trade_TradeBuyerPay', rawContent: '{oops' }, { id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent });
     const r = await ch.pull();
     expect(r.items[0]).toMatchObject({ events: [], error: expect.objectContaining({ name: 'ChannelError', code: 'BAD_REQUEST' }) });
     expect(r.items[0].raw).toContain('7010000000000000003');
@@ -257,13 +311,28 @@ describe('taobao TMC pull (taobao.tmc.messages.consume / confirm)', () => {
     expect(top.confirmed).toEqual(['7010000000000000003', '7010000000000000001']);
   });
 
+  it('with sellerNick, stores no message of another shop but confirms it (it is never this channel\'s)', async () => {
+    const { ch, t } = host();
+    publish(
+      { id: '7010000000000000004', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent.replace(CFG.sellerNick, '隔壁茶叶店'), userNick: '隔壁茶叶店' },
+      { id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent },
+      { id: '7010000000000000005', topic: 'taobao_refund_RefundCreated', content: { buyer_nick: 'x**9', tid: 43, refund_id: 8, seller_nick: '隔壁茶叶店' } },
+    );
+    const r = await ch.pull();
+    expect(r.items.map((i) => i.events[0]?.dedupeKey)).toEqual(['tmc:7010000000000000001']);
+    expect(JSON.stringify(r.items)).not.toContain('隔壁茶叶店');
+    expect(t.logs.lines.some((l) => l.msg === 'TMC messages of other shops than sellerNick confirmed and dropped')).toBe(true);
+    await r.ack();
+    expect(top.confirmed).toEqual(['7010000000000000004', '7010000000000000001', '7010000000000000005']);
+  });
+
   it('reads an empty group (no messages key) as an empty batch, and a confirm TOP refuses as retryable', async () => {
     const { ch } = host();
     const r = await ch.pull();
     expect(r).toMatchObject({ items: [], more: false });
     await r.ack(); // nothing to confirm: no call
     expect(top.server.calls('POST /router/rest')).toHaveLength(1);
-    top.publish({ id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent });
+    publish({ id: '7010000000000000001', topic: 'taobao_trade_TradeBuyerPay', rawContent: payContent });
     const b = await ch.pull();
     top.failNext('taobao.tmc.messages.confirm', { error_response: { code: 15, msg: 'Remote service error', sub_code: 'isp.top-remote-service-unavailable' } });
     await expect(b.ack()).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: true });

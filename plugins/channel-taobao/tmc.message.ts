@@ -17,12 +17,47 @@ export function pushedItems(req: InboundRequest): Json[] {
   return list;
 }
 
-function buyer(content: Json, fallback: string | undefined) {
-  const nick = typeof content.buyer_nick === 'string' && content.buyer_nick ? content.buyer_nick : undefined;
-  const openUid = typeof content.buyer_open_uid === 'string' && content.buyer_open_uid ? content.buyer_open_uid : undefined;
-  // buyer_open_uid is stable; buyer_nick is masked on newer apps but is what agents see
-  const externalId = openUid ?? nick ?? fallback;
-  return { externalId, nick };
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+
+/** Taobao masks buyer nicks nowadays (`t**1`): one masked nick stands for many buyers. */
+export const isMaskedNick = (nick: string): boolean => nick.includes('*');
+
+/** The sender of an order's messages while nothing names its buyer; `receive` swaps it for the order's buyer_open_uid. */
+export const orderIdentity = (tid: string): string => `order:${tid}`;
+
+/**
+ * Who the buyer is: buyer_open_uid (stable), else an unmasked nick (what customers were keyed on before Taobao
+ * masked nicks, so they keep their history), else the order. A masked nick would merge unrelated buyers into one
+ * customer: it is only the display name.
+ */
+function buyer(content: Json, tid: string | undefined) {
+  const nick = text(content.buyer_nick);
+  const openUid = text(content.buyer_open_uid);
+  const externalId = openUid ?? (nick && !isMaskedNick(nick) ? nick : undefined) ?? (tid ? orderIdentity(tid) : undefined);
+  return { externalId, nick, openUid };
+}
+
+/** The message's content: TOP sends a JSON string; a relay may send the object. */
+function tmcContent(m: Json): Json {
+  if (typeof m.content === 'string' && m.content) {
+    const c = parseJsonLossless(m.content);
+    if (!c || typeof c !== 'object' || Array.isArray(c)) throw badRequest('TMC content is not a JSON object');
+    return c;
+  }
+  return m.content && typeof m.content === 'object' ? m.content : {};
+}
+
+/**
+ * True when `sellerNick` is set and the message names another shop (TMC `user_nick`, content or question
+ * `seller_nick`): one app key can serve several shops, and their orders and buyers must not reach this channel.
+ * A message that names no shop is kept. Unreadable content is left to tmcEvent to report.
+ */
+export function ofOtherShop(m: Json, sellerNick: string | undefined): boolean {
+  if (!sellerNick || !m || typeof m !== 'object') return false;
+  let content: Json = {};
+  // a question's content is the buyer's text, not JSON
+  if (typeof m.topic === 'string') try { content = tmcContent(m); } catch { /* reported by tmcEvent */ }
+  return [m.user_nick, m.seller_nick, content.seller_nick].some((nick) => text(nick) !== undefined && nick !== sellerNick);
 }
 
 /**
@@ -34,15 +69,10 @@ export function tmcEvent(m: Json, receivedAt: Date): InboundEvent {
   const id = idString(m.id);
   const topic = typeof m.topic === 'string' ? m.topic : '';
   if (!id || !topic) throw badRequest('TMC message without id or topic');
-  let content: Json = {};
-  if (typeof m.content === 'string' && m.content) {
-    const c = parseJsonLossless(m.content);
-    if (!c || typeof c !== 'object' || Array.isArray(c)) throw badRequest('TMC content is not a JSON object');
-    content = c;
-  } else if (m.content && typeof m.content === 'object') content = m.content;
+  const content = tmcContent(m);
   const tid = idString(content.tid);
-  const who = buyer(content, tid ? `order:${tid}` : undefined);
-  if (!who.externalId) throw badRequest(`${topic} without buyer or tid`);
+  const who = buyer(content, tid);
+  if (!who.externalId) throw badRequest(`${topic} without tid or an unmasked buyer`);
   const [, group, name] = /^taobao_(trade|refund|[a-z]+)_(.+)$/.exec(topic) ?? [];
   let c: MessageContent;
   if ((group === 'trade' || group === 'refund') && tid) {
@@ -79,8 +109,9 @@ export function tmcEvent(m: Json, receivedAt: Date): InboundEvent {
 export function questionEvent(m: Json, receivedAt: Date): InboundEvent {
   const id = idString(m.msg_id);
   const tid = idString(m.tid);
-  const who = buyer(m, undefined);
-  if (!id || !tid || !who.externalId) throw badRequest('order_query needs msg_id, tid and buyer_nick');
+  const who = buyer(m, tid);
+  // the tid alone would do as identity, but agents need to see whose question it is
+  if (!id || !tid || !who.externalId || !(who.nick || who.openUid)) throw badRequest('order_query needs msg_id, tid and buyer_nick');
   const text = typeof m.content === 'string' ? m.content : typeof m.text === 'string' ? m.text : '';
   return {
     channelType: 'taobao',

@@ -19,7 +19,7 @@
  * gateways' simplified JSON gives `messages` as the array itself, accepted too.
  */
 import { ChannelError, idString, isChannelError, type PulledItem, type PullResult } from '../sdk/index.js';
-import { tmcEvent } from './tmc.message.js';
+import { ofOtherShop, tmcEvent } from './tmc.message.js';
 import { topCall, type Json, type TaobaoContext } from './top.api.js';
 
 export const TMC_CONSUME = 'taobao.tmc.messages.consume';
@@ -57,7 +57,8 @@ export async function confirmTmc(ctx: TaobaoContext, ids: string[]): Promise<voi
 /**
  * One consume call → one item per message (its JSON, with 64-bit ids kept exact, and its order event). A
  * message the plugin cannot read becomes an item with `error` (kept by the host for an operator) and is
- * confirmed with the rest, so it cannot block the group. `ack` confirms every id of the batch.
+ * confirmed with the rest, so it cannot block the group. Another shop's message (`sellerNick`) becomes no
+ * item. `ack` confirms every id of the batch.
  */
 export async function pullTmc(ctx: TaobaoContext): Promise<PullResult> {
   const cfg = ctx.channel.config;
@@ -65,17 +66,24 @@ export async function pullTmc(ctx: TaobaoContext): Promise<PullResult> {
   const list = consumedMessages(r);
   const receivedAt = new Date(ctx.clock.now());
   const ids: string[] = [];
-  const items: PulledItem[] = list.map((m) => {
+  const items: PulledItem[] = [];
+  let otherShops = 0;
+  for (const m of list) {
     const raw = JSON.stringify(m) ?? 'null';
     const id = m && typeof m === 'object' ? idString((m as Json).id) : undefined;
     if (id && /^\d{1,20}$/.test(id) && !ids.includes(id)) ids.push(id);
+    // Another shop's message is confirmed but not stored. Stored, even as a failed item, it would put that shop's
+    // buyer and order in this channel for its operators; unconfirmed, TMC would hand it back to this group (one
+    // channel per group, docs/channels.md) after every redelivery delay until it expires: it is never ours.
+    if (ofOtherShop(m as Json, cfg.sellerNick)) { otherShops++; continue; }
     try {
-      return { raw, events: [tmcEvent(m as Json, receivedAt)] };
+      items.push({ raw, events: [tmcEvent(m as Json, receivedAt)] });
     } catch (e) {
-      if (isChannelError(e)) return { raw, events: [], error: e };
-      throw e;
+      if (!isChannelError(e)) throw e;
+      items.push({ raw, events: [], error: e });
     }
-  });
+  }
+  if (otherShops) ctx.logger.warn({ count: otherShops }, 'TMC messages of other shops than sellerNick confirmed and dropped');
   const requestId = idString((r.tmc_messages_consume_response as Json).request_id);
   return {
     items,

@@ -56,16 +56,26 @@ export async function topCall(ctx: TaobaoContext, method: string, params: Record
   return r;
 }
 
-const ORDER_FIELDS = 'tid,status,type,payment,total_fee,post_fee,created,pay_time,consign_time,end_time,seller_nick,orders.oid,orders.title,orders.num,orders.price,orders.status,orders.refund_status';
+// buyer_open_uid comes back only when buyer_nick is asked for too; neither goes into the details
+const ORDER_FIELDS = 'tid,status,type,payment,total_fee,post_fee,created,pay_time,consign_time,end_time,seller_nick,buyer_nick,buyer_open_uid,orders.oid,orders.title,orders.num,orders.price,orders.status,orders.refund_status';
 
-/** The order (taobao.trade.fullinfo.get), without the buyer's address or other personal data. */
-export async function lookupOrder(ctx: TaobaoContext, tid: string): Promise<Record<string, unknown>> {
+export interface OrderLookup {
+  /** What agents see: the order without the buyer's nick, address or other personal data. */
+  details: Record<string, unknown>;
+  /** The buyer's stable id for this app, the identity a masked nick cannot be. */
+  buyerOpenUid?: string;
+}
+
+/** The order (taobao.trade.fullinfo.get) and its buyer's open uid. */
+export async function lookupOrder(ctx: TaobaoContext, tid: string): Promise<OrderLookup> {
   const r = await topCall(ctx, 'taobao.trade.fullinfo.get', { fields: ORDER_FIELDS, tid });
   const t = (r.trade_fullinfo_get_response?.trade ?? {}) as Json;
   const orders = (t.orders?.order ?? []) as Json[];
-  return {
+  const details = {
     tid: idString(t.tid) ?? tid, status: t.status, type: t.type, payment: t.payment, totalFee: t.total_fee, postFee: t.post_fee,
     created: t.created, payTime: t.pay_time, consignTime: t.consign_time, endTime: t.end_time,
     items: orders.map((o) => ({ oid: idString(o.oid), title: o.title, num: o.num, price: o.price, status: o.status, refundStatus: o.refund_status })),
   };
+  const uid = t.buyer_open_uid;
+  return typeof uid === 'string' && uid ? { details, buyerOpenUid: uid } : { details };
 }

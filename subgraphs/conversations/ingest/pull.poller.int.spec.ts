@@ -101,10 +101,11 @@ describe('Taobao TMC by pulling: consume → store → confirm (real MariaDB + R
     const msgs = await messagesOf([pay.id, refund.id, other.id]);
     expect(msgs).toHaveLength(3);
     const byId = new Map(msgs.map((m) => [m.payload.externalMessageId as string, m]));
-    expect(byId.get(pay.id)).toMatchObject({ kind: 'order', senderType: 'SYSTEM', payload: { action: 'trade', orderId: TID, status: 'WAIT_SELLER_SEND_GOODS', sender: { externalId: 't**1' }, details: { tid: TID } } });
+    expect(byId.get(pay.id)).toMatchObject({ kind: 'order', senderType: 'SYSTEM', payload: { action: 'trade', orderId: TID, status: 'WAIT_SELLER_SEND_GOODS', sender: { externalId: `order:${TID}`, displayName: 't**1' }, details: { tid: TID } } });
     expect(byId.get(refund.id)).toMatchObject({ kind: 'order', payload: { action: 'refund', orderId: TID, refundId: '170000000000001' } });
     expect(JSON.stringify(byId.get(pay.id)!.payload)).not.toContain('上海市'); // no address from the look-up
-    // on the buyer: both of t**1's messages on one customer's conversation, b**2 elsewhere
+    // on the buyer: a masked nick is no identity (many buyers share t**1), so the order's: both of its messages on
+    // one customer's conversation, b**2's order elsewhere
     expect(byId.get(pay.id)!.conversation.id).toBe(byId.get(refund.id)!.conversation.id);
     expect(byId.get(other.id)!.conversation.customer.id).not.toBe(byId.get(pay.id)!.conversation.customer.id);
     // Order events of buyers who never wrote are a record on the customer, in no agent's queue.
