@@ -83,7 +83,7 @@ export class ConversationResolver {
   }
 
   @Authorized(...STAFF)
-  @Mutation(() => MessagePayload, { description: 'A reply (or, with internal, a note) from the agent in the token.' })
+  @Mutation(() => MessagePayload, { description: "A reply (or, with internal, a note) from the agent in the token. BAD_USER_INPUT for a reply on a channel that sends nothing (Taobao, phone): notes only there." })
   async sendMessage(@Arg('input') input: SendMessageInput, @Ctx() ctx: Ctx): Promise<MessagePayload> {
     const viewer = requireViewer(ctx);
     if (!input.internal) await ctx.services.delivery.assertCanReply(viewer.tenant, await ctx.services.conversations.get(viewer.tenant, input.conversationId));
