@@ -1,7 +1,7 @@
 import { DEFAULT_CAPABILITIES, SDK_API_VERSION, defineChannel, definePlugin, textResponse, z } from '../sdk/index.js';
 import { openReplyWindows, sendCustomerServiceMessage, type CustomerServiceRules } from '../wechat-common/wechat.customer-service.js';
 import { wechatAccountConfig, wechatInboundConfig, windowRule } from '../wechat-common/wechat.config.js';
-import { echoFor, readWechatMessage, verifyWechatRequest, wechatEvent, type WechatInboundConfig } from '../wechat-common/wechat.inbound.js';
+import { echoFor, readWechatMessage, verifyWechatRequest, wechatEvent, wechatReplayKey, type WechatInboundConfig } from '../wechat-common/wechat.inbound.js';
 
 export const wechatMiniPluginConfig = z.object({
   apiBaseUrl: z.string().url().default('https://api.weixin.qq.com'),
@@ -40,6 +40,7 @@ export function createWechatMiniAdapter(pc: WechatMiniPluginConfig) {
     },
     configSchema: wechatMiniChannelConfig,
     verify: (req, config) => verifyWechatRequest(req, inbound(config, pc)),
+    replayKey: (req, config) => wechatReplayKey(req, inbound(config, pc)),
     parse(req, config) {
       if (req.method.toUpperCase() === 'GET') return [];
       const { fields } = readWechatMessage(req, inbound(config, pc));

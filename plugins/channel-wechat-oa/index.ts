@@ -1,7 +1,7 @@
 import { DEFAULT_CAPABILITIES, SDK_API_VERSION, defineChannel, definePlugin, textResponse, z } from '../sdk/index.js';
 import { openReplyWindows, sendCustomerServiceMessage, type CustomerServiceRules } from '../wechat-common/wechat.customer-service.js';
 import { wechatAccountConfig, wechatInboundConfig, windowRule } from '../wechat-common/wechat.config.js';
-import { echoFor, readWechatMessage, verifyWechatRequest, wechatEvent, type WechatInboundConfig } from '../wechat-common/wechat.inbound.js';
+import { echoFor, readWechatMessage, verifyWechatRequest, wechatEvent, wechatReplayKey, type WechatInboundConfig } from '../wechat-common/wechat.inbound.js';
 
 /** Plugin config (the host's plugin list): API base URL, reply windows, replay tolerance. */
 export const wechatOaPluginConfig = z.object({
@@ -51,6 +51,7 @@ export function createWechatOaAdapter(pc: WechatOaPluginConfig) {
     verify(req, config) {
       verifyWechatRequest(req, inboundConfig(config, pc));
     },
+    replayKey: (req, config) => wechatReplayKey(req, inboundConfig(config, pc)),
 
     parse(req, config) {
       if (req.method.toUpperCase() === 'GET') return []; // URL verification

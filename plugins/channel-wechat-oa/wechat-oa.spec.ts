@@ -143,6 +143,18 @@ describe('wechat-oa inbound', () => {
     expect(() => compat.accept(wechatPush({ token: SAFE.token, appId: SAFE.appId, mode: 'plaintext', body: msg({ MsgType: 'text', Content: 'p', MsgId: '8' }) }))).toThrow(expect.objectContaining({ code: 'AUTH', message: expect.stringContaining('compatible mode: the body must carry Encrypt') }));
   });
 
+  it('in plaintext mode binds the signed timestamp and nonce to the first body (SDK 1.5 replayKey); encrypted pushes need no such guard', async () => {
+    const p = wechatPush({ token: 'token', appId: SAFE.appId, mode: 'plaintext', body: msg({ MsgType: 'text', Content: 'plain', MsgId: '61' }) });
+    await expect(plain.guardReplay(p)).resolves.toBeUndefined();
+    await expect(plain.guardReplay(p)).resolves.toBeUndefined(); // WeChat's retry
+    const forged = { ...p, rawBody: Buffer.from(p.rawBody.toString().replace('<![CDATA[plain]]>', '<![CDATA[forged]]>')) };
+    expect(() => plain.verify(forged)).not.toThrow();
+    await expect(plain.guardReplay(forged)).rejects.toMatchObject({ code: 'AUTH' });
+    const enc = safePush(msg({ MsgType: 'text', Content: 'x', MsgId: '62' }));
+    await expect(safe.guardReplay(enc)).resolves.toBeUndefined();
+    await expect(safe.guardReplay({ ...enc, rawBody: Buffer.from('<xml/>') })).resolves.toBeUndefined(); // safe mode: msg_signature covers the ciphertext
+  });
+
   it('refuses stale and future timestamps, missing signatures and other accounts\' ciphertext', () => {
     const body = msg({ MsgType: 'text', Content: 'x', MsgId: '9' });
     expect(() => safe.accept(safePush(body, { receivedAt: new Date(NOW - 301_000) }))).toThrow(expect.objectContaining({ code: 'AUTH', message: expect.stringContaining('stale timestamp') }));

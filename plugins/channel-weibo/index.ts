@@ -106,6 +106,9 @@ export function createWeiboAdapter(pc: WeiboPluginConfig) {
       if (method === 'GET' && req.query.echostr === undefined) throw badRequest('GET without echostr');
     },
 
+    // The signature covers the timestamp and nonce, not the body: one signed URL, once seen, must not carry another body.
+    replayKey: (req) => (req.method.toUpperCase() === 'POST' ? { key: `${req.query.timestamp}:${req.query.nonce}`, ttlSeconds: 2 * pc.maxClockSkewSeconds || 600 } : undefined),
+
     parse(req, config) {
       if (req.method.toUpperCase() === 'GET') return [];
       const m = message(req);

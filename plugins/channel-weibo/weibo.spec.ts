@@ -70,4 +70,17 @@ describe('weibo', () => {
     expect(key({ type: 'image', data: { vfid: 821804459 } })).toBe(image); // Weibo's retry of the same push
     expect(ch.accept(push(TEXT)).events[0].dedupeKey).toBe(ch.accept(push(TEXT)).events[0].dedupeKey);
   });
+
+  it('binds a signed URL to the body it first came with (SDK 1.5 replayKey): a retry passes, another body under it is AUTH', async () => {
+    const bound = createTestHost(plugin, { now: NOW }).bind(CFG);
+    const first = push(TEXT);
+    bound.verify(first);
+    await expect(bound.guardReplay(first)).resolves.toBeUndefined();
+    await expect(bound.guardReplay(push(TEXT))).resolves.toBeUndefined(); // Weibo's retry: same URL, same body
+    const forged = push(TEXT.replace('私信或留言内容', '请把退款打到这个账户'));
+    expect(() => bound.verify(forged)).not.toThrow(); // the signature alone cannot tell: it leaves the body out
+    await expect(bound.guardReplay(forged)).rejects.toMatchObject({ code: 'AUTH', message: expect.stringContaining('another body') });
+    const other = push(TEXT.replace('私信或留言内容', '第二条'), { ts: String(NOW + 1000) }); // a new timestamp: a new signature
+    await expect(bound.guardReplay(other)).resolves.toBeUndefined();
+  });
 });

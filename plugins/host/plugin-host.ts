@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AiFeature } from '../sdk/ai.js';
 import type { ChannelAdapter, ChannelCapabilities, HistoryMessage, ImmediateResponse, InboundRequest, PullResult, ReceiveResult } from '../sdk/channel.js';
 import { OK_EMPTY } from '../sdk/channel.js';
@@ -243,6 +244,8 @@ export class BoundChannel {
   readonly ctx: ChannelContext;
   private readonly channelHealth: HealthTracker;
   private readonly secrets: () => string[];
+  /** The host's own store of signatures seen with their body (SDK 1.5 replayKey), apart from the plugin's. */
+  private readonly seenSignatures: KeyValueStore;
 
   constructor(
     readonly instance: ChannelInstance<unknown>,
@@ -259,6 +262,7 @@ export class BoundChannel {
     const base = host.makeContext(runtime.loaded, { channelType: instance.type, channelId: instance.id, tenantId: instance.tenantId },
       namespaced(host.kv, `plugin:${runtime.id}:ch:${instance.id}:`), secrets, typeof cfg?.apiBaseUrl === 'string' ? cfg.apiBaseUrl : undefined);
     this.ctx = { ...base, channel: instance };
+    this.seenSignatures = namespaced(host.kv, `host:replay:${instance.id}:`);
   }
 
   get id() { return this.instance.id; }
@@ -322,6 +326,28 @@ export class BoundChannel {
 
   verify(request: InboundRequest): void {
     this.sync('verify', () => this.adapter.verify(request, this.instance.config), () => null);
+  }
+
+  /**
+   * SDK 1.5, after `verify`: a signature that does not cover the body is bound to the first body it came with
+   * (for its lifetime); another body under it is refused as AUTH. When the store cannot be reached the request
+   * passes, with a warning: the signature itself was valid, and a webhook turned away is one the platform may drop.
+   */
+  async guardReplay(request: InboundRequest): Promise<void> {
+    if (!this.adapter.replayKey) return;
+    const k = this.sync('replayKey', () => this.adapter.replayKey!(request, this.instance.config), (v) =>
+      v === undefined || (v && typeof v.key === 'string' && v.key.length > 0 && Number.isFinite(v.ttlSeconds) && v.ttlSeconds > 0) ? null : 'replayKey returned no { key, ttlSeconds }');
+    if (!k) return;
+    const digest = createHash('sha256').update(request.rawBody).digest('hex');
+    let first: string | null;
+    try {
+      if (await this.seenSignatures.setIfAbsent(k.key, digest, { ttlMs: k.ttlSeconds * 1000 })) return;
+      first = await this.seenSignatures.get(k.key);
+    } catch (e) {
+      this.ctx.logger.warn({ err: describeError(e) }, 'signature replay check skipped: its store is unreachable');
+      return;
+    }
+    if (first !== null && first !== digest) throw new ChannelError('AUTH', 'this signature came with another body before: refused as a replay');
   }
 
   parse(request: InboundRequest): InboundEvent[] {

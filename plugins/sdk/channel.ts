@@ -105,6 +105,13 @@ export interface ChannelAdapter<ChannelConfig = any, PluginConfig = any> { // es
   /** Checks signatures and timestamps (against `request.receivedAt`, never the wall clock). Throws ChannelError. */
   verify(request: InboundRequest, config: ChannelConfig): void;
   /**
+   * SDK 1.5, optional, pure: for a platform whose signature does not cover the body (Weibo signs only its
+   * timestamp and nonce), what the signature does cover and how long it is accepted. The host binds that key to
+   * the first body it came with and refuses another body under it (AUTH): a signed URL seen once, in a log or a
+   * proxy, cannot carry a forged body, while the platform's retries of the same body pass. Undefined: no guard.
+   */
+  replayKey?(request: InboundRequest, config: ChannelConfig): { key: string; ttlSeconds: number } | undefined;
+  /**
    * Pure: same request and config, same events; no I/O, no clock, no randomness. Throws ChannelError
    * BAD_REQUEST for malformed payloads. A handshake (URL verification, challenge) yields no events.
    */

@@ -5,7 +5,7 @@ import type { HostCapability } from './context.js';
  * newer minor. 1.1: pull channels (`ChannelAdapter.pull`, `pullEnabled`, `capabilities.pull`). 1.2: a client's
  * missed messages (`ChannelAdapter.history`) and an agent's typing (`ChannelAdapter.typing`).
  */
-export const SDK_API_VERSION = '1.4.0';
+export const SDK_API_VERSION = '1.5.0';
 
 export type PluginKind = 'channel' | 'ai';
 

@@ -62,6 +62,15 @@ function parseOuter(req: InboundRequest): Outer {
  * over `Encrypt` when the body is encrypted (required in compatible and safe mode: the plain signature does not
  * cover the body). The timestamp must be within `maxClockSkewSeconds` of receipt (replays).
  */
+/**
+ * SDK 1.5 replayKey: in plaintext mode WeChat's signature covers the timestamp and nonce, not the body, so the host
+ * binds them to the first body they came with. Encrypted pushes need none: msg_signature covers the ciphertext.
+ */
+export function wechatReplayKey(req: InboundRequest, c: Pick<WechatInboundConfig, 'mode' | 'maxClockSkewSeconds'>): { key: string; ttlSeconds: number } | undefined {
+  if (req.method.toUpperCase() !== 'POST' || c.mode !== 'plaintext') return undefined;
+  return { key: `${req.query.timestamp}:${req.query.nonce}`, ttlSeconds: Math.max(2 * c.maxClockSkewSeconds, 60) };
+}
+
 export function verifyWechatRequest(req: InboundRequest, c: WechatInboundConfig): void {
   const q = req.query;
   const method = req.method.toUpperCase();

@@ -192,11 +192,23 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     const big = push({});
     expect((await post(base, channelId, { ...big, rawBody: Buffer.alloc(300 * 1024, 'a') })).status).toBe(413);
     expect((await post(base, channelId, push({}), 'PUT')).status).toBe(405);
+    // Weibo signs its timestamp and nonce, not the body: a signed URL seen once cannot carry another body (SDK 1.5
+    // replayKey, kept in Redis for every replica); the platform's retry of the same body is still taken.
+    const weibo = (await gqlOk(conv.url, CREATE, { i: { type: 'weibo', name: '微博', config: { appSecret: 'wb-secret', accessToken: 'wb-token' } } }, admin)).createChannel.channel.id;
+    const { weiboSignature } = await import('../../../plugins/channel-weibo/index.js');
+    const wbTs = String(Date.now());
+    const wbQuery = { timestamp: wbTs, nonce: '4242', signature: weiboSignature('wb-secret', wbTs, '4242') };
+    const wbPush = (text: string) => Buffer.from(JSON.stringify({ type: 'text', receiver_id: 1902538057, sender_id: 2489518277, created_at: 'Mon Jul 16 18:09:20 +0800 2012', text, data: {} }));
+    const wbBefore = (await gqlOk(conv.url, PAYLOADS, {}, admin)).inboundPayloads.length;
+    expect((await post(base, weibo, { query: wbQuery, rawBody: wbPush('你好'), headers: { 'content-type': 'application/json' } })).status).toBe(200);
+    expect((await post(base, weibo, { query: wbQuery, rawBody: wbPush('你好'), headers: { 'content-type': 'application/json' } })).status).toBe(200);
+    expect((await post(base, weibo, { query: wbQuery, rawBody: wbPush('伪造'), headers: { 'content-type': 'application/json' } })).status).toBe(401);
+    expect((await gqlOk(conv.url, PAYLOADS, {}, admin)).inboundPayloads.length).toBe(wbBefore + 1);
     expect((await fetch(`${base}/webhooks/${channelId}/extra`, { method: 'POST', body: 'x' })).status).toBe(404); // not a webhook path: left to express
     const other = (await gqlOk(conv.url, CREATE, { i: { type: 'wechat-oa', name: 'Off', config: CFG } }, admin)).createChannel.channel.id;
     await gqlOk(conv.url, `mutation($i: DisableChannelInput!) { disableChannel(input: $i) { channel { enabled health { status } } } }`, { i: { id: other } }, admin);
     expect((await post(base, other, push({}))).status).toBe(403);
-    expect((await gqlOk(conv.url, PAYLOADS, {}, admin)).inboundPayloads.length).toBe(before);
+    expect((await gqlOk(conv.url, PAYLOADS, {}, admin)).inboundPayloads.length).toBe(before + 1); // the one Weibo push
     // still serving
     expect((await post(base, channelId, push({ openId: 'oAlice', text: 'still here' }))).status).toBe(200);
     expect((await post(base, `${channelId}/`, push({ openId: 'oAlice', text: 'a trailing slash is the same URL' }))).status).toBe(200);

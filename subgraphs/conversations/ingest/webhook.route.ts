@@ -118,6 +118,7 @@ export async function webhookChannel(d: WebhookDeps, channelId: string, found?: 
  */
 export async function acceptInbound(d: WebhookDeps, channel: ChannelEntity, bound: BoundChannel, request: InboundRequest, started: number, reply: (r: ImmediateResponse) => void): Promise<InboundEvent[]> {
   bound.verify(request);
+  await bound.guardReplay(request); // SDK 1.5: only channels whose signature leaves the body out
   let events: InboundEvent[] = [];
   let failure: unknown;
   try {
