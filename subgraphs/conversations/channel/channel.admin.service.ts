@@ -1,8 +1,11 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { newPartnerSecret, rotatePartnerSecret, type PartnerApiChannelConfig } from '../../../plugins/channel-partner-api/index.js';
 import { ChannelConfigError, UnknownChannelTypeError, healthSeenBy, worst, type Health, type PluginHost } from '../../../plugins/host/index.js';
 import { hasRole, type Viewer } from '../../_shared/auth.js';
 import { badInput } from '../../_shared/errors.js';
 import { newId } from '../../_shared/ids.js';
+import { isPrivateAddress } from '../../_shared/private-address.js';
 import type { ChannelBindings } from '../ingest/channel-bindings.js';
 import type { ChannelEntity } from './channel.entity.js';
 import type { ChannelHealthBoard, ReplicaChannelHealth } from './channel.health-board.js';
@@ -48,7 +51,22 @@ export class ChannelAdminService {
     private readonly board: ChannelHealthBoard,
     /** Tells the other replicas to drop their bound copy (channel.changes.ts). */
     private readonly announce: (id: string) => Promise<void> = async () => undefined,
+    /** CHANNEL_HTTP_BLOCK_PRIVATE: partners' callback URLs may not point at internal addresses. */
+    private readonly blockPrivateAddresses = false,
   ) {}
+
+  /**
+   * A partner's callback URL that is, or resolves to, a loopback, private or link-local address is refused when it
+   * is registered, so the partner learns it at once rather than from failed replies. The plugins' HTTP client checks
+   * the address it connects to on every send as well (a name can be repointed later); a name that does not resolve
+   * yet is left to that check.
+   */
+  private async assertPublicCallback(url: string): Promise<void> {
+    if (!this.blockPrivateAddresses) return;
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    const addresses = isIP(host) ? [host] : await lookup(host, { all: true }).then((a) => a.map((x) => x.address), () => []);
+    if (addresses.some(isPrivateAddress)) throw badInput('must not point at a loopback, private or link-local address', 'callbackUrl');
+  }
 
   private async changed(id: string): Promise<void> {
     this.bindings.forget(id);
@@ -113,6 +131,7 @@ export class ChannelAdminService {
 
   /** A partner-api channel owned by the caller: a fresh secret (returned once, by the caller) and the partner's callback URL. */
   async registerPartner(tenantId: string, ownerId: string, input: { name: string; callbackUrl: string }): Promise<{ channel: ChannelEntity; secret: string }> {
+    await this.assertPublicCallback(input.callbackUrl);
     const secret = newPartnerSecret();
     const channel = await this.create(tenantId, { type: 'partner-api', name: input.name, config: { secret, callbackUrl: input.callbackUrl } }, ownerId);
     return { channel, secret };

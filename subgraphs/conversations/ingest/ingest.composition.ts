@@ -94,7 +94,7 @@ export function createIngestServices(
   const payloadRetention = new PayloadRetention(deps.dataSource, config.retentionDays ?? DEFAULT_RETENTION_DAYS);
   const channelTraffic = new ChannelTraffic(cache, log);
   const healthBoard = new ChannelHealthBoard(plugins, cache, log, config.replicaId);
-  const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, healthBoard, announceChannelChanges(deps.pubsub));
+  const channelAdmin = new ChannelAdminService(d.channels, channelBindings, channelSecrets, config.publicBaseUrl, healthBoard, announceChannelChanges(deps.pubsub), config.blockPrivateAddresses);
   const channelSecretSweep = new ChannelSecretSweep(deps.dataSource, channelSecrets, deps.log.child({ component: 'channel-secrets' }));
   return {
     plugins, channelBindings, channelAdmin, ingest, payloadRetention, inboundAdmin, channelMetrics: metrics, channelTraffic, healthBoard, delivery, identities: identity, channelSecrets, channelSecretSweep, liveConnections, pluginState, typing,

@@ -315,6 +315,22 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     expect(cfg.secret).toBe('[redacted]');
   });
 
+  test('with private addresses blocked (production), a partner cannot register a callback URL on an internal address', async () => {
+    const guarded = await start({ blockPrivateAddresses: true, sweepIntervalMs: 0 });
+    try {
+      const partner = await tokenFor(tenant, ['partner'], 'mallory');
+      const REGISTER = `mutation($i: RegisterPartnerChannelInput!) { registerPartnerChannel(input: $i) { channel { id } } }`;
+      for (const callbackUrl of [`${fake.url}/callback`, 'http://localhost:4002/plugins/channel-web/enable', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]/x']) {
+        const r = await gql(guarded.url, REGISTER, { i: { name: 'Internal', callbackUrl } }, partner);
+        expect({ callbackUrl, error: r.errors?.[0]?.extensions }).toMatchObject({ callbackUrl, error: { code: 'BAD_USER_INPUT', field: 'callbackUrl' } });
+      }
+      const mine = (await gqlOk(guarded.url, `query { channels { id } }`, {}, partner)).channels;
+      expect(mine).toEqual([]);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   test('processing batches grow with the load: what arrives while a batch runs waits for the next one, instead of a batch of its own', async () => {
     await conv.close();
     const gated = await start({ ackTargetMs: 0, batchWaitMs: 60_000 }); // here the wait never runs out
