@@ -4,6 +4,7 @@ import { systemClock } from './clock.js';
 /** In-process store for tests and the embedded (single-process) mode; TTLs follow the given clock. */
 export class MemoryKeyValueStore implements KeyValueStore {
   private readonly data = new Map<string, { v: string; exp: number | null }>();
+  private writes = 0;
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -17,7 +18,12 @@ export class MemoryKeyValueStore implements KeyValueStore {
     return e;
   }
 
-  private exp(options?: KvSetOptions) { return options?.ttlMs ? this.clock.now() + options.ttlMs : null; }
+  private exp(options?: KvSetOptions) {
+    // Keys written once and never read again (a signature seen, a window) would stay past their TTL: every 1,000
+    // writes with a TTL, the expired ones go.
+    if (options?.ttlMs && ++this.writes % 1000 === 0) for (const k of [...this.data.keys()]) this.live(k);
+    return options?.ttlMs ? this.clock.now() + options.ttlMs : null;
+  }
 
   async get(key: string) { return this.live(key)?.v ?? null; }
 
@@ -37,6 +43,9 @@ export class MemoryKeyValueStore implements KeyValueStore {
     this.data.set(key, { v: String(n), exp: e ? e.exp : this.exp(options) });
     return n;
   }
+
+  /** Entries held, expired ones not yet dropped included. */
+  get size(): number { return this.data.size; }
 
   /** Test helper: every live key. */
   keys(): string[] { return [...this.data.keys()].filter((k) => this.live(k)); }

@@ -30,6 +30,12 @@ export interface PluginHostOptions {
   http?: { timeoutMs?: number; userAgent?: string; blockPrivateAddresses?: boolean };
   /** Consecutive plugin crashes before its channels are disabled (default 1: the first crash disables them). */
   disableAfter?: number;
+  /**
+   * Where signatures seen with their body are kept (SDK 1.5 replayKey), for minutes: shared by every replica
+   * (Redis). Default `kv`; embedded mode gives a memory store rather than its database-backed `kv`, which would
+   * write a row per webhook.
+   */
+  signatureStore?: KeyValueStore;
   /** A send that takes longer fails as UNAVAILABLE (retryable). Default 30 s. */
   sendTimeoutMs?: number;
   /**
@@ -83,6 +89,7 @@ class PluginRuntime {
 export class PluginHost {
   readonly clock: Clock;
   readonly kv: KeyValueStore;
+  readonly signatureStore: KeyValueStore;
   readonly disableAfter: number;
   private readonly runtimes: PluginRuntime[];
   private readonly byType = new Map<string, { adapter: ChannelAdapter; runtime: PluginRuntime }>();
@@ -94,6 +101,7 @@ export class PluginHost {
   constructor(private readonly options: PluginHostOptions) {
     this.clock = options.clock ?? systemClock;
     this.kv = options.kv ?? new MemoryKeyValueStore(this.clock);
+    this.signatureStore = options.signatureStore ?? this.kv;
     this.disableAfter = Math.max(1, options.disableAfter ?? 1);
     const loaded = loadPlugins(options.plugins, { baseDir: options.baseDir, builtins: options.builtins });
     this.runtimes = loaded.map((l) => new PluginRuntime(l, this));
@@ -262,7 +270,7 @@ export class BoundChannel {
     const base = host.makeContext(runtime.loaded, { channelType: instance.type, channelId: instance.id, tenantId: instance.tenantId },
       namespaced(host.kv, `plugin:${runtime.id}:ch:${instance.id}:`), secrets, typeof cfg?.apiBaseUrl === 'string' ? cfg.apiBaseUrl : undefined);
     this.ctx = { ...base, channel: instance };
-    this.seenSignatures = namespaced(host.kv, `host:replay:${instance.id}:`);
+    this.seenSignatures = namespaced(host.signatureStore, `host:replay:${instance.id}:`);
   }
 
   get id() { return this.instance.id; }

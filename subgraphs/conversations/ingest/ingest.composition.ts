@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { createPluginHost, RedisKeyValueStore, systemClock, type PluginHost } from '../../../plugins/host/index.js';
+import { createPluginHost, MemoryKeyValueStore, RedisKeyValueStore, systemClock, type PluginHost } from '../../../plugins/host/index.js';
 import { createMemoryCache } from '../../_shared/cache.js';
 import { KeyedCipher } from '../../_shared/keyring.js';
 import type { SubgraphDeps, Worker } from '../../_shared/subgraph-module.js';
@@ -80,7 +80,7 @@ export function createIngestServices(
     prefix: `${deps.redis!.prefix}live:`,
   } : undefined);
   const pluginState = redis ? null : new PersistentKeyValueStore(deps.dataSource, log, systemClock);
-  const plugins = createPluginHost({ plugins: config.plugins, logger: log, disableAfter: config.pluginDisableAfter, http: { blockPrivateAddresses: config.blockPrivateAddresses }, kv: redis ? new RedisKeyValueStore(redis, `${deps.redis!.prefix}plugins:`) : pluginState!, connections: liveConnections });
+  const plugins = createPluginHost({ plugins: config.plugins, logger: log, disableAfter: config.pluginDisableAfter, http: { blockPrivateAddresses: config.blockPrivateAddresses }, signatureStore: redis ? undefined : new MemoryKeyValueStore(), kv: redis ? new RedisKeyValueStore(redis, `${deps.redis!.prefix}plugins:`) : pluginState!, connections: liveConnections });
   const cipher = new KeyedCipher(config.secretKeys.keys, config.secretKeys.activeKeyId, { label: 'channel secret' });
   const channelSecrets = new ChannelSecrets(cipher, plugins);
   const channelBindings = new ChannelBindings(plugins, channelSecrets);
