@@ -56,12 +56,13 @@ export type CtiEvent = z.output<typeof ctiEventSchema>;
 export const normalizePhone = (s: string) => s.replace(/[^\d+]/g, '');
 
 /**
- * Who the customer on a call is: their number, or, when the CTI withheld it (`anonymous`, `unknown`, too short to
- * be a number), a customer of this call alone: nothing to merge with, and never the same as another withheld caller.
+ * Who the customer on a call is: their number, or, when the CTI withheld it (`anonymous`, `unknown`) or gave fewer
+ * than six digits (an extension; customers takes no shorter number), a customer of this call alone: nothing to
+ * merge with, and never the same as another withheld caller.
  */
 export function callerIdentity(number: string, callId: string): { externalId: string; phone?: string } {
   const phone = normalizePhone(number);
-  return phone.replace('+', '').length >= 3 ? { externalId: phone, phone } : { externalId: boundedKey('anonymous', callId) };
+  return phone.replace('+', '').length >= 6 ? { externalId: phone, phone } : { externalId: boundedKey('anonymous', callId) };
 }
 
 function ctiEvents(req: InboundRequest): CtiEvent[] {

@@ -73,7 +73,7 @@ describe('phone', () => {
 
   it('takes a call whose number is withheld as a caller of that call alone, with no phone (not an invalid event, which would disable the plugin)', () => {
     const withheld = (caller: string, callId: string) => ch.accept(post({ id: 'w1', type: 'call.ringing', callId, direction: 'inbound', caller, callee: '400-820-8820', at: NOW })).events[0];
-    for (const caller of ['anonymous', 'unknown', '12']) {
+    for (const caller of ['anonymous', 'unknown', '12', '8001']) {
       const e = withheld(caller, 'call-hidden-1');
       expect(e.sender).toEqual({ channelType: 'phone', externalId: 'anonymous:call-hidden-1' });
     }
