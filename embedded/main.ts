@@ -19,6 +19,8 @@ async function main() {
       `  GraphQL (HTTP + graphql-ws, IDE in a browser): ${url}`,
       `  Health: http://localhost:${app.gateway.port}/healthz   Ready: http://localhost:${app.gateway.port}/readyz`,
       ...(app.metrics ? [`  Metrics (Prometheus): http://${config.METRICS_HOST}:${app.metrics.port}/metrics`] : []),
+      // the conversations subgraph's own loopback port (changes at each start): never forwarded by the gateway
+      `  Channel plugins and their health (operators, this host only): ${app.subgraphs.find((s) => s.name === 'conversations')!.url.replace(/\/graphql$/, '/plugins')}`,
       `  Admin token for the demo tenant (30 days), send as "Authorization: Bearer <token>":`,
       `  ${app.adminToken}`,
       '',

@@ -28,6 +28,11 @@ describe('embedded mode (npm start)', () => {
 
   it('prints the GraphQL URL and a working admin token for the seeded demo tenant', async () => {
     expect(app.proc.output()).toContain(`http://localhost:${app.port}/graphql`);
+    // the operators' plugin view, on the conversations subgraph's loopback port, printed because it changes at each start
+    const plugins = /Channel plugins[^\n]*: (http:\/\/127\.0\.0\.1:\d+\/plugins)/.exec(app.proc.output())?.[1];
+    expect(plugins).toBeDefined();
+    const listed = (await (await fetch(plugins!)).json()) as { plugins: Array<{ id: string; health: { status: string } }> };
+    expect(listed.plugins.find((p) => p.id === 'channel-wechat-oa')?.health.status).toBe('UP');
     const d = await gqlOk(app.url, '{ tenant { id name } customers(first: 50) { nodes { id name identities { channelType } } } }', {}, app.token);
     expect(d.tenant.id).toBe('demo');
     expect(d.customers.nodes.map((c: { id: string }) => c.id).sort()).toEqual(DEMO_CUSTOMERS.map((c) => c.id).sort());
