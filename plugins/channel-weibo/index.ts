@@ -1,6 +1,6 @@
 import {
   ChannelError, DEFAULT_CAPABILITIES, SDK_API_VERSION, assertFreshTimestamp, authError, badRequest, boundedKey, defineChannel, definePlugin, idString,
-  parseJsonLossless, safeEqual, secret, sha1Hex, textResponse, z, type InboundEvent, type InboundRequest, type MessageContent,
+  parseJsonLossless, safeEqual, secret, sha1Hex, textResponse, timestampNonceReplayKey, z, type InboundEvent, type InboundRequest, type MessageContent,
 } from '../sdk/index.js';
 
 export const weiboPluginConfig = z.object({
@@ -107,7 +107,7 @@ export function createWeiboAdapter(pc: WeiboPluginConfig) {
     },
 
     // The signature covers the timestamp and nonce, not the body: one signed URL, once seen, must not carry another body.
-    replayKey: (req) => (req.method.toUpperCase() === 'POST' ? { key: `${req.query.timestamp}:${req.query.nonce}`, ttlSeconds: 2 * pc.maxClockSkewSeconds || 600 } : undefined),
+    replayKey: (req) => (req.method.toUpperCase() === 'POST' ? timestampNonceReplayKey(req, pc.maxClockSkewSeconds) : undefined),
 
     parse(req, config) {
       if (req.method.toUpperCase() === 'GET') return [];

@@ -31,3 +31,12 @@ export function verifySignedPayload(
   if (!ok) throw authError('signature mismatch');
   assertFreshTimestamp(ts, req.receivedAt, options.toleranceSeconds ?? 300);
 }
+
+/**
+ * SDK 1.5 `replayKey` for a platform whose signature covers the query's `timestamp` and `nonce` but not the body
+ * (Weibo; WeChat in plaintext mode): bound to its first body while the timestamp can pass the freshness check
+ * (twice the allowed skew; 10 minutes when the check is off).
+ */
+export function timestampNonceReplayKey(req: { query: Record<string, string | undefined> }, maxClockSkewSeconds: number): { key: string; ttlSeconds: number } {
+  return { key: `${req.query.timestamp}:${req.query.nonce}`, ttlSeconds: 2 * maxClockSkewSeconds || 600 };
+}

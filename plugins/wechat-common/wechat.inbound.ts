@@ -3,6 +3,7 @@ import { assertFreshTimestamp, safeEqual } from '../sdk/crypto.js';
 import { authError, badRequest } from '../sdk/errors.js';
 import { idString, parseJsonLossless } from '../sdk/json.js';
 import type { InboundEvent, MessageContent } from '../sdk/messages.js';
+import { timestampNonceReplayKey } from '../sdk/webhook-signature.js';
 import { WechatCrypto, wechatSignature } from './wechat.crypto.js';
 import { field, parseWechatXml, type XmlFields } from './wechat.xml.js';
 
@@ -67,8 +68,7 @@ function parseOuter(req: InboundRequest): Outer {
  * binds them to the first body they came with. Encrypted pushes need none: msg_signature covers the ciphertext.
  */
 export function wechatReplayKey(req: InboundRequest, c: Pick<WechatInboundConfig, 'mode' | 'maxClockSkewSeconds'>): { key: string; ttlSeconds: number } | undefined {
-  if (req.method.toUpperCase() !== 'POST' || c.mode !== 'plaintext') return undefined;
-  return { key: `${req.query.timestamp}:${req.query.nonce}`, ttlSeconds: Math.max(2 * c.maxClockSkewSeconds, 60) };
+  return req.method.toUpperCase() === 'POST' && c.mode === 'plaintext' ? timestampNonceReplayKey(req, c.maxClockSkewSeconds) : undefined;
 }
 
 export function verifyWechatRequest(req: InboundRequest, c: WechatInboundConfig): void {

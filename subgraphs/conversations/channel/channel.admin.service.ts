@@ -1,11 +1,9 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { newPartnerSecret, rotatePartnerSecret, type PartnerApiChannelConfig } from '../../../plugins/channel-partner-api/index.js';
 import { ChannelConfigError, UnknownChannelTypeError, healthSeenBy, worst, type Health, type PluginHost } from '../../../plugins/host/index.js';
 import { hasRole, type Viewer } from '../../_shared/auth.js';
 import { badInput } from '../../_shared/errors.js';
 import { newId } from '../../_shared/ids.js';
-import { isPrivateAddress } from '../../_shared/private-address.js';
+import { addressesOf, isPrivateAddress } from '../../_shared/private-address.js';
 import type { ChannelBindings } from '../ingest/channel-bindings.js';
 import type { ChannelEntity } from './channel.entity.js';
 import type { ChannelHealthBoard, ReplicaChannelHealth } from './channel.health-board.js';
@@ -63,8 +61,7 @@ export class ChannelAdminService {
    */
   private async assertPublicCallback(url: string): Promise<void> {
     if (!this.blockPrivateAddresses) return;
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    const addresses = isIP(host) ? [host] : await lookup(host, { all: true }).then((a) => a.map((x) => x.address), () => []);
+    const addresses = await addressesOf(new URL(url)).catch((): string[] => []);
     if (addresses.some(isPrivateAddress)) throw badInput('must not point at a loopback, private or link-local address', 'callbackUrl');
   }
 

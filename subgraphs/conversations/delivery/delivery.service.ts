@@ -1,9 +1,10 @@
 import { Brackets, In, IsNull, LessThanOrEqual, type DataSource, type Repository } from 'typeorm';
-import { backoffDelay } from '../../../plugins/host/index.js';
+import { backoffDelay, type BoundChannel } from '../../../plugins/host/index.js';
 import { ChannelError, isChannelError, type HistoryMessage, type MessageContent, type OutboundMessage } from '../../../plugins/sdk/index.js';
 import { badInput } from '../../_shared/errors.js';
 import { idCeiling, isUuid } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
+import type { ChannelEntity } from '../channel/channel.entity.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import type { ConversationEntity } from '../conversation/conversation.entity.js';
 import type { ChannelBindings } from '../ingest/channel-bindings.js';
@@ -65,18 +66,25 @@ export class DeliveryService {
     return this.repo.findBy({ tenantId, id: In([...ids]) });
   }
 
+  /** A conversation's channel and its plugin binding (null when the channel cannot be bound now). */
+  private async channelOf(tenantId: string, channelId: string | null): Promise<{ channel: ChannelEntity; bound: BoundChannel | null } | null> {
+    if (!channelId) return null;
+    const [channel] = await this.channels.byIds(tenantId, [channelId]);
+    if (!channel) return null;
+    let bound: BoundChannel | null;
+    try { bound = this.bindings.bind(channel); } catch { bound = null; }
+    return { channel, bound };
+  }
+
   /**
    * Refuses, before anything is stored, a reply that could never go out: the conversation's channel sends nothing
    * (Taobao is an order source, a phone call is answered on the phone). Without it the agent's reply sat in the
    * conversation with no delivery and no error, and the customer never got it. Notes are always fine.
    */
   async assertCanReply(tenantId: string, conversation: Pick<ConversationEntity, 'channelId' | 'channelType'>): Promise<void> {
-    if (!conversation.channelId) return;
-    const [channel] = await this.channels.byIds(tenantId, [conversation.channelId]);
-    if (!channel) return;
-    let outbound = true;
-    try { outbound = this.bindings.bind(channel)?.capabilities.outbound ?? true; } catch { /* a channel that cannot be bound now: its delivery says why */ }
-    if (!outbound) {
+    const found = await this.channelOf(tenantId, conversation.channelId);
+    // a channel that cannot be bound now is not refused here: its delivery says why
+    if (found?.bound && !found.bound.capabilities.outbound) {
       throw badInput(`the ${conversation.channelType} channel cannot send messages: reply on another of the customer's channels, or write an internal note (internal: true)`, 'internal');
     }
   }
@@ -87,12 +95,10 @@ export class DeliveryService {
    * refusal, e.g. WINDOW_CLOSED). Internal notes, customer messages and channels without a plugin get none.
    */
   async enqueue(tenantId: string, message: MessageEntity, conversation: ConversationEntity): Promise<MessageDeliveryEntity | null> {
-    if (message.internal || message.senderType === MessageSenderType.CUSTOMER || !conversation.channelId) return null;
-    const [channel] = await this.channels.byIds(tenantId, [conversation.channelId]);
-    if (!channel) return null;
-    let bound;
-    try { bound = this.bindings.bind(channel); } catch { bound = null; }
-    if (!bound || !bound.capabilities.outbound) return null;
+    if (message.internal || message.senderType === MessageSenderType.CUSTOMER) return null;
+    const found = await this.channelOf(tenantId, conversation.channelId);
+    if (!found?.bound?.capabilities.outbound) return null;
+    const { channel } = found;
     const now = new Date();
     await this.repo.createQueryBuilder().insert().into(MessageDeliveryEntity).values({
       id: message.id, tenantId, conversationId: conversation.id, channelId: channel.id, status: D.PENDING, attempts: 0, errorCode: null, error: null,

@@ -1,7 +1,5 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import robotsParser from 'robots-parser';
-import { isPrivateAddress } from '../../_shared/private-address.js';
+import { addressesOf, isPrivateAddress } from '../../_shared/private-address.js';
 
 export { isPrivateAddress };
 
@@ -73,9 +71,7 @@ export class Crawler {
   async guard(url: URL): Promise<string | null> {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return `unsupported protocol ${url.protocol}`;
     if (!this.options.blockPrivateAddresses) return null;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
-    return addresses.some(isPrivateAddress) ? `${url.hostname} resolves to a private address` : null;
+    return (await addressesOf(url)).some(isPrivateAddress) ? `${url.hostname} resolves to a private address` : null;
   }
 
   /** A GET with a timeout and a size cap; the body decoded with the charset the server names (UTF-8 otherwise). */
