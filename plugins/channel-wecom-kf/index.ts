@@ -1,6 +1,6 @@
 import {
   ChannelError, DEFAULT_CAPABILITIES, md5Hex, ReplyWindow, SDK_API_VERSION, defineChannel, definePlugin, idString, isChannelError, secret, textResponse, z,
-  type ChannelContext, type InboundEvent, type MessageContent,
+  isStoredItem, parseJsonLossless, type ChannelContext, type FailedItem, type InboundEvent, type MessageContent,
 } from '../sdk/index.js';
 import { callWithToken, wecomToken } from '../wechat-common/wechat.api.js';
 import { ENCODING_AES_KEY } from '../wechat-common/wechat.crypto.js';
@@ -130,21 +130,23 @@ export function kfMsgId(id: string): string {
 }
 
 /**
- * A sync_msg page as events, item by item. An item we cannot read is logged (without its content) and skipped:
- * the cursor still moves past the page, so one bad item cannot make every later notice fail on the same page.
- * `receive` has no per-item error (only `pull` items do), hence the log line.
+ * A sync_msg page as events, item by item. An item we cannot read is handed back as failed (SDK 1.6): the host
+ * keeps it for an operator and a replay, and the cursor still moves past the page, so one bad item cannot make
+ * every later notice fail on the same page.
  */
-function pageEvents(list: unknown[], at: { openKfId: string; cursor?: string }, receivedAt: Date, ctx: ChannelContext): InboundEvent[] {
+function pageEvents(list: unknown[], at: { openKfId: string; cursor?: string }, receivedAt: Date, ctx: ChannelContext): { events: InboundEvent[]; failed: FailedItem[] } {
   const events: InboundEvent[] = [];
+  const failed: FailedItem[] = [];
   list.forEach((m, index) => {
     try {
       events.push(kfMessageEvent(m, receivedAt));
     } catch (err) {
       if (!isChannelError(err)) throw err;
-      ctx.logger.warn({ ...at, index, code: err.code, reason: err.message }, 'kf/sync_msg item skipped');
+      failed.push({ raw: JSON.stringify(m) ?? 'null', error: err });
+      ctx.logger.warn({ ...at, index, code: err.code, reason: err.message }, 'kf/sync_msg item kept as failed');
     }
   });
-  return events;
+  return { events, failed };
 }
 
 export function createWecomKfAdapter(pc: WecomKfPluginConfig) {
@@ -169,6 +171,8 @@ export function createWecomKfAdapter(pc: WecomKfPluginConfig) {
 
     parse(req, config) {
       if (req.method.toUpperCase() === 'GET') return [];
+      // an item receive could not read, replayed by an operator: its body is the sync_msg entry
+      if (isStoredItem(req)) return [kfMessageEvent(parseJsonLossless(req.rawBody.toString('utf8')), req.receivedAt)];
       const { fields } = readWechatMessage(req, inbound(config, pc));
       const corp = field(fields, 'ToUserName') || config.corpId;
       const created = field(fields, 'CreateTime');
@@ -213,6 +217,7 @@ export function createWecomKfAdapter(pc: WecomKfPluginConfig) {
      */
     async receive(events, ctx) {
       const out: InboundEvent[] = [];
+      const failed: FailedItem[] = [];
       const cursors = new Map<string, string | undefined>();
       for (const ev of events) {
         if (!ev.notice) { out.push(ev); continue; }
@@ -224,7 +229,9 @@ export function createWecomKfAdapter(pc: WecomKfPluginConfig) {
         for (let page = 0; page < pc.maxPagesPerNotice; page++) {
           const r = await callWithToken(ctx, token(ctx), '/cgi-bin/kf/sync_msg', { cursor, token: callbackToken, limit: pc.syncLimit, voice_format: 0, open_kfid: openKfId });
           const list: unknown[] = Array.isArray(r.msg_list) ? r.msg_list : [];
-          out.push(...pageEvents(list, { openKfId, cursor }, ev.receivedAt, ctx));
+          const read = pageEvents(list, { openKfId, cursor }, ev.receivedAt, ctx);
+          out.push(...read.events);
+          failed.push(...read.failed);
           if (typeof r.next_cursor === 'string' && r.next_cursor) cursor = r.next_cursor;
           if (r.has_more !== 1) break;
         }
@@ -240,6 +247,7 @@ export function createWecomKfAdapter(pc: WecomKfPluginConfig) {
       }
       return {
         events: unique,
+        failed,
         commit: async () => {
           for (const [k, c] of cursors) if (c) await ctx.kv.set(`cursor:${k}`, c);
         },

@@ -182,14 +182,15 @@ describe('wecom-kf sync_msg items it cannot read', () => {
     null,
   ] };
 
-  it('keeps the good items, skips the others with a warning and moves the cursor past the page, without crashing', async () => {
+  it('keeps the good items, hands the others back as failed (for the host to keep) and moves the cursor past the page, without crashing', async () => {
     fake.route({ 'POST /cgi-bin/kf/sync_msg': (r) => ({ json: r.json.cursor === undefined ? badPage : { errcode: 0, errmsg: 'ok', next_cursor: r.json.cursor, has_more: 0, msg_list: [] } }) });
     const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
     const ch = t.bind(CFG);
     const other = t.bind(CFG, { tenantId: 'tenant-other' });
     const r = await ch.receive(ch.accept(push(noticeXml())).events);
     expect(r.events.map((e) => e.dedupeKey)).toEqual([`msg:${good.msgid}`]);
-    const skipped = t.logs.lines.filter((l) => l.level === 'warn' && l.msg === 'kf/sync_msg item skipped');
+    expect(r.failed!.map((f) => [JSON.parse(String(f.raw)), (f.error as { code: string }).code])).toEqual([[badPage.msg_list[1], 'BAD_REQUEST'], [null, 'BAD_REQUEST']]);
+    const skipped = t.logs.lines.filter((l) => l.level === 'warn' && l.msg === 'kf/sync_msg item kept as failed');
     expect(skipped.map((l) => l.obj)).toEqual([
       expect.objectContaining({ openKfId: KF, index: 1, code: 'BAD_REQUEST' }),
       expect.objectContaining({ openKfId: KF, index: 2, code: 'BAD_REQUEST' }),
@@ -200,6 +201,17 @@ describe('wecom-kf sync_msg items it cannot read', () => {
     await ch.receive(ch.accept(push(noticeXml('NEXT_TOKEN'))).events);
     expect(fake.calls('POST /cgi-bin/kf/sync_msg').at(-1)!.json).toMatchObject({ cursor: 'c_bad' });
     await expect(other.receive(other.accept(push(noticeXml())).events)).resolves.toBeDefined();
+  });
+
+  it('reads a kept item again when an operator replays it: parse takes the host\'s /receive/ request as one sync_msg entry', async () => {
+    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
+    const ch = t.bind(CFG);
+    const stored = (raw: unknown): InboundRequest => ({ method: 'POST', path: '/receive/ch-1', query: {}, headers: { 'x-huiliu-source': 'receive' }, rawBody: Buffer.from(JSON.stringify(raw)), receivedAt: new Date(NOW) });
+    const [e] = ch.parse(stored(good));
+    expect(e).toEqual(kfMessageEvent(good, new Date(NOW)));
+    expect(() => ch.parse(stored(badPage.msg_list[1]))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    // the same body on the webhook's own path is read as a WeCom callback, never as a stored item
+    expect(ch.parse({ ...stored(good), path: '/webhooks/ch-1' })).toEqual([expect.objectContaining({ origin: 'system', content: expect.objectContaining({ name: 'unsupported' }) })]);
   });
 
   it('never crashes on a null item, which would disable the plugin for every tenant', async () => {

@@ -210,6 +210,19 @@ describe('plugin host: isolation and health', () => {
     expect((await ch.receive(ch.parse(req('again')))).events).toHaveLength(1); // not disabled: the next call goes through
   });
 
+  it('passes the items receive could not read (SDK 1.6) to the host, and treats failed items without bytes as a crash', async () => {
+    const a = scripted('alpha');
+    const { host } = hostWith([a], { disableAfter: 5 });
+    const ch = host.bindChannel({ id: 'c1', tenantId: 't', type: 'alpha', config: { token: 'tok-very-secret' } });
+    const error = new ChannelError('BAD_REQUEST', 'item without id');
+    a.behaviour.receive = async () => ({ events: [], failed: [{ raw: '{"x":1}', error }] });
+    expect((await ch.receive(ch.parse(req()))).failed).toEqual([{ raw: '{"x":1}', error }]);
+    for (const failed of [{}, [{ error }], [null]]) {
+      a.behaviour.receive = async () => ({ events: [], failed });
+      await expect(ch.receive(ch.parse(req()))).rejects.toBeInstanceOf(PluginCrashError);
+    }
+  });
+
   it('keeps secrets out of the error texts staff can read: thrown ChannelErrors, crash messages and health', async () => {
     const a = scripted('alpha');
     const { host } = hostWith([a], { disableAfter: 5 });

@@ -395,7 +395,9 @@ export class BoundChannel {
       if (isChannelError(e)) { const c = this.clean(e); this.recordDelivery(c); throw c; }
       throw this.crash('receive', e);
     }
-    const bad = !r || !Array.isArray(r.events) ? 'receive returned no { events }' : this.checkEvents(r.events) ?? (r.commit !== undefined && typeof r.commit !== 'function' ? 'receive returned a commit that is not a function' : null);
+    const bad = !r || !Array.isArray(r.events) ? 'receive returned no { events }' : this.checkEvents(r.events)
+      ?? (r.commit !== undefined && typeof r.commit !== 'function' ? 'receive returned a commit that is not a function' : null)
+      ?? (r.failed !== undefined && (!Array.isArray(r.failed) || r.failed.some((f) => !f || !(typeof f.raw === 'string' || Buffer.isBuffer(f.raw)))) ? 'receive returned failed items without raw bytes' : null);
     if (bad) throw this.crash('receive', null, bad);
     return r;
   }

@@ -51,6 +51,29 @@ export interface ReceiveResult {
   events: InboundEvent[];
   /** Called after the host stored `events` (e.g. persist a pull cursor): a crash before it replays the pull, never loses messages. */
   commit?: () => Promise<void>;
+  /**
+   * SDK 1.6: items `receive` fetched but could not read (one message of a pulled page). The host keeps each as a
+   * FAILED payload an operator sees and replays, before `commit`, so a cursor can move past it and nothing is
+   * dropped. A replay hands `raw` to `parse` as a request on `/receive/<channelId>` (see `isStoredItem`).
+   */
+  failed?: FailedItem[];
+}
+
+/** SDK 1.6: one platform item `receive` could not read: its bytes and why. */
+export interface FailedItem {
+  /** The platform's bytes for this item (e.g. one sync_msg entry as JSON). */
+  raw: string | Buffer;
+  /** Why (a ChannelError, usually BAD_REQUEST): its code and message are shown to operators. */
+  error: unknown;
+}
+
+/**
+ * SDK 1.6: whether `parse` is given an item the host stored itself (a pulled item, or one `receive` could not
+ * read), not a platform's request: its body is the item's `raw`. The host sets these paths; a webhook's is
+ * always `/webhooks/<channelId>`.
+ */
+export function isStoredItem(req: Pick<InboundRequest, 'path'>): boolean {
+  return req.path.startsWith('/pull/') || req.path.startsWith('/receive/');
 }
 
 /** One thing a `pull` brought back: usually one platform message and the event(s) it becomes. */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import Denque from 'denque';
 import { In, type DataSource, type FindOptionsSelect, type Repository } from 'typeorm';
 import { backoffDelay, ChannelDisabledError, PluginCrashError, type BoundChannel } from '../../../plugins/host/index.js';
-import type { ImmediateResponse, InboundEvent, InboundRequest, MessageContent } from '../../../plugins/sdk/index.js';
+import type { FailedItem, ImmediateResponse, InboundEvent, InboundRequest, MessageContent } from '../../../plugins/sdk/index.js';
 import { contentToText, isChannelError } from '../../../plugins/sdk/index.js';
 import { isUniqueViolation } from '../../_shared/db-errors.js';
 import { DomainError } from '../../_shared/errors.js';
@@ -434,7 +434,8 @@ export class IngestService {
       const bound = this.bindings.bind(channel);
       if (!bound) throw new Error(`channel ${channel.id} has no usable config or no plugin for ${channel.type}`);
       const parsed = row.event ? [reviveEvent(row.event)] : bound.parse(inboundRequest((await this.repo.findOneOrFail({ select: { id: true, request: true }, where: { id: row.id } })).request));
-      const { events, commit } = await bound.receive(parsed);
+      const { events, commit, failed } = await bound.receive(parsed);
+      if (failed?.length) await this.keepFailed(channel, row, failed);
       let messageId: string | null = null;
       for (const e of events) {
         if (e.ephemeral) continue;
@@ -453,6 +454,24 @@ export class IngestService {
       await this.events.publish({ type: 'inbound.failed', tenantId: row.tenantId, data: { payloadId: row.id, channelId: row.channelId, attempts, code, willRetry: !!next } }).catch(() => undefined);
       this.metrics.processed(row.channelType, 'failed');
       return { status: 'failed' };
+    }
+  }
+
+  /**
+   * Items `receive` fetched but could not read (SDK 1.6), each kept FAILED as a request on `/receive/<channelId>`
+   * whose body is the item, before `commit` moves the plugin's cursor past them: an operator sees them and
+   * replays them through `parse` once the plugin reads them. Stored again by a retry, they collapse on their bytes.
+   */
+  private async keepFailed(channel: ChannelEntity, row: InboundPayloadEntity, failed: FailedItem[]): Promise<void> {
+    for (const item of failed) {
+      const request: InboundRequest = {
+        method: 'POST', path: `/receive/${channel.id}`, query: {}, headers: { 'x-huiliu-source': 'receive', 'x-huiliu-payload': row.id }, receivedAt: row.receivedAt,
+        rawBody: Buffer.isBuffer(item.raw) ? item.raw : Buffer.from(item.raw, 'utf8'),
+      };
+      const error = item.error ?? new Error('the plugin could not read this item');
+      await this.store(channel, request, [], error);
+      this.metrics.processed(row.channelType, 'failed');
+      this.log.warn({ payloadId: row.id, channelId: channel.id, tenantId: channel.tenantId, code: (error as { code?: string }).code ?? 'PLUGIN_FAILED' }, 'an item the plugin could not read was kept as failed');
     }
   }
 
