@@ -79,13 +79,15 @@ export class DeliveryService {
   /**
    * Refuses, before anything is stored, a reply that could never go out: the conversation's channel sends nothing
    * (Taobao is an order source, a phone call is answered on the phone). Without it the agent's reply sat in the
-   * conversation with no delivery and no error, and the customer never got it. Notes are always fine.
+   * conversation with no delivery and no error, and the customer never got it. Notes (an agent's `internal`, the
+   * bot's `system`) are always fine; `instead` names the one the caller has.
    */
-  async assertCanReply(tenantId: string, conversation: Pick<ConversationEntity, 'channelId' | 'channelType'>): Promise<void> {
+  async assertCanReply(tenantId: string, conversation: Pick<ConversationEntity, 'channelId' | 'channelType'>, instead: 'internal' | 'system' = 'internal'): Promise<void> {
     const found = await this.channelOf(tenantId, conversation.channelId);
     // a channel that cannot be bound now is not refused here: its delivery says why
     if (found?.bound && !found.bound.capabilities.outbound) {
-      throw badInput(`the ${conversation.channelType} channel cannot send messages: reply on another of the customer's channels, or write an internal note (internal: true)`, 'internal');
+      const note = instead === 'internal' ? 'write an internal note (internal: true)' : 'post a system notice (system: true)';
+      throw badInput(`the ${conversation.channelType} channel cannot send messages: reply on another of the customer's channels, or ${note}`, instead);
     }
   }
 

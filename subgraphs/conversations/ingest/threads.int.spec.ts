@@ -21,6 +21,7 @@ describe('threads: one conversation per call, per consultation, per store chat (
   let customers: TestSubgraph;
   let conv: TestSubgraph;
   let admin: string;
+  let tenant: string;
   let phone: string;
   let store: string;
 
@@ -39,7 +40,8 @@ describe('threads: one conversation per call, per consultation, per store chat (
   beforeAll(async () => {
     customers = await startTestSubgraph(customersSubgraph, { db: 'threads_customers', stream: 'threads-customers' });
     conv = await startTestSubgraph(conversationsWithIngest({ customersUrl: customers.url, jwtSecret: TEST_SECRET, sweepIntervalMs: 200, publicBaseUrl: 'https://cs.example.com' }), { db: 'threads', stream: 'threads' });
-    admin = await tokenFor(newTenant('thr'), ['admin']);
+    tenant = newTenant('thr');
+    admin = await tokenFor(tenant, ['admin']);
     phone = (await gqlOk(conv.url, CREATE, { i: { type: 'phone', name: 'Hotline', config: { secret: SECRET } } }, admin)).createChannel.channel.id;
     store = (await gqlOk(conv.url, CREATE, { i: { type: 'store', name: 'Stores', config: { secret: SECRET } } }, admin)).createChannel.channel.id;
   });
@@ -83,8 +85,15 @@ describe('threads: one conversation per call, per consultation, per store chat (
     const refused = await gql(conv.url, SEND_MSG, { i: { conversationId: first.id, text: '稍后给您回电' } }, admin);
     expect(refused.errors?.[0]).toMatchObject({ message: expect.stringContaining('phone channel cannot send messages'), extensions: { code: 'BAD_USER_INPUT', field: 'internal' } });
     expect((await gqlOk(conv.url, SEND_MSG, { i: { conversationId: first.id, text: '已登记，48 小时内回电', internal: true } }, admin)).sendMessage.message.internal).toBe(true);
+    // The bot likewise: its reply is refused, its system notice is kept.
+    const BOT_MSG = `mutation($i: AddBotMessageInput!) { addBotMessage(input: $i) { message { id senderType } } }`;
+    const bot = await tokenFor(tenant, ['service']);
+    const botRefused = await gql(conv.url, BOT_MSG, { i: { conversationId: first.id, text: '您好，我是智能客服' } }, bot);
+    expect(botRefused.errors?.[0]).toMatchObject({ message: expect.stringContaining('phone channel cannot send messages'), extensions: { code: 'BAD_USER_INPUT', field: 'system' } });
+    expect((await gqlOk(conv.url, BOT_MSG, { i: { conversationId: first.id, text: '来电已记录', system: true } }, bot)).addBotMessage.message.senderType).toBe('SYSTEM');
     const notes = (await conversations('phone')).find((x) => x.id === first.id)!;
     expect(notes.messages.nodes.map((m) => m.text)).not.toContain('稍后给您回电');
+    expect(notes.messages.nodes.map((m) => m.text)).not.toContain('您好，我是智能客服');
 
     await post(phone, { events: [
       { ...call('c-2'), id: 'c2-ring', type: 'call.ringing', at: t0 + 200_000 },
