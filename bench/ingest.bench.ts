@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import autocannon from 'autocannon';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +21,8 @@ import { driveAtRateInWorker } from './rate-driver.worker.js';
  * deliveries repeated (WeChat's retries). Measures acknowledged messages/s, acknowledgement p99, and the
  * time from sending until the message is persisted and its message.added event is published (watched on
  * Redis). In the same run, the two limits: a bare Node http server answering the same requests, and
- * single-row INSERTs into MariaDB from 8 clients. Everything shares this machine.
+ * single-row INSERTs into MariaDB from 8 clients; and a yardstick, the minimal durable acknowledgement
+ * (minimal-ingest.server.ts). Everything shares this machine.
  */
 /** The saturation burst: 20,000 messages last 4–14 s, as long as the INSERT limit's 4 s (5,000 lasted 1–3 s, mostly ramp-up). */
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000);
@@ -98,12 +101,35 @@ async function bareHttp(reqs: Req[]) {
   return r;
 }
 
+/**
+ * The floor of any durable acknowledgement here (bench/minimal-ingest.server.ts, a process of its own like the
+ * replicas): what Huiliu's acknowledgement path costs beyond it is `ackVsMinimalIngest`.
+ */
+async function minimalIngest(reqs: Req[]) {
+  const admin = await mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${DB}_raw` });
+  await admin.query('TRUNCATE TABLE floor_');
+  await admin.end();
+  const child = spawn(process.execPath, [join(__dirname, 'minimal-ingest.server.js'), `${TEST_MYSQL_URL}/${DB}_raw`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      child.once('exit', (code) => reject(new Error(`minimal-ingest server exited (${code})`)));
+    });
+    return await drive(port, reqs, CONCURRENCY);
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 /** The INSERT limit's table (a database of its own, recreated), and its checkpoint settled. */
 async function insertsTable() {
   const admin = await mysql.createConnection({ uri: TEST_MYSQL_URL });
   await admin.query(`DROP DATABASE IF EXISTS \`${DB}_raw\``);
   await admin.query(`CREATE DATABASE \`${DB}_raw\``);
   await admin.query(`CREATE TABLE \`${DB}_raw\`.rows_ (id varchar(36) primary key, tenant_id varchar(64), body json, created_at datetime(3))`);
+  await admin.query(`CREATE TABLE \`${DB}_raw\`.floor_ (id char(36) primary key, channel_id char(36) not null, dedupe_key varchar(191) not null, request longtext not null, received_at datetime(3) not null, unique key (channel_id, dedupe_key))`);
   await admin.end();
   await settleCheckpoint(TEST_MYSQL_URL);
 }
@@ -144,7 +170,8 @@ async function limitsNow() {
   bareRequests ??= deliveries('00000000-0000-4000-8000-000000000000', MESSAGES * 2);
   const bare = await bareHttp(bareRequests);
   const inserts = await mariadbInserts(3, 8, 1);
-  return { bare: bare.steadyRate, inserts: inserts.rate };
+  const floor = await minimalIngest(bareRequests);
+  return { bare: bare.steadyRate, inserts: inserts.rate, floor: floor.steadyRate };
 }
 
 const perStatement = (before: Record<string, number>, after: Record<string, number>, n: number) =>
@@ -333,6 +360,10 @@ async function runTopology(topology: Topology, run: number) {
         bareHttp: [r1(limitsBefore.bare), r1(limitsAfter.bare)], inserts: [r1(limitsBefore.inserts), r1(limitsAfter.inserts)],
         ackVsBareHttp: round3(ingest.steadyRate / ((limitsBefore.bare + limitsAfter.bare) / 2)),
         ackVsInserts: round3(ingest.steadyRate / ((limitsBefore.inserts + limitsAfter.inserts) / 2)),
+        // the minimal durable acknowledgement (see minimalIngest): what any Node server reaches here, and ours against it
+        minimalIngest: [r1(limitsBefore.floor), r1(limitsAfter.floor)],
+        minimalIngestVsInserts: round3(((limitsBefore.floor + limitsAfter.floor) / 2) / ((limitsBefore.inserts + limitsAfter.inserts) / 2)),
+        ackVsMinimalIngest: round3(ingest.steadyRate / ((limitsBefore.floor + limitsAfter.floor) / 2)),
       },
       // MariaDB statements (and bytes_received/bytes_sent: bytes from/to clients) per delivery from the first send until the last message was published (the whole server's counters).
       sqlPerDelivery: perStatement(statements0, statements1, all.length),
@@ -396,7 +427,8 @@ async function runAll(only: Topology[] | undefined, innodbLogMB: number) {
     // The bare server gets three times the burst: at its rate a single burst is over before its first second ends.
     const bare = await bareHttp(deliveries('00000000-0000-4000-8000-000000000000', MESSAGES * 3));
     await insertsTable();
-    return { bare, inserts: await mariadbInserts() };
+    const inserts = await mariadbInserts();
+    return { bare, inserts, floor: await minimalIngest(deliveries('00000000-0000-4000-8000-000000000000', MESSAGES * 2)) };
   })() : null;
   const ratio = (x: number, y: number) => round3(x / y);
   const out = {
@@ -405,10 +437,11 @@ async function runAll(only: Topology[] | undefined, innodbLogMB: number) {
       ...r,
       // Acknowledgements after the burst's first second, against the bare server's rate taken the same way and the
       // INSERTs' median sample; the whole phase's ratio as well.
-      ratios: sample ? { ackVsBareHttp: ratio(r.ingest.ackPerSecondAfterFirstSecond, sample.bare.steadyRate), ackVsInserts: ratio(r.ingest.ackPerSecondAfterFirstSecond, sample.inserts.rate), ackVsInsertsWholePhase: ratio(r.ingest.ackPerSecond, sample.inserts.rate), endToEndVsInserts: r.processing ? ratio(r.processing.endToEndPerSecond, sample.inserts.rate) : null } : null,
+      ratios: sample ? { ackVsBareHttp: ratio(r.ingest.ackPerSecondAfterFirstSecond, sample.bare.steadyRate), ackVsInserts: ratio(r.ingest.ackPerSecondAfterFirstSecond, sample.inserts.rate), ackVsInsertsWholePhase: ratio(r.ingest.ackPerSecond, sample.inserts.rate), endToEndVsInserts: r.processing ? ratio(r.processing.endToEndPerSecond, sample.inserts.rate) : null, ackVsMinimalIngest: ratio(r.ingest.ackPerSecondAfterFirstSecond, sample.floor.steadyRate) } : null,
     })),
     bareHttp: sample ? { perSecond: r1(sample.bare.rate), perSecondAfterFirstSecond: r1(sample.bare.steadyRate), p99Ms: r1(sample.bare.p99) } : null,
     mariadbInserts8Clients: sample ? { perSecond: r1(sample.inserts.rate), samples: sample.inserts.samples } : null,
+    minimalIngest: sample ? { perSecond: r1(sample.floor.rate), perSecondAfterFirstSecond: r1(sample.floor.steadyRate), p99Ms: r1(sample.floor.p99), vsInserts: ratio(sample.floor.steadyRate, sample.inserts.rate) } : null,
   };
   console.log(JSON.stringify(out, null, 2));
 }
