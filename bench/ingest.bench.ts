@@ -106,6 +106,10 @@ async function bareHttp(reqs: Req[]) {
  * replicas): what Huiliu's acknowledgement path costs beyond it is `ackVsMinimalIngest`.
  */
 async function minimalIngest(reqs: Req[]) {
+  return withMinimalIngest((port) => drive(port, reqs, CONCURRENCY));
+}
+
+async function withMinimalIngest<T>(use: (port: number) => Promise<T>): Promise<T> {
   const admin = await mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${DB}_raw` });
   await admin.query('TRUNCATE TABLE floor_');
   await admin.end();
@@ -115,12 +119,27 @@ async function minimalIngest(reqs: Req[]) {
       child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       child.once('exit', (code) => reject(new Error(`minimal-ingest server exited (${code})`)));
     });
-    return await drive(port, reqs, CONCURRENCY);
+    return await use(port);
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
   }
+}
+
+/**
+ * The sustained phase's pace (same sender, rate and warm-up) against the bare server and the minimal durable
+ * acknowledgement: the tail that the sender, HTTP and a durable write have on this machine before any of our code.
+ */
+async function sustainedYardsticks() {
+  const reqs = deliveries('00000000-0000-4000-8000-000000000000', Math.round(RATE * (SUSTAIN_WARMUP_SECONDS + SUSTAIN_SECONDS)));
+  const pick = (r: Awaited<ReturnType<typeof driveAtRateInWorker>>) => ({ ackPerSecond: r1(r.rate), p50Ms: r1(r.p50), p99Ms: r1(r.p99), p999Ms: r1(r.p999), maxMs: r1(r.max), failed: r.failed });
+  const server: Server = createServer((req, res) => { req.resume(); req.on('end', () => res.end('success')); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const bare = await driveAtRateInWorker((server.address() as AddressInfo).port, reqs, RATE * (1 + REPEAT), SUSTAIN_WARMUP_SECONDS);
+  await new Promise((r2) => server.close(r2));
+  const floor = await withMinimalIngest((port) => driveAtRateInWorker(port, reqs, RATE * (1 + REPEAT), SUSTAIN_WARMUP_SECONDS));
+  return { bareHttp: pick(bare), minimalIngest: pick(floor) };
 }
 
 /** The INSERT limit's table (a database of its own, recreated), and its checkpoint settled. */
@@ -428,7 +447,7 @@ async function runAll(only: Topology[] | undefined, innodbLogMB: number) {
     const bare = await bareHttp(deliveries('00000000-0000-4000-8000-000000000000', MESSAGES * 3));
     await insertsTable();
     const inserts = await mariadbInserts();
-    return { bare, inserts, floor: await minimalIngest(deliveries('00000000-0000-4000-8000-000000000000', MESSAGES * 2)) };
+    return { bare, inserts, floor: await minimalIngest(deliveries('00000000-0000-4000-8000-000000000000', MESSAGES * 2)), sustained: await sustainedYardsticks() };
   })() : null;
   const ratio = (x: number, y: number) => round3(x / y);
   const out = {
@@ -442,6 +461,7 @@ async function runAll(only: Topology[] | undefined, innodbLogMB: number) {
     bareHttp: sample ? { perSecond: r1(sample.bare.rate), perSecondAfterFirstSecond: r1(sample.bare.steadyRate), p99Ms: r1(sample.bare.p99) } : null,
     mariadbInserts8Clients: sample ? { perSecond: r1(sample.inserts.rate), samples: sample.inserts.samples } : null,
     minimalIngest: sample ? { perSecond: r1(sample.floor.rate), perSecondAfterFirstSecond: r1(sample.floor.steadyRate), p99Ms: r1(sample.floor.p99), vsInserts: ratio(sample.floor.steadyRate, sample.inserts.rate) } : null,
+    sustainedYardsticks: sample?.sustained ?? null,
   };
   console.log(JSON.stringify(out, null, 2));
 }
