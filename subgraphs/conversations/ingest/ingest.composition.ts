@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { createRedisAckPressure } from './ack-pressure.js';
 import { createPluginHost, MemoryKeyValueStore, RedisKeyValueStore, systemClock, type PluginHost } from '../../../plugins/host/index.js';
 import { createMemoryCache } from '../../_shared/cache.js';
 import { KeyedCipher } from '../../_shared/keyring.js';
@@ -89,7 +90,9 @@ export function createIngestServices(
   const metrics: ChannelMetrics = new ChannelMetrics({ backlog: () => ingest.backlogTotals(), local: () => ingest.localState() });
   const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log, metrics);
   const typing = new TypingRelay(cache, d.conversations, d.activity, log, { channels: d.channels, bindings: channelBindings, recipients: delivery });
-  const ingest: IngestService = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config, metrics, typing, delivery);
+  // distributed: acknowledging replicas (role receive, the edge) tell processing ones when acknowledgements are slow
+  const pressure = redis ? createRedisAckPressure(redis, `${deps.redis!.prefix}ingest:ack-pressure`) : undefined;
+  const ingest: IngestService = new IngestService(deps.dataSource, d.channels, channelBindings, d.conversations, d.messages, identity, deps.events, log, config, metrics, typing, delivery, pressure);
   const inboundAdmin = new InboundPayloadAdmin(deps.dataSource, ingest);
   const payloadRetention = new PayloadRetention(deps.dataSource, config.retentionDays ?? DEFAULT_RETENTION_DAYS);
   const channelTraffic = new ChannelTraffic(cache, log);

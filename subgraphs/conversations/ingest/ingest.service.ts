@@ -24,6 +24,7 @@ import { InboundPayloadEntity, InboundPayloadStatus as P, type StoredRequest } f
 import type { BacklogTotals, ChannelMetrics, LocalIngestState } from './channel.metrics.js';
 import { LOCK_MS, PayloadClaims, SWEEP_GRACE_MS } from './payload.claims.js';
 import { PayloadWriter } from './payload.writer.js';
+import type { AckPressure } from './ack-pressure.js';
 import { ProcessingPace } from './processing.pace.js';
 import { ReceiveBatcher } from './receive.batcher.js';
 import type { TypingRelay } from './typing.relay.js';
@@ -33,6 +34,8 @@ export const INBOUND_STORED = 'inbound.stored';
 export const INGEST_PROCESSORS_GROUP = 'conversations-ingest-processors';
 /** Hand-offs travel on their own stream: only the processors' group reads them, not every domain-event group. */
 export const INGEST_TOPIC = 'ingest';
+/** The acknowledging side's window for telling processing replicas that acknowledgements are slow (AckPressure). */
+const ACK_WINDOW_MS = 100;
 /** Payload ids per inbound.stored event. */
 const HANDOFF_BATCH = 100;
 /**
@@ -136,6 +139,9 @@ export class IngestService {
   private readonly idle = new Set<() => void>();
   /** Batch size and pauses, set by how this replica's acknowledgements fare (role `all`). */
   private readonly pace: ProcessingPace;
+  private readonly ackTargetMs: number;
+  /** This process's acknowledgements in the current window, when it tells others (role `receive`). */
+  private readonly ackWindow = { start: 0, acks: 0, slow: 0 };
   private pauseTimer: NodeJS.Timeout | undefined;
   /** Pumps once the queue's wait for a running batch is up (batchWaitMs). */
   private waitTimer: NodeJS.Timeout | undefined;
@@ -158,15 +164,18 @@ export class IngestService {
     private readonly typing?: Pick<TypingRelay, 'remember'>,
     /** Read receipts mark our sent messages read (DeliveryService.markRead). */
     private readonly receipts?: Pick<DeliveryService, 'markRead'>,
+    /** Acknowledgements first across processes (distributed): signalled here in role `receive`, heeded in role `all`. */
+    private readonly pressure?: AckPressure,
   ) {
     this.repo = ds.getRepository(InboundPayloadEntity);
     this.processingColumns = Object.fromEntries(this.repo.metadata.columns.map((c) => [c.propertyName, c.propertyName !== 'request'])) as FindOptionsSelect<InboundPayloadEntity>;
     this.writer = new PayloadWriter(ds, config.groupCommitMs ?? DEFAULT_GROUP_COMMIT_MS, { log });
     this.claims = new PayloadClaims(ds);
     this.receiver = new ReceiveBatcher(conversations);
-    this.pace = new ProcessingPace({ maxBatch: config.concurrency, ackTargetMs: config.ackTargetMs ?? DEFAULT_ACK_TARGET_MS });
-    this.batchWaitMs = config.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS;
     this.processesHere = (config.role ?? 'all') === 'all';
+    this.ackTargetMs = config.ackTargetMs ?? DEFAULT_ACK_TARGET_MS;
+    this.pace = new ProcessingPace({ maxBatch: config.concurrency, ackTargetMs: this.ackTargetMs, external: this.processesHere && pressure ? () => pressure.active() : undefined });
+    this.batchWaitMs = config.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS;
     this.ownClaim = config.processInline ? newId() : null;
   }
 
@@ -185,9 +194,23 @@ export class IngestService {
     return { ...this.pace.current, holding: this.pace.holding };
   }
 
-  /** The webhook answered `ms` after its handler started: processing here backs off when acknowledgements slow down. */
+  /**
+   * The webhook answered `ms` after its handler started: processing here backs off when acknowledgements slow down,
+   * and a replica that does not process (role `receive`, the edge) tells the processing replicas, per 100 ms window
+   * in which more than 1 % of its acknowledgements took longer than the target (as ProcessingPace judges its own).
+   */
   noteAck(ms: number): void {
     this.pace.noteAck(ms);
+    if (this.processesHere || !this.pressure || !this.ackTargetMs) return;
+    const w = this.ackWindow;
+    const now = Date.now();
+    if (now - w.start >= ACK_WINDOW_MS) {
+      if (w.slow > w.acks * 0.01) this.pressure.signal();
+      w.start = now;
+      w.acks = w.slow = 0;
+    }
+    w.acks++;
+    if (ms > this.ackTargetMs) w.slow++;
   }
 
   /**
@@ -363,6 +386,7 @@ export class IngestService {
     if (this.handOffs.size) await this.flushHandOffs();
     await this.drain();
     this.pace.stop();
+    this.pressure?.stop();
   }
 
   /** Claims one due payload and processes it (replays). */

@@ -53,4 +53,19 @@ describe('ProcessingPace (acknowledgements first)', () => {
     pace.stop();
     expect(loop.stopped).toBe(true);
   });
+
+  it('backs off with no acknowledgements of its own while another process signals slow ones, and not when pacing is off', () => {
+    const signal = { on: true };
+    const pace = new ProcessingPace({ maxBatch: 32, ackTargetMs: 20, minBatch: 4, loopDelay: fakeLoop(), external: () => signal.on });
+    pace.settle();
+    expect(pace.current.batch).toBe(16);
+    for (let i = 0; i < 3; i++) pace.settle();
+    expect(pace.current).toEqual({ batch: 4, parallel: 1, pauseMs: 5 });
+    signal.on = false;
+    pace.settle();
+    expect(pace.current.pauseMs).toBe(0);
+    const off = new ProcessingPace({ maxBatch: 32, ackTargetMs: 0, loopDelay: fakeLoop(), external: () => true });
+    off.settle();
+    expect(off.current.batch).toBe(32);
+  });
 });

@@ -11,6 +11,8 @@ export interface PaceOptions {
   maxPauseMs?: number;
   /** The event loop's delay p99 (ms) since the last reset; tests give their own. */
   loopDelay?: { p99Ms(): number; reset(): void; stop(): void };
+  /** Another process's acknowledgements are slow (AckPressure: the edge, a `receive` replica). */
+  external?: () => boolean;
 }
 
 /** Event loop delay sampled every 10 ms (node:perf_hooks). */
@@ -29,7 +31,7 @@ function loopDelayMonitor(): NonNullable<PaceOptions['loopDelay']> {
  *   the batch halves, down to `minBatch`, then a pause between batches doubles (5 ms up to `maxPauseMs`);
  * - otherwise the pause halves away, then the batch grows by an eighth of the largest.
  * With no acknowledgements in the window (a processing-only replica, a quiet channel) processing runs at full
- * size. Under overload processing lags instead: rows stay PENDING, nothing is lost, and it catches up after.
+ * size, unless another process signals that its acknowledgements are slow (`external`, AckPressure). Under overload processing lags instead: rows stay PENDING, nothing is lost, and it catches up after.
  */
 export class ProcessingPace {
   private batch: number;
@@ -68,7 +70,8 @@ export class ProcessingPace {
   /** After each batch: adjusts to the acknowledgements seen since the previous one. */
   settle(): void {
     this.loop ??= loopDelayMonitor();
-    const pressed = this.acks > 0 && (this.slowAcks > this.acks * 0.01 || this.loop.p99Ms() > this.o.ackTargetMs);
+    const pressed = (this.acks > 0 && (this.slowAcks > this.acks * 0.01 || this.loop.p99Ms() > this.o.ackTargetMs))
+      || (this.o.ackTargetMs > 0 && (this.o.external?.() ?? false));
     this.loop.reset();
     this.acks = this.slowAcks = 0;
     if (pressed) {
