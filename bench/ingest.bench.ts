@@ -94,11 +94,18 @@ async function drive(ports: number | number[], reqs: Req[], concurrency: number,
 }
 
 async function bareHttp(reqs: Req[]) {
+  return withBareServer((port) => drive(port, reqs, CONCURRENCY));
+}
+
+/** A bare Node http server answering every request at once, in this process, while `use` runs. */
+async function withBareServer<T>(use: (port: number) => Promise<T>): Promise<T> {
   const server: Server = createServer((req, res) => { req.resume(); req.on('end', () => res.end('success')); });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const r = await drive((server.address() as AddressInfo).port, reqs, CONCURRENCY);
-  await new Promise((r2) => server.close(r2));
-  return r;
+  try {
+    return await use((server.address() as AddressInfo).port);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
 }
 
 /**
@@ -109,10 +116,8 @@ async function minimalIngest(reqs: Req[]) {
   return withMinimalIngest((port) => drive(port, reqs, CONCURRENCY));
 }
 
+/** The yardstick's process while `use` runs; its table is emptied after (insertsTable creates it empty). */
 async function withMinimalIngest<T>(use: (port: number) => Promise<T>): Promise<T> {
-  const admin = await mysql.createConnection({ uri: `${TEST_MYSQL_URL}/${DB}_raw` });
-  await admin.query('TRUNCATE TABLE floor_');
-  await admin.end();
   const child = spawn(process.execPath, [join(__dirname, 'minimal-ingest.server.js'), `${TEST_MYSQL_URL}/${DB}_raw`], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -137,11 +142,9 @@ async function withMinimalIngest<T>(use: (port: number) => Promise<T>): Promise<
 async function sustainedYardsticks() {
   const reqs = deliveries('00000000-0000-4000-8000-000000000000', Math.round(RATE * (SUSTAIN_WARMUP_SECONDS + SUSTAIN_SECONDS)));
   const pick = (r: Awaited<ReturnType<typeof driveAtRateInWorker>>) => ({ ackPerSecond: r1(r.rate), p50Ms: r1(r.p50), p99Ms: r1(r.p99), p999Ms: r1(r.p999), maxMs: r1(r.max), failed: r.failed });
-  const server: Server = createServer((req, res) => { req.resume(); req.on('end', () => res.end('success')); });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const bare = await driveAtRateInWorker((server.address() as AddressInfo).port, reqs, RATE * (1 + REPEAT), SUSTAIN_WARMUP_SECONDS);
-  await new Promise((r2) => server.close(r2));
-  const floor = await withMinimalIngest((port) => driveAtRateInWorker(port, reqs, RATE * (1 + REPEAT), SUSTAIN_WARMUP_SECONDS));
+  const paced = (port: number) => driveAtRateInWorker(port, reqs, RATE * (1 + REPEAT), SUSTAIN_WARMUP_SECONDS);
+  const bare = await withBareServer(paced);
+  const floor = await withMinimalIngest(paced);
   return { bareHttp: pick(bare), minimalIngest: pick(floor) };
 }
 

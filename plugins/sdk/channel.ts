@@ -76,6 +76,11 @@ export function isStoredItem(req: Pick<InboundRequest, 'path'>): boolean {
   return req.path.startsWith('/pull/') || req.path.startsWith('/receive/');
 }
 
+/** The host's side of `isStoredItem`: an item's bytes as the request a replay hands to `parse`. */
+export function storedItemRequest(source: 'pull' | 'receive', channelId: string, raw: string | Buffer, receivedAt: Date, headers: Record<string, string>): InboundRequest {
+  return { method: 'POST', path: `/${source}/${channelId}`, query: {}, headers: { 'x-huiliu-source': source, ...headers }, receivedAt, rawBody: Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8') };
+}
+
 /** One thing a `pull` brought back: usually one platform message and the event(s) it becomes. */
 export interface PulledItem {
   /**

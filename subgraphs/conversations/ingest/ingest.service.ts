@@ -4,7 +4,7 @@ import Denque from 'denque';
 import { In, type DataSource, type FindOptionsSelect, type Repository } from 'typeorm';
 import { backoffDelay, ChannelDisabledError, PluginCrashError, type BoundChannel } from '../../../plugins/host/index.js';
 import type { FailedItem, ImmediateResponse, InboundEvent, InboundRequest, MessageContent } from '../../../plugins/sdk/index.js';
-import { contentToText, isChannelError } from '../../../plugins/sdk/index.js';
+import { contentToText, isChannelError, storedItemRequest } from '../../../plugins/sdk/index.js';
 import { isUniqueViolation } from '../../_shared/db-errors.js';
 import { DomainError } from '../../_shared/errors.js';
 import type { EventBus } from '../../_shared/events.js';
@@ -490,10 +490,7 @@ export class IngestService {
    */
   private async keepFailed(channel: ChannelEntity, row: InboundPayloadEntity, failed: FailedItem[]): Promise<void> {
     for (const item of failed) {
-      const request: InboundRequest = {
-        method: 'POST', path: `/receive/${channel.id}`, query: {}, headers: { 'x-huiliu-source': 'receive', 'x-huiliu-payload': row.id }, receivedAt: row.receivedAt,
-        rawBody: Buffer.isBuffer(item.raw) ? item.raw : Buffer.from(item.raw, 'utf8'),
-      };
+      const request = storedItemRequest('receive', channel.id, item.raw, row.receivedAt, { 'x-huiliu-payload': row.id });
       const error = item.error ?? new Error('the plugin could not read this item');
       await this.store(channel, request, [], error);
       this.metrics.processed(row.channelType, 'failed');

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { In } from 'typeorm';
 import { backoffDelay, type BoundChannel } from '../../../plugins/host/index.js';
-import { isChannelError, type InboundRequest, type PullResult } from '../../../plugins/sdk/index.js';
+import { isChannelError, storedItemRequest, type PullResult } from '../../../plugins/sdk/index.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { SubgraphDeps } from '../../_shared/subgraph-module.js';
 import { ChannelEntity } from '../channel/channel.entity.js';
@@ -166,15 +166,12 @@ export class PullPoller {
    */
   private async storeBatch(channel: ChannelEntity, r: PullResult): Promise<number> {
     const receivedAt = new Date(this.now());
-    const headers: Record<string, string> = { 'x-huiliu-source': 'pull' };
+    const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(r.meta ?? {})) headers[`x-huiliu-pull-${k.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`] = String(v).slice(0, 200);
     const ids: string[][] = new Array(r.items.length);
     for (let i = 0; i < r.items.length; i += this.settings.storeConcurrency) {
       await Promise.all(r.items.slice(i, i + this.settings.storeConcurrency).map(async (item, j) => {
-        const request: InboundRequest = {
-          method: 'POST', path: `/pull/${channel.id}`, query: {}, headers, receivedAt,
-          rawBody: Buffer.isBuffer(item.raw) ? item.raw : Buffer.from(item.raw, 'utf8'),
-        };
+        const request = storedItemRequest('pull', channel.id, item.raw, receivedAt, headers);
         ids[i + j] = await this.d.ingest.store(channel, request, item.events, item.error);
         if (item.error) this.log.warn({ channelId: channel.id, tenantId: channel.tenantId, code: (item.error as { code?: string }).code }, 'pulled item kept as failed: the plugin could not read it');
       }));
