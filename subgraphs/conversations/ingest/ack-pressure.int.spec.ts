@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
+import { eventually } from '../../../test/helpers/processes.js';
 import { TEST_REDIS_URL, TEST_SECRET } from '../../../test/helpers/env.js';
 import { customersSubgraph } from '../../customers/index.js';
 import type { ConversationsServices } from '../conversations.services.js';
@@ -21,21 +22,29 @@ describe('acknowledgements first across processes: a receiving replica tells pro
   });
 
   it('a signal holds for its TTL in every process that watches the key, then lapses', async () => {
+    // Timings are asserted as bounds that hold on a loaded machine: the key cannot lapse before its TTL, and the
+    // waits for it to appear and lapse are generous (CI runs this beside other workers on two cores).
     const key = `test:ack-pressure:${Date.now()}`;
-    const a = createRedisAckPressure(new Redis(TEST_REDIS_URL), key, { holdMs: 400, pollMs: 50 });
-    const b = createRedisAckPressure(new Redis(TEST_REDIS_URL), key, { holdMs: 400, pollMs: 50 });
+    const clientA = new Redis(TEST_REDIS_URL);
+    const clientB = new Redis(TEST_REDIS_URL);
+    await Promise.all([clientA.ping(), clientB.ping()]);
+    const a = createRedisAckPressure(clientA, key, { holdMs: 400, pollMs: 50 });
+    const b = createRedisAckPressure(clientB, key, { holdMs: 400, pollMs: 50 });
     try {
       expect(b.active()).toBe(false);
       await sleep(120);
       expect(b.active()).toBe(false);
+      const signalledAt = Date.now();
       a.signal();
-      await sleep(150);
-      expect(b.active()).toBe(true);
-      await sleep(600);
-      expect(b.active()).toBe(false);
+      await eventually(async () => (b.active() ? true : undefined), 3_000, 10);
+      await eventually(async () => (b.active() ? undefined : true), 5_000, 10);
+      expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(400 - 20);
+      expect(await redis.exists(key)).toBe(0);
     } finally {
       a.stop();
       b.stop();
+      clientA.disconnect();
+      clientB.disconnect();
     }
   });
 
@@ -58,7 +67,7 @@ describe('acknowledgements first across processes: a receiving replica tells pro
     await window(100, 0);
     expect(await redis.exists(key)).toBe(0);
     await window(100, 5);
-    expect(await redis.exists(key)).toBe(1);
-    expect(await redis.pttl(key)).toBeGreaterThan(0);
+    // The key lives 500 ms; poll for it rather than trust one read to land inside that on a busy machine.
+    await eventually(async () => ((await redis.pttl(key)) > 0 ? true : undefined), 2_000, 10);
   });
 });
