@@ -20,6 +20,8 @@ import { ConversationSettingsResolver } from './settings/settings.resolver.js';
 import { CustomerTimelineResolver } from './timeline/timeline.resolver.js';
 import { startContextMergeWorker } from './context/context.worker.js';
 import { startTicketRepliesWorker } from './ticket-replies/ticket-replies.worker.js';
+import { TicketCommentReplyResolver } from './ticket-replies/ticket-comment.resolver.js';
+import { TicketComment } from './ticket-replies/ticket-comment.type.js';
 import { ConversationsRouting1765160000000 } from '../../migrations/conversations/1765160000000-routing.js';
 import { AgentPresenceResolver, PresenceResolver } from './presence/presence.resolver.js';
 import { QueuePositionResolver, QueueResolver } from './queue/queue.resolver.js';
@@ -70,8 +72,10 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
       ConversationLifecycleResolver, ConversationEventResolver, HandoffSummaryResolver, CustomerTimelineResolver, ConversationSettingsResolver, ActivityResolver,
       RoutingResolver, RoutingOfferResolver, ConversationRoutingResolver, ConversationRoutingFieldsResolver, RoutingTraceResolver, RoutingCandidateResolver,
       AgentRoutingResolver, PresenceResolver, AgentPresenceResolver, QueueResolver, QueuePositionResolver,
-      IngestResolver, MessageDeliveryResolver,
+      IngestResolver, MessageDeliveryResolver, TicketCommentReplyResolver,
     ],
+    // Reachable from no field here: the gateway enters it by its key, from a ticket's comments.
+    orphanedTypes: [TicketComment],
     references: {
       Conversation: (ref, ctx) => loaders(ctx).conversationById.load(ref.id),
       Message: (ref, ctx) => loaders(ctx).messageById.load(ref.id),
@@ -83,6 +87,8 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
       RoutingOffer: (ref, ctx) => (ctx as { loaders: RoutingLoaders }).loaders.routingOfferById.load(ref.id),
       // Customer is owned by the customers subgraph: the key is all this subgraph knows.
       Customer: (ref) => ({ id: ref.id }),
+      // TicketComment is owned by tickets; its `reply` is looked up under the caller's tenant.
+      TicketComment: (ref) => ({ id: ref.id }),
     },
   },
   entities: [...conversationsEntities, ...customerMergeEntities, ...routingEntities, InboundPayloadEntity, MessageDeliveryEntity],

@@ -24,6 +24,7 @@ export const ticketsSubgraph: SubgraphModule<TicketsServices, TicketLoaders> = {
     resolvers: [TicketResolver, TicketCommentResolver, SlaPolicyResolver, BusinessCalendarResolver, TicketSlaResolver, CustomerTicketsResolver, ConversationTicketsResolver],
     references: {
       Ticket: (ref, ctx) => (ctx.loaders as TicketLoaders).ticketById.load(ref.id),
+      TicketComment: (ref, ctx) => (ctx.loaders as TicketLoaders).commentById.load(ref.id),
       // Stubs: the owning subgraphs resolve the rest; only the key is known here.
       Customer: (ref) => ({ id: ref.id }),
       Conversation: (ref) => ({ id: ref.id }),

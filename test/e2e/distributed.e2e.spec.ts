@@ -46,7 +46,7 @@ describe('distributed topology', () => {
     const conv = await gqlOk(gwA.url, 'mutation($i: CreateConversationInput!) { createConversation(input: $i) { conversation { id } } }', { i: { customerId, channelType: 'app', subject: '什么时候发货', text: '请问什么时候发货？' } }, token);
     const conversationId = conv.createConversation.conversation.id;
     await gqlOk(gwA.url, 'mutation($i: AssignConversationInput!) { assignConversation(input: $i) { conversation { id } } }', { i: { conversationId, agentId: agent.createAgent.agent.id } }, token);
-    await gqlOk(gwA.url, 'mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticket { id } } }', { i: { customerId, conversationId, subject: '加急发货', type: 'logistics' } }, token);
+    const ticket = await gqlOk(gwA.url, 'mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticket { id } } }', { i: { customerId, conversationId, subject: '加急发货', type: 'logistics' } }, token);
 
     const d = await gqlOk(
       gwB.url,
@@ -56,6 +56,15 @@ describe('distributed topology', () => {
       { id: customerId },
       token,
     );
+    // A public comment on the ticket, read back through the gateway: tickets' comment, and the message it became in
+    // the conversation (TicketComment.reply, from the conversations subgraph). The conversation was opened by API on
+    // no channel, so nothing is sent and there is no delivery.
+    const comment = await gqlOk(gwA.url, 'mutation($i: AddTicketCommentInput!) { addTicketComment(input: $i) { comment { id } } }', { i: { ticketId: ticket.createTicket.ticket.id, body: '已加急，明天发出', public: true } }, token);
+    const comments = await eventually(async () => {
+      const t = (await gqlOk(gwB.url, 'query($id: ID!) { ticket(id: $id) { comments { id body public reply { text senderType conversation { id } delivery { status } } } } }', { id: ticket.createTicket.ticket.id }, token)).ticket;
+      return t.comments[0]?.reply ? t.comments : undefined;
+    });
+    expect(comments).toEqual([{ id: comment.addTicketComment.comment.id, body: '已加急，明天发出', public: true, reply: { text: '已加急，明天发出', senderType: 'AGENT', conversation: { id: conversationId }, delivery: null } }]);
     expect(d.customer).toEqual({
       name: '陈女士',
       level: 'VIP',
@@ -183,6 +192,16 @@ describe('distributed topology', () => {
         const r = await gqlOk(s.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { id } } }`, { r: [{ __typename: typename, id }] }, tokenA);
         expect(r._entities).toEqual([null]);
       }
+      // A ticket comment of B's (on a conversation of its own, so B's seeded data stays as it was): tickets finds
+      // no comment for A, and the message conversations adds to it is B's only.
+      const conv = await gqlOk(gwA.url, 'mutation($i: CreateConversationInput!) { createConversation(input: $i) { conversation { id } } }', { i: { customerId: b.customerId, channelType: 'app', subject: '补发', text: '米袋破了' } }, tokenB);
+      const ticket = await gqlOk(gwA.url, 'mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticket { id } } }', { i: { customerId: b.customerId, conversationId: conv.createConversation.conversation.id, subject: '补发', type: 'quality' } }, tokenB);
+      const comment = (await gqlOk(gwA.url, 'mutation($i: AddTicketCommentInput!) { addTicketComment(input: $i) { comment { id } } }', { i: { ticketId: ticket.createTicket.ticket.id, body: '已补发', public: true } }, tokenB)).addTicketComment.comment.id;
+      const REPLY = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on TicketComment { id reply { text } } } }';
+      const r = [{ __typename: 'TicketComment', id: comment }];
+      expect(await eventually(async () => (await gqlOk(sg['conversations-a'].url, REPLY, { r }, tokenB))._entities[0].reply ?? undefined)).toEqual({ text: '已补发' });
+      expect((await gqlOk(sg['conversations-a'].url, REPLY, { r }, tokenA))._entities).toEqual([{ id: comment, reply: null }]);
+      expect((await gqlOk(sg.tickets.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on TicketComment { id body } } }', { r }, tokenA))._entities).toEqual([null]);
     });
 
     it("never delivers tenant B's events to tenant A's subscriptions", async () => {

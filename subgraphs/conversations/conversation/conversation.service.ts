@@ -25,6 +25,9 @@ import type { ReadService } from '../read/read.service.js';
 import type { ConversationSettingsService } from '../settings/settings.service.js';
 import { ConversationEntity, ConversationStatus as S } from './conversation.entity.js';
 
+/** Where a customer's conversation lives: their channel, and the platform's thread if it has one. */
+type ChannelPlace = Pick<ConversationEntity, 'customerId' | 'channelType'> & { channelId?: string | null; threadId?: string | null };
+
 export interface NewConversation {
   id?: string;
   customerId: string;
@@ -223,17 +226,13 @@ export class ConversationService {
     tenantId: string,
     input: ReceiveInput,
   ): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
-    // A thread's messages go to its own conversation; the others never into a thread's.
-    const latestOpen = () => this.repo.findOne({
-      where: { tenantId, customerId: input.customerId, channelType: input.channelType, ...(input.channelId ? { channelId: input.channelId } : {}), threadId: input.threadId ?? IsNull(), status: Not(S.CLOSED) },
-      order: { lastMessageAt: 'DESC', id: 'DESC' },
-    });
+    const latestOpen = () => this.latestOpenOn(tenantId, input);
     const message = { ...input.message, senderType: MessageSenderType.CUSTOMER };
     const latest = await latestOpen();
     if (latest) return this.addMessage(tenantId, latest.id, message);
     // The first message opens the conversation. Two first messages at once (two replicas, or the webhook and the
     // widget) must not open two: opening is serialised per customer and channel, and the second finds the first's.
-    return this.openLocks.with(`open:${tenantId}:${input.customerId}:${input.channelId ?? input.channelType}${input.threadId ? `:${input.threadId}` : ''}`, async () => {
+    return this.openLocks.with(this.openKey(tenantId, input), async () => {
       const opened = await latestOpen();
       if (opened) return this.addMessage(tenantId, opened.id, message);
       const subject = input.subject ?? (input.message.text.trim().slice(0, 60) || `[${input.message.attachments?.[0]?.kind ?? 'message'}]`);
@@ -245,6 +244,45 @@ export class ConversationService {
         { customerId: input.customerId, channelType: input.channelType, channelId: input.channelId, threadId: input.threadId, groupId, subject, firstMessage: message, at: input.message.at },
         { type: ActorType.CUSTOMER, id: input.customerId },
       );
+      return { message: r.message!, conversation: r.conversation };
+    });
+  }
+
+  /** The customer's latest open (not CLOSED) conversation on a channel; a thread's only for that thread. */
+  private latestOpenOn(tenantId: string, on: ChannelPlace): Promise<ConversationEntity | null> {
+    return this.repo.findOne({
+      where: { tenantId, customerId: on.customerId, channelType: on.channelType, ...(on.channelId ? { channelId: on.channelId } : {}), threadId: on.threadId ?? IsNull(), status: Not(S.CLOSED) },
+      order: { lastMessageAt: 'DESC', id: 'DESC' },
+    });
+  }
+
+  /** Opening a conversation is serialised per customer and channel (and thread), across replicas. */
+  private openKey(tenantId: string, on: ChannelPlace): string {
+    return `open:${tenantId}:${on.customerId}:${on.channelId ?? on.channelType}${on.threadId ? `:${on.threadId}` : ''}`;
+  }
+
+  /**
+   * Staff's reply from outside the conversation's screen (a public ticket comment, often days later): into the
+   * conversation while it is not CLOSED. After that the customer must still get it, so it goes, like their own
+   * next message would, to their latest open conversation on the same channel, or to a follow-up opened for it.
+   * The follow-up opens RESOLVED (asRecord): it waits in nobody's queue, and the customer's answer reopens it.
+   */
+  async addStaffReply(tenantId: string, conversationId: string, input: NewMessage, actor: Actor): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
+    const c = await this.repo.findOneBy({ tenantId, id: conversationId });
+    if (!c) throw notFound('conversation', conversationId);
+    if (c.status !== S.CLOSED) {
+      try {
+        return await this.addMessage(tenantId, c.id, input);
+      } catch (err) {
+        const now = await this.repo.findOneBy({ tenantId, id: conversationId });
+        if (now?.status !== S.CLOSED) throw err; // not a close that raced this reply
+      }
+    }
+    const on: ChannelPlace = { customerId: c.customerId, channelType: c.channelType, channelId: c.channelId, threadId: c.threadId };
+    return this.openLocks.with(this.openKey(tenantId, on), async () => {
+      const open = await this.latestOpenOn(tenantId, on);
+      if (open) return this.addMessage(tenantId, open.id, input);
+      const r = await this.openWithMessage(tenantId, { ...on, groupId: c.groupId, subject: c.subject, firstMessage: input, at: input.at, asRecord: true, previousConversationId: c.id }, actor);
       return { message: r.message!, conversation: r.conversation };
     });
   }

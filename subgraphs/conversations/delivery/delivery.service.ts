@@ -1,4 +1,4 @@
-import { Brackets, In, IsNull, LessThanOrEqual, type DataSource, type Repository } from 'typeorm';
+import { Brackets, In, IsNull, LessThanOrEqual, Not, type DataSource, type Repository } from 'typeorm';
 import { backoffDelay, type BoundChannel } from '../../../plugins/host/index.js';
 import { ChannelError, isChannelError, type HistoryMessage, type MessageContent, type OutboundMessage } from '../../../plugins/sdk/index.js';
 import { badInput } from '../../_shared/errors.js';
@@ -6,7 +6,7 @@ import { idCeiling, isUuid } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { ChannelEntity } from '../channel/channel.entity.js';
 import type { ChannelService } from '../channel/channel.service.js';
-import type { ConversationEntity } from '../conversation/conversation.entity.js';
+import { ConversationEntity } from '../conversation/conversation.entity.js';
 import type { ChannelBindings } from '../ingest/channel-bindings.js';
 import type { ChannelMetrics } from '../ingest/channel.metrics.js';
 import type { IngestConfig } from '../ingest/ingest.config.js';
@@ -43,10 +43,12 @@ export function outboundContent(m: MessageEntity): MessageContent {
 export class DeliveryService {
   private readonly repo: Repository<MessageDeliveryEntity>;
   private readonly messages: Repository<MessageEntity>;
+  private readonly conversations: Repository<ConversationEntity>;
 
   constructor(ds: DataSource, private readonly channels: ChannelService, private readonly bindings: ChannelBindings, private readonly config: IngestConfig, private readonly log: Logger, private readonly metrics: ChannelMetrics) {
     this.repo = ds.getRepository(MessageDeliveryEntity);
     this.messages = ds.getRepository(MessageEntity);
+    this.conversations = ds.getRepository(ConversationEntity);
   }
 
   /**
@@ -92,20 +94,28 @@ export class DeliveryService {
   }
 
   /**
-   * Called for a new message (sendMessage, bot replies): records a PENDING delivery when the message goes to a
-   * channel that sends, then makes the first attempt (waited for briefly, so the caller usually sees SENT or the
-   * refusal, e.g. WINDOW_CLOSED). Internal notes, customer messages and channels without a plugin get none.
+   * Called for a new message (sendMessage, bot replies, ticket replies): records a PENDING delivery when the
+   * message goes to a channel that sends, then makes the first attempt (waited for briefly, so the caller usually
+   * sees SENT or the refusal, e.g. WINDOW_CLOSED). Internal notes, customer messages and channels without a plugin
+   * get none; a reply on a channel that sends nothing is recorded FAILED (CANNOT_SEND).
    */
   async enqueue(tenantId: string, message: MessageEntity, conversation: ConversationEntity): Promise<MessageDeliveryEntity | null> {
     if (message.internal || message.senderType === MessageSenderType.CUSTOMER) return null;
     const found = await this.channelOf(tenantId, conversation.channelId);
-    if (!found?.bound?.capabilities.outbound) return null;
+    if (!found?.bound) return null;
+    // A reply that reached a channel which sends nothing (a public ticket comment: sendMessage and the bot are
+    // refused before) is marked as never sent, so whoever wrote it sees that the customer did not get it. A
+    // system notice there is only a line in the conversation.
+    const cannotSend = !found.bound.capabilities.outbound;
+    if (cannotSend && message.senderType === MessageSenderType.SYSTEM) return null;
     const { channel } = found;
     const now = new Date();
     await this.repo.createQueryBuilder().insert().into(MessageDeliveryEntity).values({
-      id: message.id, tenantId, conversationId: conversation.id, channelId: channel.id, status: D.PENDING, attempts: 0, errorCode: null, error: null,
+      id: message.id, tenantId, conversationId: conversation.id, channelId: channel.id, status: cannotSend ? D.FAILED : D.PENDING, attempts: 0,
+      errorCode: cannotSend ? 'CANNOT_SEND' : null, error: cannotSend ? `the ${channel.type} channel cannot send messages: the customer has not received this` : null,
       externalMessageId: null, recipientId: null, outcome: null, readAt: null, nextAttemptAt: null, lockedUntil: null, createdAt: now, updatedAt: now,
     }).orIgnore().execute();
+    if (cannotSend) return this.repo.findOneBy({ tenantId, id: message.id });
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.attempt(message.id).catch((err) => this.log.error({ err, messageId: message.id }, 'delivery attempt crashed')), new Promise((r) => (timer = setTimeout(r, FIRST_ATTEMPT_WAIT_MS)))]);
     clearTimeout(timer);
@@ -153,14 +163,33 @@ export class DeliveryService {
 
   /**
    * Whom a conversation's replies go to: the customer's identity on the channel and the reply context, from their
-   * latest message in it. Null when the customer never wrote there.
+   * latest message in it or, when they have not written in it (a follow-up staff opened for a ticket reply), in
+   * their latest conversation on the same channel. Null when the customer never wrote there.
    */
   async recipientOf(tenantId: string, conversationId: string): Promise<Pick<OutboundMessage, 'recipient' | 'context'> | null> {
-    const last = await this.messages.findOne({ where: { tenantId, conversationId, senderType: MessageSenderType.CUSTOMER }, order: { createdAt: 'DESC' } });
+    const last = await this.lastCustomerMessage(tenantId, [conversationId]) ?? await this.lastCustomerMessage(tenantId, await this.earlierOnChannel(tenantId, conversationId));
     const sender = (last?.payload as { sender?: OutboundMessage['recipient'] } | null)?.sender;
     if (!sender?.externalId) return null;
     const context = (last?.payload as { context?: Record<string, string> } | null)?.context;
     return { recipient: sender, ...(context ? { context } : {}) };
+  }
+
+  private lastCustomerMessage(tenantId: string, conversationIds: string[]): Promise<MessageEntity | null> {
+    if (!conversationIds.length) return Promise.resolve(null);
+    return this.messages.findOne({ where: { tenantId, conversationId: In(conversationIds), senderType: MessageSenderType.CUSTOMER }, order: { createdAt: 'DESC' } });
+  }
+
+  /** The customer's other conversations on this one's channel (and thread), latest first. */
+  private async earlierOnChannel(tenantId: string, conversationId: string): Promise<string[]> {
+    const c = await this.conversations.findOneBy({ tenantId, id: conversationId });
+    if (!c?.channelId) return [];
+    const rows = await this.conversations.find({
+      select: { id: true },
+      where: { tenantId, customerId: c.customerId, channelId: c.channelId, threadId: c.threadId ?? IsNull(), id: Not(c.id) },
+      order: { lastMessageAt: 'DESC' },
+      take: 20,
+    });
+    return rows.map((r) => r.id);
   }
 
   /** The recipient and reply context come from the customer's latest message on the channel (their identity there). */

@@ -48,7 +48,8 @@ describe('tickets ↔ conversations through domain events', () => {
     const texts = (await messagesOf(agent, conv.id)).map((m: { text: string }) => m.text);
     expect(texts).toEqual(['米袋破了', '已为您补发一袋，顺丰 SF123']);
 
-    // A redelivered event finds the message it wrote; a closed or foreign conversation is reported, not retried forever.
+    // A redelivered event finds the message it wrote; a foreign (or deleted) conversation is reported, not retried
+    // forever. (A closed one gets a follow-up: ticket-replies.follow-up.int.spec.ts.)
     const s = conversations.services as ConversationsServices;
     const log = createLogger('test', 'silent');
     const event = { id: randomUUID(), type: 'ticket.commented', tenantId: tenant, occurredAt: new Date().toISOString(), data: { ticketId: ticket.id, commentId: reply.id, conversationId: conv.id, public: true, authorId: agentId, body: '已为您补发一袋，顺丰 SF123' } };

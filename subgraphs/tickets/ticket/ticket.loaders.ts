@@ -9,6 +9,7 @@ import type { TicketService } from './ticket.service.js';
 export interface TicketLoaders {
   ticketById: DataLoader<string, TicketEntity | null>;
   commentsByTicket: DataLoader<string, TicketCommentEntity[]>;
+  commentById: DataLoader<string, TicketCommentEntity | null>;
   ticketsByCustomer: DataLoader<string, TicketEntity[]>;
   ticketsByConversation: DataLoader<string, TicketEntity[]>;
   tagsByTicket: DataLoader<string, TicketTagEntity[]>;
@@ -25,7 +26,7 @@ export interface TicketLoaders {
 export function createTicketLoaders(service: TicketService, sla: SlaService, viewer: Viewer | null): TicketLoaders {
   if (!viewer) {
     return {
-      ticketById: emptyLoader(null), commentsByTicket: emptyLoader([]), ticketsByCustomer: emptyLoader([]), ticketsByConversation: emptyLoader([]),
+      ticketById: emptyLoader(null), commentsByTicket: emptyLoader([]), commentById: emptyLoader(null), ticketsByCustomer: emptyLoader([]), ticketsByConversation: emptyLoader([]),
       tagsByTicket: emptyLoader([]), ordersByTicket: emptyLoader([]), historyByTicket: emptyLoader([]), linksByTicket: emptyLoader([]),
       mergedFromByTicket: emptyLoader([]), clocksByTicket: emptyLoader([]), policyById: emptyLoader(null), calendarById: emptyLoader(null),
     };
@@ -34,6 +35,7 @@ export function createTicketLoaders(service: TicketService, sla: SlaService, vie
   return {
     ticketById: byIdLoader((ids) => service.byIds(t, ids)),
     commentsByTicket: groupLoader((ids) => service.commentsOf(t, ids), (r) => r.ticketId),
+    commentById: byIdLoader((ids) => service.commentsByIds(t, ids)),
     ticketsByCustomer: groupLoader((ids) => service.byCustomers(t, ids), (r) => r.customerId ?? ''),
     ticketsByConversation: groupLoader((ids) => service.byConversations(t, ids), (r) => r.conversationId ?? ''),
     tagsByTicket: groupLoader((ids) => service.tagsOf(t, ids), (r) => r.ticketId),

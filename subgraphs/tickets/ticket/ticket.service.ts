@@ -163,6 +163,11 @@ export class TicketService {
     return this.comments.find({ where: { tenantId, ticketId: In([...ticketIds]) }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  async commentsByIds(tenantId: string, ids: readonly string[]): Promise<TicketCommentEntity[]> {
+    if (!ids.length) return [];
+    return this.comments.findBy({ tenantId, id: In([...ids]) });
+  }
+
   async tagsOf(tenantId: string, ticketIds: readonly string[]): Promise<TicketTagEntity[]> {
     if (!ticketIds.length) return [];
     return this.ds.getRepository(TicketTagEntity).find({ where: { tenantId, ticketId: In([...ticketIds]) }, order: { position: 'ASC' } });

@@ -24,6 +24,7 @@ export class TicketAttachment {
 }
 
 @ObjectType({ description: 'A note on a ticket: public (a reply the customer sees) or internal.' })
+@Directive('@key(fields: "id")') // the conversations subgraph adds `reply`: what the customer was sent
 export class TicketComment {
   @Field(() => ID) id: string;
   @Field({ description: 'The JWT subject of the writer (an agent id or a service).' }) authorId: string;
