@@ -53,6 +53,8 @@ export interface NewConversation {
   threadId?: string | null;
   /** The conversation this one follows (a customer writing again after it was closed). */
   previousConversationId?: string | null;
+  /** With asRecord: the agent who handled it, to whom the customer's answer reopens it (an agent of the tenant). */
+  assigneeId?: string | null;
 }
 
 export interface NewMessage {
@@ -193,9 +195,11 @@ export class ConversationService {
     // The OPENED event comes first in the timeline, then the message that opened it.
     const messageAt = first ? new Date(now.getTime() + 1) : null;
     const status = input.asRecord ? S.RESOLVED : input.startWithBot ? S.BOT : S.QUEUED;
+    // Opened by staff's message (a ticket's follow-up): nothing of the customer's waits for an answer here.
+    const staffFirst = first?.senderType === MessageSenderType.AGENT && !first.internal;
     const c = this.repo.create({
       id: input.id ?? newId(), tenantId, customerId: input.customerId, channelId: input.channelId ?? null, channelType: input.channelType, threadId: input.threadId ?? null,
-      subject: input.subject, status, assigneeId: null, groupId: input.groupId ?? null, firstResponseAt: null, resolvedAt: input.asRecord ? now : null, closedAt: null,
+      subject: input.subject, status, assigneeId: input.asRecord ? input.assigneeId ?? null : null, groupId: input.groupId ?? null, firstResponseAt: staffFirst ? messageAt : null, resolvedAt: input.asRecord ? now : null, closedAt: null,
       lastMessageAt: messageAt ?? now, createdAt: now, updatedAt: now,
     });
     const { event, message } = await this.tx(async (m) => {
@@ -265,7 +269,8 @@ export class ConversationService {
    * Staff's reply from outside the conversation's screen (a public ticket comment, often days later): into the
    * conversation while it is not CLOSED. After that the customer must still get it, so it goes, like their own
    * next message would, to their latest open conversation on the same channel, or to a follow-up opened for it.
-   * The follow-up opens RESOLVED (asRecord): it waits in nobody's queue, and the customer's answer reopens it.
+   * The follow-up opens RESOLVED (asRecord): it waits in nobody's queue, and the customer's answer reopens it, to
+   * the agent who wrote when the reply is an agent's (as a resolved conversation reopens to its assignee).
    */
   async addStaffReply(tenantId: string, conversationId: string, input: NewMessage, actor: Actor): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
     const c = await this.repo.findOneBy({ tenantId, id: conversationId });
@@ -280,9 +285,12 @@ export class ConversationService {
     }
     const on: ChannelPlace = { customerId: c.customerId, channelType: c.channelType, channelId: c.channelId, threadId: c.threadId };
     return this.openLocks.with(this.openKey(tenantId, on), async () => {
+      // Their newer conversation there (perhaps a question still in the queue): the reply joins it, as a message
+      // the customer sees there, but not as that conversation's answer.
       const open = await this.latestOpenOn(tenantId, on);
-      if (open) return this.addMessage(tenantId, open.id, input);
-      const r = await this.openWithMessage(tenantId, { ...on, groupId: c.groupId, subject: c.subject, firstMessage: input, at: input.at, asRecord: true, previousConversationId: c.id }, actor);
+      if (open) return this.addMessage(tenantId, open.id, input, { aside: true });
+      const agent = actor.type === ActorType.AGENT && actor.id ? (await this.agents.byIds(tenantId, [actor.id]))[0] : undefined;
+      const r = await this.openWithMessage(tenantId, { ...on, groupId: c.groupId, subject: c.subject, firstMessage: input, at: input.at, asRecord: true, previousConversationId: c.id, assigneeId: agent?.id ?? null }, actor);
       return { message: r.message!, conversation: r.conversation };
     });
   }
@@ -365,8 +373,10 @@ export class ConversationService {
    * (or a new conversation when it is too late to reopen), and the first response (first agent message the
    * customer sees), which is counted exactly once. `asRecord`: the message is a line of a record (a call's
    * transcript, the call handled on the phone): a customer's then changes no status, as anyone else's does not.
+   * `aside`: staff's message is not an answer to this conversation (a ticket's reply that joined the customer's
+   * newer question): no first response, and its writer has not read the conversation.
    */
-  async addMessage(tenantId: string, conversationId: string, input: NewMessage, opts: { asRecord?: boolean } = {}): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
+  async addMessage(tenantId: string, conversationId: string, input: NewMessage, opts: { asRecord?: boolean; aside?: boolean } = {}): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
     let firstResponse: number | undefined;
     const isCustomer = input.senderType === MessageSenderType.CUSTOMER;
     const steps = isCustomer && !opts.asRecord; // a customer's message resumes, reopens or follows up
@@ -382,8 +392,14 @@ export class ConversationService {
       }
       if (steps && c.status === S.RESOLVED) {
         const { reopenWindowHours } = await this.x.settings.get(tenantId, m);
-        const since = (c.resolvedAt ?? c.updatedAt).getTime();
-        if (at.getTime() - since > reopenWindowHours * HOUR_MS) {
+        const window = reopenWindowHours * HOUR_MS;
+        const resolvedAt = (c.resolvedAt ?? c.updatedAt).getTime();
+        // From the resolution, or from our latest message the customer saw after it (a ticket's reply days later):
+        // the customer answering that is answering us. Looked up only once the resolution's window has passed.
+        const ours = at.getTime() - resolvedAt > window
+          ? await m.findOne(MessageEntity, { where: { tenantId, conversationId: c.id, senderType: Not(MessageSenderType.CUSTOMER), internal: false }, order: { createdAt: 'DESC', id: 'DESC' } })
+          : null;
+        if (at.getTime() - Math.max(resolvedAt, ours?.createdAt.getTime() ?? 0) > window) {
           // Too late to reopen: this one is closed for good and the message starts a new conversation.
           const closed = await this.applyStep(m, c, SYSTEM_ACTOR, { type: E.CLOSED, to: S.CLOSED, patch: { closedAt: at }, data: { reason: 'reopen_window_passed' } }, at);
           return { kind: 'follow' as const, follow: c, closed };
@@ -398,7 +414,7 @@ export class ConversationService {
       c.lastMessageAt = at;
       c.updatedAt = at;
       await m.update(ConversationEntity, { tenantId, id: c.id }, { lastMessageAt: at, updatedAt: at });
-      if (input.senderType === MessageSenderType.AGENT && !msg.internal && !c.firstResponseAt) {
+      if (input.senderType === MessageSenderType.AGENT && !msg.internal && !c.firstResponseAt && !opts.aside) {
         const u = await m.update(ConversationEntity, { tenantId, id: c.id, firstResponseAt: IsNull() }, { firstResponseAt: at });
         if (u.affected) {
           c.firstResponseAt = at;
@@ -429,7 +445,7 @@ export class ConversationService {
       message.internal ? null : this.x.context.invalidate(tenantId, conversation.customerId),
     ]);
     // Replying means having read what came before.
-    if (message.senderType === MessageSenderType.AGENT && message.senderId) await this.x.reads.markRead(tenantId, conversation.id, message.senderId, message.createdAt);
+    if (message.senderType === MessageSenderType.AGENT && message.senderId && !opts.aside) await this.x.reads.markRead(tenantId, conversation.id, message.senderId, message.createdAt);
     return { message, conversation };
   }
 

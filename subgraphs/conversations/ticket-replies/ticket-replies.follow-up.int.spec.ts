@@ -7,13 +7,18 @@ import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subg
 import { until } from '../../../test/helpers/until.js';
 import { customersSubgraph } from '../../customers/index.js';
 import { ticketsSubgraph } from '../../tickets/index.js';
+import { createLogger } from '../../_shared/logger.js';
+import type { ConversationsServices } from '../conversations.services.js';
+import { ActorType } from '../event/event.entity.js';
 import { conversationsWithIngest } from '../ingest/ingest.module.js';
+import { MessageSenderType } from '../message/message.entity.js';
+import { appendTicketReply, ticketReplyId } from './ticket-replies.worker.js';
 
 jest.setTimeout(60_000);
 
 const REGISTER = `mutation($i: RegisterPartnerChannelInput!) { registerPartnerChannel(input: $i) { secret channel { id } } }`;
 const CREATE_CHANNEL = `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`;
-const CONVS = `query { conversations(first: 50) { nodes { id status customer { id } messages(first: 50) { nodes { text senderType } } events(first: 20) { nodes { type data } } } } }`;
+const CONVS = `query { conversations(first: 50) { nodes { id status firstResponseAt assignee { id } customer { id } messages(first: 50) { nodes { text senderType } } events(first: 20) { nodes { type data } } } } }`;
 const CREATE_TICKET = `mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticket { id } } }`;
 const COMMENT = `mutation($input: AddTicketCommentInput!) { addTicketComment(input: $input) { comment { id } } }`;
 const RESOLVE = `mutation($i: ResolveConversationInput!) { resolveConversation(input: $i) { conversation { status } } }`;
@@ -21,7 +26,7 @@ const CLOSE = `mutation($i: CloseConversationInput!) { closeConversation(input: 
 /** What the gateway asks this subgraph for a ticket's comment (TicketComment is the tickets subgraph's entity). */
 const REPLY = `query($r: [_Any!]!) { _entities(representations: $r) { ... on TicketComment { id reply { text senderType conversation { id status } delivery { status errorCode error } } } } }`;
 
-type Conv = { id: string; status: string; customer: { id: string }; messages: { nodes: Array<{ text: string; senderType: string }> }; events: { nodes: Array<{ type: string; data: Record<string, unknown> | null }> } };
+type Conv = { id: string; status: string; firstResponseAt: string | null; assignee: { id: string } | null; customer: { id: string }; messages: { nodes: Array<{ text: string; senderType: string }> }; events: { nodes: Array<{ type: string; data: Record<string, unknown> | null }> } };
 type Reply = { text: string; senderType: string; conversation: { id: string; status: string }; delivery: { status: string; errorCode: string | null; error: string | null } | null } | null;
 
 // A ticket outlives its conversation: its public comments must still reach the customer, and whoever wrote one must
@@ -67,6 +72,8 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
     const tenant = newTenant('follow');
     const admin = await tokenFor(tenant, ['admin']);
     const partner = await tokenFor(tenant, ['partner'], 'acme');
+    const agentId = (await gqlOk(conv.url, `mutation { createAgent(input: { name: "李娜", email: "lina@example.com" }) { agent { id } } }`, {}, admin)).createAgent.agent.id;
+    const agent = await tokenFor(tenant, ['agent'], agentId);
     const ch = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner)).registerPartnerChannel;
     await post(ch.channel.id, ch.secret, { messages: [{ id: 'm-1', contact: { identifier: 'user-42', name: 'Ana' }, text: '米袋破了', sentAt: Date.now() }] });
     const first = await until(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '米袋破了')));
@@ -74,28 +81,46 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
     await gqlOk(conv.url, RESOLVE, { i: { conversationId: first.id } }, admin);
     await gqlOk(conv.url, CLOSE, { i: { conversationId: first.id } }, admin);
 
-    // Days later on the ticket: the reply opens a follow-up on the same channel, RESOLVED (in nobody's queue), and
-    // goes to the customer's identity there, which the follow-up takes from their earlier conversation.
-    const c1 = await comment(admin, ticket.id, '已为您补发一袋，顺丰 SF123');
+    // Days later, the agent on the ticket: the reply opens a follow-up on the same channel, RESOLVED (in nobody's
+    // queue) and theirs, and goes to the customer's identity there, taken from their earlier conversation.
+    const c1 = await comment(agent, ticket.id, '已为您补发一袋，顺丰 SF123');
     const r1 = await until(async () => { const r = await replyOf(admin, c1); return r?.delivery?.status === 'SENT' && r; });
     expect(r1).toMatchObject({ text: '已为您补发一袋，顺丰 SF123', senderType: 'AGENT', conversation: { status: 'RESOLVED' }, delivery: { errorCode: null } });
     expect(r1!.conversation.id).not.toBe(first.id);
     expect(delivered('已为您补发一袋，顺丰 SF123').map((c) => (c.json as { recipient: unknown }).recipient)).toEqual([{ identifier: 'user-42' }]);
     const followUp = (await conversations(admin)).find((c) => c.id === r1!.conversation.id)!;
     expect(followUp.events.nodes[0]).toMatchObject({ type: 'OPENED', data: { previousConversationId: first.id } });
-    expect((await gqlOk(conv.url, `query { queue { waiting } }`, {}, admin)).queue.waiting).toBe(0);
+    expect(followUp.assignee).toEqual({ id: agentId });
+    // Opened by our message, it has nothing of the customer's to answer: no first response to count later.
+    expect(followUp.firstResponseAt).not.toBeNull();
 
     // The next comment joins the follow-up instead of opening another.
-    const c2 = await comment(admin, ticket.id, '快递单号已更新');
+    const c2 = await comment(agent, ticket.id, '快递单号已更新');
     const r2 = await until(async () => { const r = await replyOf(admin, c2); return r?.delivery?.status === 'SENT' && r; });
     expect(r2!.conversation.id).toBe(followUp.id);
     expect(delivered('快递单号已更新')).toHaveLength(1);
 
-    // The customer answers on the channel: the follow-up reopens with it, into the queue.
+    // The event delivered again (a consumer that crashed after writing) finds the message: no second follow-up, and
+    // nothing sent twice.
+    const s = conv.services as ConversationsServices;
+    const log = createLogger('test', 'silent');
+    const event = (commentId: string, body: string) => ({ id: randomUUID(), type: 'ticket.commented', tenantId: tenant, occurredAt: new Date().toISOString(), data: { ticketId: ticket.id, commentId, conversationId: first.id, public: true, authorId: agentId, authorType: 'AGENT', body } });
+    expect(await appendTicketReply(s, log, event(c1, '已为您补发一袋，顺丰 SF123'))).toBe('duplicate');
+    expect(delivered('已为您补发一袋，顺丰 SF123')).toHaveLength(1);
+    // A consumer that crashed after writing the message but before handing it to the channel: the redelivered
+    // event hands it over.
+    const c3 = randomUUID();
+    await s.conversations.addStaffReply(tenant, first.id, { id: ticketReplyId(tenant, c3), senderType: MessageSenderType.AGENT, senderId: agentId, text: '补发的米已签收了吗？' }, { type: ActorType.AGENT, id: agentId });
+    expect(await replyOf(admin, c3)).toMatchObject({ conversation: { id: followUp.id }, delivery: null });
+    expect(await appendTicketReply(s, log, event(c3, '补发的米已签收了吗？'))).toBe('duplicate');
+    expect(await until(async () => (await replyOf(admin, c3))?.delivery)).toMatchObject({ status: 'SENT' });
+    expect(delivered('补发的米已签收了吗？')).toHaveLength(1);
+
+    // The customer answers on the channel: the follow-up reopens with it, to the agent who wrote.
     await post(ch.channel.id, ch.secret, { messages: [{ id: 'm-2', contact: { identifier: 'user-42', name: 'Ana' }, text: '收到了，谢谢', sentAt: Date.now() }] });
     const reopened = await until(async () => (await conversations(admin)).find((c) => c.id === followUp.id && c.messages.nodes.some((m) => m.text === '收到了，谢谢')));
-    expect(reopened.status).toBe('QUEUED');
-    expect(reopened.messages.nodes.map((m) => [m.senderType, m.text])).toEqual([['AGENT', '已为您补发一袋，顺丰 SF123'], ['AGENT', '快递单号已更新'], ['CUSTOMER', '收到了，谢谢']]);
+    expect(reopened).toMatchObject({ status: 'ASSIGNED', assignee: { id: agentId } });
+    expect(reopened.messages.nodes.map((m) => [m.senderType, m.text])).toEqual([['AGENT', '已为您补发一袋，顺丰 SF123'], ['AGENT', '快递单号已更新'], ['AGENT', '补发的米已签收了吗？'], ['CUSTOMER', '收到了，谢谢']]);
     expect((await conversations(admin)).filter((c) => c.customer.id === first.customer.id).map((c) => c.id).sort()).toEqual([first.id, followUp.id].sort());
 
     // An internal note never becomes a message; another tenant finds nothing behind the comment.
@@ -118,10 +143,48 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
     const callConv = await until(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '我买的大米还没到')));
     const ticket = (await gqlOk(tickets.url, CREATE_TICKET, { input: { customerId: callConv.customer.id, conversationId: callConv.id, subject: '物流查询', type: 'logistics' } }, admin)).createTicket.ticket;
     const c1 = await comment(admin, ticket.id, '已回电告知物流进度');
-    const r1 = await until(() => replyOf(admin, c1));
+    const r1 = await until(async () => { const r = await replyOf(admin, c1); return r?.delivery && r; });
     expect(r1).toEqual({
       text: '已回电告知物流进度', senderType: 'AGENT', conversation: { id: callConv.id, status: 'RESOLVED' },
       delivery: { status: 'FAILED', errorCode: 'CANNOT_SEND', error: 'the phone channel cannot send messages: the customer has not received this' },
     });
+  });
+
+  it("a reply that finds the customer's newer question open joins it without answering it; a follow-up's window runs from our latest reply", async () => {
+    const tenant = newTenant('follow-aside');
+    const admin = await tokenFor(tenant, ['admin']);
+    const partner = await tokenFor(tenant, ['partner'], 'acme');
+    const ch = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner)).registerPartnerChannel;
+    const s = conv.services as ConversationsServices;
+    const staff = { type: ActorType.AGENT, id: 'agent-x' };
+    const FIRST_RESPONSE = `query($id: ID!) { conversation(id: $id) { status firstResponseAt } }`;
+
+    // Closed; then the customer asks something new, which waits in the queue; then the old ticket's reply comes.
+    await post(ch.channel.id, ch.secret, { messages: [{ id: 'a-1', contact: { identifier: 'user-7' }, text: '旧问题', sentAt: Date.now() }] });
+    const old = await until(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '旧问题')));
+    await gqlOk(conv.url, RESOLVE, { i: { conversationId: old.id } }, admin);
+    await gqlOk(conv.url, CLOSE, { i: { conversationId: old.id } }, admin);
+    await post(ch.channel.id, ch.secret, { messages: [{ id: 'a-2', contact: { identifier: 'user-7' }, text: '新问题：能开发票吗', sentAt: Date.now() }] });
+    const newer = await until(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '新问题：能开发票吗')));
+    const r = await s.conversations.addStaffReply(tenant, old.id, { senderType: MessageSenderType.AGENT, senderId: 'agent-x', text: '旧工单：已退款' }, staff);
+    expect(r.conversation.id).toBe(newer.id);
+    expect((await gqlOk(conv.url, FIRST_RESPONSE, { id: newer.id }, admin)).conversation).toEqual({ status: 'QUEUED', firstResponseAt: null });
+
+    // A follow-up opened 100 hours ago (past the 72-hour window from then), and our reply in it an hour ago: the
+    // customer's answer now reopens it.
+    const other = newTenant('follow-window');
+    const otherAdmin = await tokenFor(other, ['admin']);
+    const otherPartner = await tokenFor(other, ['partner'], 'acme');
+    const ch2 = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, otherPartner)).registerPartnerChannel;
+    await post(ch2.channel.id, ch2.secret, { messages: [{ id: 'w-1', contact: { identifier: 'user-8' }, text: '米有虫', sentAt: Date.now() - 200 * 3600_000 }] });
+    const closed = await until(async () => (await conversations(otherAdmin)).find((c) => c.messages.nodes.some((m) => m.text === '米有虫')));
+    await gqlOk(conv.url, RESOLVE, { i: { conversationId: closed.id } }, otherAdmin);
+    await gqlOk(conv.url, CLOSE, { i: { conversationId: closed.id } }, otherAdmin);
+    const opened = await s.conversations.addStaffReply(other, closed.id, { senderType: MessageSenderType.AGENT, senderId: 'agent-x', text: '已安排换货', at: new Date(Date.now() - 100 * 3600_000) }, staff);
+    expect(opened.conversation.status).toBe('RESOLVED');
+    await s.conversations.addStaffReply(other, closed.id, { senderType: MessageSenderType.AGENT, senderId: 'agent-x', text: '换货已发出', at: new Date(Date.now() - 3600_000) }, staff);
+    await post(ch2.channel.id, ch2.secret, { messages: [{ id: 'w-2', contact: { identifier: 'user-8' }, text: '收到换货了', sentAt: Date.now() }] });
+    const answered = await until(async () => (await conversations(otherAdmin)).find((c) => c.messages.nodes.some((m) => m.text === '收到换货了')));
+    expect(answered).toMatchObject({ id: opened.conversation.id, status: 'QUEUED' });
   });
 });

@@ -40,7 +40,14 @@ export async function appendTicketReply(s: ConversationsServices, log: Logger, e
   const d = e.data as unknown as TicketCommented;
   if (!d.public || !d.conversationId || typeof d.body !== 'string' || !d.body || typeof d.commentId !== 'string') return 'ignored';
   const id = ticketReplyId(e.tenantId, d.commentId);
-  if ((await s.messages.byIds(e.tenantId, [id])).length) return 'duplicate';
+  const [written] = await s.messages.byIds(e.tenantId, [id]);
+  if (written) {
+    // Written by an earlier delivery of the event, which may have failed before handing it to the channel: hand it
+    // again (a delivery that exists already is left as it is).
+    const [conversation] = await s.conversations.byIds(e.tenantId, [written.conversationId]);
+    if (conversation) await s.delivery.enqueue(e.tenantId, written, conversation);
+    return 'duplicate';
+  }
   const attachments: Attachment[] = (d.attachments ?? []).map((a) => ({
     kind: a.contentType?.startsWith('image/') ? 'image' : a.contentType?.startsWith('video/') ? 'video' : 'file',
     mediaRef: a.mediaRef, name: a.name, size: a.size, mime: a.contentType ?? null,
