@@ -30,6 +30,10 @@ export class MessageDeliveryEntity {
   @Column({ name: 'attempts', type: 'int' })
   attempts: number;
 
+  /** How many of the message's parts (its text, then each attachment: `outboundParts`) went out; a retry resumes there. */
+  @Column({ name: 'parts_sent', type: 'int', default: 0 })
+  partsSent: number;
+
   /** The ChannelError code (WINDOW_CLOSED, INVALID_RECIPIENT, UNAVAILABLE...) of the last failure. */
   @Column({ name: 'error_code', type: 'varchar', length: 40, nullable: true })
   errorCode: string | null;

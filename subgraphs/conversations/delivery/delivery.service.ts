@@ -1,6 +1,6 @@
 import { Brackets, In, IsNull, LessThanOrEqual, Not, type DataSource, type Repository } from 'typeorm';
 import { backoffDelay, type BoundChannel } from '../../../plugins/host/index.js';
-import { ChannelError, isChannelError, type HistoryMessage, type MessageContent, type OutboundMessage } from '../../../plugins/sdk/index.js';
+import { ChannelError, isChannelError, type HistoryMessage, type MessageContent, type OutboundMessage, type SendResult } from '../../../plugins/sdk/index.js';
 import { badInput } from '../../_shared/errors.js';
 import { idCeiling, isUuid } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
@@ -22,17 +22,49 @@ const FIRST_ATTEMPT_GRACE_MS = FIRST_ATTEMPT_WAIT_MS + 5000;
 const senderTypeOf = (m: MessageEntity): 'bot' | 'agent' | 'system' => (m.senderType === MessageSenderType.BOT ? 'bot' : m.senderType === MessageSenderType.AGENT ? 'agent' : 'system');
 const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 1000);
 
-/** A message row as the unified content a plugin sends: the first attachment (with the text as caption) or the text. */
-export function outboundContent(m: MessageEntity): MessageContent {
-  const a = m.attachments?.[0];
-  if (a && ['image', 'voice', 'video', 'file'].includes(a.kind)) {
-    const ref = /^https?:\/\//.test(a.mediaRef) ? { url: a.mediaRef } : { mediaId: a.mediaRef };
-    if (a.kind === 'image') return { kind: 'image', ...ref, ...(m.text ? { caption: m.text } : {}) };
-    if (a.kind === 'voice') return { kind: 'voice', ...ref };
-    if (a.kind === 'video') return { kind: 'video', ...ref };
-    return { kind: 'file', ...ref, ...(a.name ? { name: a.name } : {}), ...(a.size != null ? { size: a.size } : {}) };
+/** The id a message's part `i` goes out under: the message id, then `<id>:1`, `<id>:2`... (ids stay unique per send). */
+export const partId = (messageId: string, i: number) => (i === 0 ? messageId : `${messageId}:${i}`);
+/** The message id and part index in an id a client sends back (a read receipt, the widget's last-seen id). */
+export function fromPartId(id: string): { messageId: string; part: number } {
+  const [messageId, part] = id.split(':');
+  return { messageId, part: Number(part) || 0 };
+}
+
+/** Pieces of at most `max` characters, cut after a line break or a sentence's end where one falls late enough. */
+export function splitText(text: string, max: number): string[] {
+  const chars = [...text];
+  if (chars.length <= max) return [text];
+  const out: string[] = [];
+  let rest = chars;
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    let cut = -1;
+    for (let i = window.length - 1; i >= max / 2; i--) if ('\n。！？!?；;'.includes(window[i])) { cut = i + 1; break; }
+    if (cut < 0) cut = max;
+    out.push(rest.slice(0, cut).join(''));
+    rest = rest.slice(cut);
   }
-  return { kind: 'text', text: m.text };
+  if (rest.length) out.push(rest.join(''));
+  return out;
+}
+
+/**
+ * A message row as what a plugin sends, in order: its text (in pieces the channel takes, `maxText` characters
+ * each), then each attachment as a message of its own. One content per row lost things: platforms' media
+ * messages carry no text (WeChat, WeCom kf and Douyin drop a caption), so an agent's "顺丰 SF123" sent with a photo
+ * arrived as the photo alone, a second attachment never went, and a reply longer than the channel's limit failed.
+ */
+export function outboundParts(m: MessageEntity, maxText = Number.POSITIVE_INFINITY): MessageContent[] {
+  const parts: MessageContent[] = m.text ? splitText(m.text, maxText).map((text) => ({ kind: 'text' as const, text })) : [];
+  for (const a of m.attachments ?? []) {
+    if (!['image', 'voice', 'video', 'file'].includes(a.kind)) continue;
+    const ref = /^https?:\/\//.test(a.mediaRef) ? { url: a.mediaRef } : { mediaId: a.mediaRef };
+    if (a.kind === 'image') parts.push({ kind: 'image', ...ref });
+    else if (a.kind === 'voice') parts.push({ kind: 'voice', ...ref });
+    else if (a.kind === 'video') parts.push({ kind: 'video', ...ref });
+    else parts.push({ kind: 'file', ...ref, ...(a.name ? { name: a.name } : {}), ...(a.size != null ? { size: a.size } : {}) });
+  }
+  return parts.length ? parts : [{ kind: 'text', text: m.text }];
 }
 
 /**
@@ -58,7 +90,8 @@ export class DeliveryService {
    */
   async markRead(tenantId: string, channelId: string, recipientId: string, upTo: string | undefined, at: Date): Promise<number> {
     const ceiling = idCeiling(at);
-    const bound = isUuid(upTo) && upTo.toLowerCase() < ceiling ? upTo.toLowerCase() : ceiling;
+    const upToId = upTo ? fromPartId(upTo).messageId : undefined; // a part's receipt reads its whole message
+    const bound = isUuid(upToId) && upToId.toLowerCase() < ceiling ? upToId.toLowerCase() : ceiling;
     const r = await this.repo.update({ tenantId, channelId, recipientId: recipientId.slice(0, 191), id: LessThanOrEqual(bound), status: D.SENT, readAt: IsNull() }, { readAt: at });
     return r.affected ?? 0;
   }
@@ -111,7 +144,7 @@ export class DeliveryService {
     const { channel } = found;
     const now = new Date();
     await this.repo.createQueryBuilder().insert().into(MessageDeliveryEntity).values({
-      id: message.id, tenantId, conversationId: conversation.id, channelId: channel.id, status: cannotSend ? D.FAILED : D.PENDING, attempts: 0,
+      id: message.id, tenantId, conversationId: conversation.id, channelId: channel.id, status: cannotSend ? D.FAILED : D.PENDING, attempts: 0, partsSent: 0,
       errorCode: cannotSend ? 'CANNOT_SEND' : null, error: cannotSend ? `the ${channel.type} channel cannot send messages: the customer has not received this` : null,
       externalMessageId: null, recipientId: null, outcome: null, readAt: null, nextAttemptAt: null, lockedUntil: null, createdAt: now, updatedAt: now,
     }).orIgnore().execute();
@@ -135,16 +168,26 @@ export class DeliveryService {
     if (!claimed.affected) return 'skipped';
     const d = (await this.repo.findOneBy({ id }))!;
     let channelType = 'unknown';
+    let sent = d.partsSent;
+    let parts = 1;
     try {
-      const out = await this.outbound(d);
+      const { message: m, to } = await this.outbound(d);
       const [channel] = await this.channels.byIds(d.tenantId, [d.channelId]);
       if (channel) channelType = channel.type;
       const bound = channel ? this.bindings.bind(channel) : null;
       if (!channel || !bound) throw new ChannelError('BAD_REQUEST', 'the channel is gone or no longer configured');
       if (!channel.enabled) throw new ChannelError('UNAVAILABLE', 'the channel is disabled', { retryable: false });
-      const r = await bound.send(out);
+      const contents = outboundParts(m, bound.capabilities.maxTextLength);
+      parts = contents.length;
+      const sender = { type: senderTypeOf(m), ...(m.senderId ? { id: m.senderId } : {}) };
+      let r: SendResult | undefined;
+      // Part by part; each one sent is recorded, so a retry resumes after it instead of sending it twice.
+      for (; sent < contents.length; sent++) {
+        r = await bound.send({ id: partId(m.id, sent), ...to, content: contents[sent], sender });
+        await this.repo.update({ id }, { partsSent: sent + 1, ...(sent === 0 ? { externalMessageId: r.externalMessageId.slice(0, 191) } : {}) });
+      }
       await this.repo.update({ id }, {
-        status: D.SENT, externalMessageId: r.externalMessageId.slice(0, 191), recipientId: (out.context?.clientId ?? out.recipient.externalId).slice(0, 191), outcome: r.status,
+        status: D.SENT, recipientId: (to.context?.clientId ?? to.recipient.externalId).slice(0, 191), outcome: r?.status ?? d.outcome,
         errorCode: null, error: null, lockedUntil: null, nextAttemptAt: null, updatedAt: new Date(),
       });
       this.metrics.sent(channelType, 'sent');
@@ -153,7 +196,8 @@ export class DeliveryService {
       const code = isChannelError(err) ? err.code : (err as { code?: string }).code ?? 'SEND_FAILED';
       const retry = isChannelError(err) && err.retryable && d.attempts < this.config.maxAttempts;
       const next = retry ? new Date(Date.now() + backoffDelay(d.attempts, { baseMs: this.config.retryBaseMs, maxMs: 5 * 60_000 }, err)) : null;
-      const message = code === 'WINDOW_CLOSED' ? `reply window closed: ${describe(err)}` : describe(err);
+      const partly = sent > 0 ? ` (${sent} of its ${parts} parts sent before this)` : '';
+      const message = (code === 'WINDOW_CLOSED' ? `reply window closed: ${describe(err)}` : describe(err)) + partly;
       await this.repo.update({ id }, { status: retry ? D.PENDING : D.FAILED, errorCode: String(code).slice(0, 40), error: message, nextAttemptAt: next, lockedUntil: null, updatedAt: new Date() });
       this.log.warn({ messageId: id, channelId: d.channelId, tenantId: d.tenantId, code, attempts: d.attempts, retryAt: next?.toISOString() ?? null }, 'delivery failed');
       this.metrics.sent(channelType, retry ? 'retry' : 'failed');
@@ -193,12 +237,12 @@ export class DeliveryService {
   }
 
   /** The recipient and reply context come from the customer's latest message on the channel (their identity there). */
-  private async outbound(d: MessageDeliveryEntity): Promise<OutboundMessage> {
+  private async outbound(d: MessageDeliveryEntity): Promise<{ message: MessageEntity; to: Pick<OutboundMessage, 'recipient' | 'context'> }> {
     const m = await this.messages.findOneBy({ tenantId: d.tenantId, id: d.id });
     if (!m) throw new ChannelError('BAD_REQUEST', 'the message is gone');
     const to = await this.recipientOf(d.tenantId, d.conversationId);
     if (!to) throw new ChannelError('INVALID_RECIPIENT', 'the conversation has no customer identity on this channel');
-    return { id: m.id, ...to, content: outboundContent(m), sender: { type: senderTypeOf(m), ...(m.senderId ? { id: m.senderId } : {}) } };
+    return { message: m, to };
   }
 
   /**
@@ -206,17 +250,23 @@ export class DeliveryService {
    * without `after`, the latest. For a widget client that comes back online (`ChannelAdapter.history`).
    */
   async sentTo(tenantId: string, channel: { id: string; type: string }, recipientId: string, after: string | undefined, limit = 50): Promise<{ messages: HistoryMessage[]; more: boolean }> {
+    // `after` may name a part (`<id>:2`): that message's later parts come first, then later messages.
+    const seen = after ? fromPartId(after) : undefined;
     const q = this.repo.createQueryBuilder('d').select('d.id', 'id')
       .where('d.channel_id = :channelId AND d.recipient_id = :recipientId AND d.tenant_id = :tenantId AND d.status = :sent', { channelId: channel.id, recipientId, tenantId, sent: D.SENT });
-    if (after) q.andWhere('d.id > :after', { after });
+    if (seen) q.andWhere('d.id >= :after', { after: seen.messageId });
     const rows = await q.orderBy('d.id', after ? 'ASC' : 'DESC').limit(limit + 1).getRawMany<{ id: string }>();
     const more = rows.length > limit;
     const ids = rows.slice(0, limit).map((r) => r.id);
     if (!after) ids.reverse();
     const byId = new Map((ids.length ? await this.messages.findBy({ tenantId, id: In(ids) }) : []).map((m) => [m.id, m]));
+    // The same parts, under the same ids, as they went out live.
+    const maxText = (await this.channelOf(tenantId, channel.id))?.bound?.capabilities.maxTextLength;
     const messages = ids.flatMap((id) => {
       const m = byId.get(id);
-      return m ? [{ message: { id: m.id, recipient: { channelType: channel.type, externalId: recipientId }, content: outboundContent(m), sender: { type: senderTypeOf(m) } }, sentAt: m.createdAt }] : [];
+      if (!m) return [];
+      return outboundParts(m, maxText).flatMap((content, i) => (seen && m.id === seen.messageId && i <= seen.part ? []
+        : [{ message: { id: partId(m.id, i), recipient: { channelType: channel.type, externalId: recipientId }, content, sender: { type: senderTypeOf(m) } }, sentAt: m.createdAt }]));
     });
     return { messages, more };
   }

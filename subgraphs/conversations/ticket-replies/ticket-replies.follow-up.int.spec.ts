@@ -38,9 +38,18 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
   let customers: TestSubgraph;
   let conv: TestSubgraph;
   let tickets: TestSubgraph;
+  const failOnce = new Set<string>();
 
   beforeAll(async () => {
-    fake = await startFakeServer({ 'POST /callback': (r) => ({ json: { id: `p-${(r.json as { id: string }).id}` } }) });
+    fake = await startFakeServer({
+      'POST /callback': (r) => {
+        const j = r.json as { id: string; recipient: { identifier: string }; content: { kind: string } };
+        // A part the test marks (recipient and kind) fails once with 503 (retryable), as a partner's server in a bad
+        // second does.
+        if (failOnce.delete(`${j.recipient.identifier}:${j.content.kind}`)) return { status: 503, json: { error: 'busy' } };
+        return { json: { id: `p-${j.id}` } };
+      },
+    });
     customers = await startTestSubgraph(customersSubgraph, { db: 'follow_customers', stream: `${stream}-customers` });
     conv = await startTestSubgraph(conversationsWithIngest({ customersUrl: customers.url, jwtSecret: TEST_SECRET, sweepIntervalMs: 200, retryBaseMs: 50 }), { db: 'follow_conversations', stream });
     tickets = await startTestSubgraph(ticketsSubgraph, { db: 'follow_tickets', stream });
@@ -186,5 +195,34 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
     await post(ch2.channel.id, ch2.secret, { messages: [{ id: 'w-2', contact: { identifier: 'user-8' }, text: '收到换货了', sentAt: Date.now() }] });
     const answered = await until(async () => (await conversations(otherAdmin)).find((c) => c.messages.nodes.some((m) => m.text === '收到换货了')));
     expect(answered).toMatchObject({ id: opened.conversation.id, status: 'QUEUED' });
+  });
+
+  it('an agent reply with text and two attachments goes out as three messages in order; a part that fails is retried without resending the ones before it', async () => {
+    const tenant = newTenant('parts');
+    const admin = await tokenFor(tenant, ['admin']);
+    const partner = await tokenFor(tenant, ['partner'], 'acme');
+    const ch = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner)).registerPartnerChannel;
+    await post(ch.channel.id, ch.secret, { messages: [{ id: 'p-1', contact: { identifier: 'user-9' }, text: '发票呢？', sentAt: Date.now() }] });
+    const c = await until(async () => (await conversations(admin)).find((x) => x.messages.nodes.some((m) => m.text === '发票呢？')));
+    const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }`;
+    failOnce.add('user-9:image');
+    const id = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: '发票和装箱单都在这里', attachments: [
+      { kind: 'image', mediaRef: 'https://cdn.example.com/invoice.jpg', name: 'invoice.jpg' },
+      { kind: 'file', mediaRef: 'https://cdn.example.com/packing.pdf', name: '装箱单.pdf', size: 4096 },
+    ] } }, admin)).sendMessage.message.id;
+    const DELIVERY = `query($id: ID!) { conversation(id: $id) { messages(first: 10) { nodes { id delivery { status attempts } } } } }`;
+    const delivery = await until(async () => {
+      const m = (await gqlOk(conv.url, DELIVERY, { id: c.id }, admin)).conversation.messages.nodes.find((x: { id: string }) => x.id === id);
+      return m?.delivery?.status === 'SENT' && m.delivery;
+    });
+    const calls = fake.calls('POST /callback').map((r) => r.json as { id: string; recipient: unknown; content: unknown }).filter((j) => j.id.startsWith(id));
+    expect(calls.map((j) => j.id)).toEqual([id, `${id}:1`, `${id}:1`, `${id}:2`]);
+    expect(calls.filter((_, i) => i !== 1).map((j) => j.content)).toEqual([
+      { kind: 'text', text: '发票和装箱单都在这里' },
+      { kind: 'image', url: 'https://cdn.example.com/invoice.jpg' },
+      { kind: 'file', url: 'https://cdn.example.com/packing.pdf', name: '装箱单.pdf', size: 4096 },
+    ]);
+    expect(calls.every((j) => JSON.stringify(j.recipient) === JSON.stringify({ identifier: 'user-9' }))).toBe(true);
+    expect(delivery.attempts).toBe(2);
   });
 });
