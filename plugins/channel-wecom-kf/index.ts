@@ -158,7 +158,8 @@ export function createWecomKfAdapter(pc: WecomKfPluginConfig) {
     capabilities: {
       ...DEFAULT_CAPABILITIES,
       media: true,
-      maxTextLength: 2000,
+      // kf/send_msg text: 2048 bytes; 600 characters stay under it even in Chinese (3 bytes each in UTF-8)
+      maxTextLength: 600,
       sendWindow: pc.replyWindow,
       outboundKinds: ['text', 'image', 'voice', 'video', 'file', 'link', 'card', 'location'],
       // URL verification must be answered within 1 s

@@ -33,6 +33,12 @@ function message(req: InboundRequest): Json {
   return v;
 }
 
+/**
+ * Events that tell of the fan without them reaching out (SDK 1.4 `signal`): an unfollow is kept on the customer's
+ * timeline but opens no conversation, as WeChat's unsubscribe does. A follow or a scan still does (the bot greets).
+ */
+const SIGNAL_EVENTS = new Set(['unfollow', 'unsubscribe']);
+
 function weiboEvent(m: Json, receivedAt: Date): InboundEvent {
   const sender = idString(m.sender_id)!;
   const receiver = idString(m.receiver_id);
@@ -64,6 +70,7 @@ function weiboEvent(m: Json, receivedAt: Date): InboundEvent {
     sender: { channelType: 'weibo', externalId: sender },
     origin: 'customer',
     content,
+    ...(content.kind === 'event' && SIGNAL_EVENTS.has(content.name) ? { signal: true } : {}),
     sentAt: created && !Number.isNaN(created.getTime()) ? created : receivedAt,
     receivedAt,
     context: receiver ? { receiverId: receiver } : undefined,

@@ -56,6 +56,9 @@ describe('weibo', () => {
     expect(one({ type: 'image', data: { vfid: 821804459, tovfid: 821804469 } }).content).toEqual({ kind: 'image', mediaId: '821804459' });
     expect(one({ type: 'voice', data: { vfid: 821804459 } }).content).toEqual({ kind: 'voice', mediaId: '821804459' });
     expect(one({ type: 'event', data: { subtype: 'follow', key: 'qrscene_1', ticket: 'T' } }).content).toEqual({ kind: 'event', name: 'follow', key: 'qrscene_1', data: { ticket: 'T' } });
+    // A follow opens a conversation (the bot greets); an unfollow is only a signal on the customer's timeline.
+    expect(one({ type: 'event', data: { subtype: 'follow' } }).signal).toBeUndefined();
+    expect(one({ type: 'event', data: { subtype: 'unfollow' } })).toMatchObject({ content: { kind: 'event', name: 'unfollow' }, signal: true });
     expect(one({ type: 'mention', text: '@品牌 大米好吃' }).content).toEqual({ kind: 'event', name: 'mention', text: '@品牌 大米好吃' });
     expect(() => one({ type: 'position', data: {} })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
     expect(one({ type: 'event', data: { subtype: '' } }).content).toEqual({ kind: 'event', name: 'unknown' }); // not an invalid event (a plugin crash)
