@@ -36,10 +36,8 @@ runChannelConformance({
       expect(reqs[0].json).toEqual({ to: 'apns-device-token-abcdef0123456789', platform: 'ios', title: '汇流米业', body: '您的订单已发货，预计明天送达', data: { messageId: 'srv-app-1', channelId: expect.any(String) } });
       expect(() => verifySignedPayload({ headers: reqs[0].headers, rawBody: Buffer.from(reqs[0].body), receivedAt: new Date(NOW) }, CFG.pushSecret)).not.toThrow();
     },
-    failures: [
-      { name: 'a push token the gateway no longer knows (410)', routes: { 'POST /v1/push': () => ({ status: 410, json: { error: 'Unregistered' } }) }, code: 'INVALID_RECIPIENT', retryable: false },
-      { name: 'gateway throttling (429)', routes: { 'POST /v1/push': () => ({ status: 429, json: {} }) }, code: 'RATE_LIMITED', retryable: true },
-    ],
+    // None: a push gateway's refusal costs the notification, never the message (queued for the app's sync; below).
+    failures: [],
   },
 });
 
@@ -61,13 +59,24 @@ describe('app', () => {
     expect(fake.calls('POST /v1/push')).toHaveLength(1);
   });
 
-  it('forgets a push token the gateway reports gone', async () => {
+  it('forgets a push token the gateway reports gone, and the message still waits for the app (queued, not failed)', async () => {
     fake.route({ 'POST /v1/push': () => ({ status: 410, json: {} }) });
     const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
     const ch = t.bind(CFG);
     await ch.receive(ch.accept(hello()).events);
     const msg = { id: 's2', recipient: { channelType: 'app', externalId: USER }, content: { kind: 'text' as const, text: 'x' } };
-    await expect(ch.send(msg)).rejects.toMatchObject({ code: 'INVALID_RECIPIENT' });
+    const before = fake.calls('POST /v1/push').length;
+    await expect(ch.send(msg)).resolves.toMatchObject({ status: 'queued' });
+    await expect(ch.send(msg)).resolves.toMatchObject({ status: 'queued' });
+    expect(fake.calls('POST /v1/push').length - before).toBe(1); // the gone token is not tried again
+  });
+
+  it('queues the message when the push gateway fails (a notification missed, not the reply)', async () => {
+    fake.route({ 'POST /v1/push': () => ({ status: 503, json: {} }) });
+    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
+    const ch = t.bind(CFG);
+    await ch.receive(ch.accept(hello()).events);
+    const msg = { id: 's3', recipient: { channelType: 'app', externalId: USER }, content: { kind: 'text' as const, text: 'y' } };
     await expect(ch.send(msg)).resolves.toMatchObject({ status: 'queued' });
   });
 });

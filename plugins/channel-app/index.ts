@@ -1,5 +1,5 @@
 import {
-  ChannelError, DEFAULT_CAPABILITIES, SDK_API_VERSION, defineChannel, definePlugin, jsonResponse, secret, signPayload, z, type ChannelContext,
+  ChannelError, DEFAULT_CAPABILITIES, isChannelError, SDK_API_VERSION, defineChannel, definePlugin, jsonResponse, secret, signPayload, z, type ChannelContext,
 } from '../sdk/index.js';
 import { frameEvents, frameResponse, historyFrame, pushTyping, preview, pushLive, verifyFrames, type WidgetOptions } from '../channel-web/widget.protocol.js';
 
@@ -72,7 +72,16 @@ export const appAdapter = defineChannel<typeof appChannelConfig, AppPluginConfig
   },
   async send(message, ctx) {
     if (await pushLive(message, ctx)) return { externalMessageId: message.id, status: 'delivered' };
-    const pushed = await pushNotification(ctx, message.recipient.externalId, message.id, preview(message.content));
+    // The push is only the notification: the message waits for the app's next sync whatever the push gateway says.
+    // Failing the delivery on it hid the message from that sync (only sent messages are synced), so a stale device
+    // token cost the user the reply itself. A failed push is logged; a gone token is forgotten.
+    let pushed = false;
+    try {
+      pushed = await pushNotification(ctx, message.recipient.externalId, message.id, preview(message.content));
+    } catch (err) {
+      if (!isChannelError(err)) throw err;
+      ctx.logger.warn({ code: err.code, platformCode: err.platformCode }, 'push notification failed; the app gets the message when it syncs');
+    }
     return { externalMessageId: message.id, status: pushed ? 'sent' : 'queued' };
   },
 });
