@@ -56,7 +56,8 @@ export async function collectEvents(events: EventBus, tenantId: string): Promise
   return { seen, stop: () => consumer.stop() };
 }
 
-export async function eventually<T>(probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 5000): Promise<T> {
+// 15 s: events cross a Redis stream and a consumer group, which a full suite on two cores can hold up for seconds.
+export async function eventually<T>(probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -13,7 +13,8 @@ async function startEmbedded(dataDir: string, env: Record<string, string> = {}):
   const metricsPort = await freePort();
   const proc = startNode('embedded', 'embedded/main.js', { PORT: String(port), METRICS_PORT: String(metricsPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env });
   await waitForOk(`http://127.0.0.1:${port}/readyz`, proc, 90_000);
-  const token = await eventually(async () => /Admin token[^\n]*\n\s*(\S+)/.exec(proc.output())?.[1]);
+  // Printed once the demo tenant is seeded: as slow as the start itself when the suite loads both cores.
+  const token = await eventually(async () => /Admin token[^\n]*\n\s*(\S+)/.exec(proc.output())?.[1], 60_000);
   return { proc, url: `http://127.0.0.1:${port}/graphql`, port, metricsPort, token };
 }
 
