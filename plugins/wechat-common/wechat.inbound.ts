@@ -97,7 +97,9 @@ export function verifyWechatRequest(req: InboundRequest, c: WechatInboundConfig)
   } else {
     // Compatible mode's pushes carry the ciphertext beside the plaintext; one without it would be trusted on the plain
     // signature alone, which covers the timestamp and nonce but not the body (a replayed query could carry any body).
-    if (c.mode !== 'plaintext') throw authError(`${c.mode} mode: the body must carry Encrypt`);
+    // The console shows an EncodingAESKey in every mode, and a pasted key without `mode` means compatible: say so,
+    // since the URL check passed and only the customers' messages fail.
+    if (c.mode !== 'plaintext') throw authError(`${c.mode} mode: the body must carry Encrypt (if the console's 消息加解密方式 is 明文模式, set the channel's mode to plaintext)`);
     if (q.signature === undefined) throw authError('missing signature');
   }
   assertFreshTimestamp(q.timestamp, req.receivedAt, c.maxClockSkewSeconds);
