@@ -83,10 +83,10 @@ export class ConversationResolver {
   }
 
   @Authorized(...STAFF)
-  @Mutation(() => MessagePayload, { description: "A reply (or, with internal, a note) from the agent in the token. BAD_USER_INPUT for a reply on a channel that sends nothing (Taobao, phone): notes only there." })
+  @Mutation(() => MessagePayload, { description: "A reply (or, with internal, a note) from the agent in the token. BAD_USER_INPUT for a reply on a channel that sends nothing (Taobao, phone): notes only there; and (field attachments) for an attachment of a kind the channel does not send. The text and each attachment go out as separate messages on the channel." })
   async sendMessage(@Arg('input') input: SendMessageInput, @Ctx() ctx: Ctx): Promise<MessagePayload> {
     const viewer = requireViewer(ctx);
-    if (!input.internal) await ctx.services.delivery.assertCanReply(viewer.tenant, await ctx.services.conversations.get(viewer.tenant, input.conversationId));
+    if (!input.internal) await ctx.services.delivery.assertCanReply(viewer.tenant, await ctx.services.conversations.get(viewer.tenant, input.conversationId), 'internal', input.attachments);
     const r = await ctx.services.conversations.addMessage(viewer.tenant, input.conversationId, {
       senderType: MessageSenderType.AGENT, senderId: viewer.sub, text: input.text, internal: input.internal ?? false, attachments: input.attachments,
     });

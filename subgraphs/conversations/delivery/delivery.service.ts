@@ -117,14 +117,20 @@ export class DeliveryService {
    * conversation with no delivery and no error, and the customer never got it. Notes (an agent's `internal`, the
    * bot's `system`) are always fine; `instead` names the one the caller has.
    */
-  async assertCanReply(tenantId: string, conversation: Pick<ConversationEntity, 'channelId' | 'channelType'>, instead: 'internal' | 'system' = 'internal'): Promise<void> {
+  async assertCanReply(tenantId: string, conversation: Pick<ConversationEntity, 'channelId' | 'channelType'>, instead: 'internal' | 'system' = 'internal', attachments?: ReadonlyArray<{ kind: string }> | null): Promise<void> {
     const found = await this.channelOf(tenantId, conversation.channelId);
     // a channel that cannot be bound now is not refused here: its delivery says why
     if (found?.bound && !found.bound.capabilities.outbound) {
       const note = instead === 'internal' ? 'write an internal note (internal: true)' : 'post a system notice (system: true)';
       throw badInput(`the ${conversation.channelType} channel cannot send messages: reply on another of the customer's channels, or ${note}`, instead);
     }
+    // Each attachment goes out as a message of its own (outboundParts): one of a kind the channel does not send
+    // would fail the delivery after the parts before it went.
+    const kinds = found?.bound?.capabilities.outboundKinds ?? [];
+    const refused = found?.bound ? (attachments ?? []).find((a) => ['image', 'voice', 'video', 'file'].includes(a.kind) && !kinds.includes(a.kind as MessageContent['kind'])) : undefined;
+    if (refused) throw badInput(`the ${conversation.channelType} channel cannot send ${refused.kind} attachments (it sends ${kinds.join(', ')}): share it as a link instead`, 'attachments');
   }
+
 
   /**
    * Called for a new message (sendMessage, bot replies, ticket replies): records a PENDING delivery when the

@@ -238,6 +238,12 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     const note = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: 'internal', internal: true } }, agent)).sendMessage.message;
     expect(note.delivery).toBeNull();
 
+    // A file: WeChat's customer-service send has no file message. Each attachment goes out on its own, so the reply
+    // is refused before it is stored, instead of failing after its text went.
+    const refused = await gql(conv.url, SEND, { i: { conversationId: c.id, text: '发票见附件', attachments: [{ kind: 'file', mediaRef: 'MEDIA_F', name: '发票.pdf' }] } }, agent);
+    expect(refused.errors?.[0]).toMatchObject({ message: expect.stringContaining('cannot send file attachments'), extensions: { code: 'BAD_USER_INPUT', field: 'attachments' } });
+    expect(JSON.stringify((await gqlOk(conv.url, CONVS, {}, admin)).conversations)).not.toContain('发票见附件');
+
     // 5 messages within 48 h of the customer's last message: the 6th is refused before calling WeChat
     let last;
     for (let i = 0; i < 4; i++) last = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: `more ${i}` } }, agent)).sendMessage.message;
