@@ -83,7 +83,12 @@ export function kfMessageEvent(m: unknown, receivedAt: Date): InboundEvent {
     case 'event': {
       const data: Json = {};
       for (const k of ['scene', 'scene_param', 'welcome_code', 'recall_msgid', 'fail_msgid', 'fail_type', 'status', 'change_type', 'old_servicer_userid', 'new_servicer_userid', 'msg_code']) if (ev[k] !== undefined) data[k] = ev[k];
-      content = { kind: 'event', name: eventName(str(ev.event_type) ?? 'unknown'), data: Object.keys(data).length ? data : undefined };
+      const name = eventName(str(ev.event_type) ?? 'unknown');
+      // msg_send_fail reports one of our messages (fail_msgid: the msgid send_msg returned) as undelivered: the
+      // host's `send_failed` turns its delivery FAILED.
+      content = name === 'msg_send_fail' && idString(ev.fail_msgid)
+        ? { kind: 'event', name: 'send_failed', key: idString(ev.fail_msgid), data: { fail_type: ev.fail_type ?? null } }
+        : { kind: 'event', name, data: Object.keys(data).length ? data : undefined };
       break;
     }
     default: content = { kind: 'event', name: 'unsupported', key: msgtype };
@@ -99,6 +104,8 @@ export function kfMessageEvent(m: unknown, receivedAt: Date): InboundEvent {
     sender: { channelType: 'wecom-kf', externalId: customer ?? `servicer:${servicer ?? openKfId ?? 'unknown'}` },
     origin,
     content,
+    // A report about our message, not the customer writing: it opens no conversation (SDK 1.4 signal).
+    ...(content.kind === 'event' && content.name === 'send_failed' ? { signal: true } : {}),
     sentAt: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : receivedAt,
     receivedAt,
     context: Object.keys(context).length ? context : undefined,

@@ -228,6 +228,15 @@ describe('wecom-kf sync_msg items it cannot read', () => {
     expect(() => kfMessageEvent(item as never, new Date(NOW))).toThrow(expect.objectContaining({ name: 'ChannelError', code: 'BAD_REQUEST' }));
   });
 
+  it("reads msg_send_fail as a report on our message (send_failed, keyed by the msgid send_msg returned), never as the customer writing", () => {
+    const e = kfMessageEvent({ msgid: 'evt_fail_1', send_time: 1615478600, origin: 4, msgtype: 'event', event: { event_type: 'msg_send_fail', open_kfid: KF, external_userid: USER, fail_msgid: 'FAIL_MSGID_1', fail_type: 4 } }, new Date(NOW));
+    expect(e).toMatchObject({ content: { kind: 'event', name: 'send_failed', key: 'FAIL_MSGID_1', data: { fail_type: 4 } }, signal: true, origin: 'system' });
+    // Other events stay as they were, and are no signal.
+    const other = kfMessageEvent({ msgid: 'evt_2', origin: 4, msgtype: 'event', event: { event_type: 'servicer_status_change', status: 2 } }, new Date(NOW));
+    expect(other).toMatchObject({ content: { kind: 'event', name: 'servicer_status_change', data: { status: 2 } } });
+    expect(other.signal).toBeUndefined();
+  });
+
   it('reads fields that are objects where text is expected without throwing', () => {
     const odd = { toString: 1 };
     const e = kfMessageEvent({ msgid: 'odd', open_kfid: KF, external_userid: USER, origin: 3, msgtype: 'text', text: { content: odd } }, new Date(NOW));

@@ -11,6 +11,7 @@ export enum DeliveryStatus {
 @Entity('message_deliveries')
 @Index('idx_message_deliveries_due', ['status', 'nextAttemptAt'])
 @Index('idx_message_deliveries_recipient', ['channelId', 'recipientId', 'id'])
+@Index('idx_message_deliveries_external', ['channelId', 'externalMessageId'])
 export class MessageDeliveryEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

@@ -96,6 +96,20 @@ export class DeliveryService {
     return r.affected ?? 0;
   }
 
+  /**
+   * A platform's report, after it accepted one of our messages, that the message did not reach the customer (an
+   * event `send_failed` whose `key` is the id `send` returned: WeCom kf's msg_send_fail): the delivery turns FAILED,
+   * so the agent does not trust a SENT that was not. Only the message's first part carries that id.
+   */
+  async markSendFailed(tenantId: string, channelId: string, externalMessageId: string, detail?: Record<string, unknown>): Promise<number> {
+    const why = detail && Object.keys(detail).length ? ` (${Object.entries(detail).map(([k, v]) => `${k} ${String(v)}`).join(', ')})` : '';
+    const r = await this.repo.update(
+      { tenantId, channelId, externalMessageId: externalMessageId.slice(0, 191), status: D.SENT },
+      { status: D.FAILED, errorCode: 'UNDELIVERED', error: `the platform reported that it did not reach the customer${why}`.slice(0, 1000), updatedAt: new Date() },
+    );
+    return r.affected ?? 0;
+  }
+
   async byIds(tenantId: string, ids: readonly string[]): Promise<MessageDeliveryEntity[]> {
     if (!ids.length) return [];
     return this.repo.findBy({ tenantId, id: In([...ids]) });

@@ -162,8 +162,8 @@ export class IngestService {
     private readonly metrics: ChannelMetrics,
     /** Remembers a live client's conversation, for its typing (widget, app). */
     private readonly typing?: Pick<TypingRelay, 'remember'>,
-    /** Read receipts mark our sent messages read (DeliveryService.markRead). */
-    private readonly receipts?: Pick<DeliveryService, 'markRead'>,
+    /** Read receipts mark our sent messages read; a platform's failure report fails them (DeliveryService). */
+    private readonly receipts?: Pick<DeliveryService, 'markRead' | 'markSendFailed'>,
     /** Acknowledgements first across processes (distributed): signalled here in role `receive`, heeded in role `all`. */
     private readonly pressure?: AckPressure,
   ) {
@@ -535,6 +535,9 @@ export class IngestService {
         // also marks what we sent to that client read, open conversation or not.
         if (this.receipts && e.content.kind === 'event' && e.content.name === 'read') {
           await this.receipts.markRead(tenantId, channel.id, e.context?.clientId ?? e.sender.externalId, e.content.key, e.sentAt);
+        }
+        if (this.receipts && e.content.kind === 'event' && e.content.name === 'send_failed' && e.content.key) {
+          await this.receipts.markSendFailed(tenantId, channel.id, e.content.key, e.content.data);
         }
         const open = await openOne();
         if (!open) return null;

@@ -1,0 +1,75 @@
+import { ChannelError, DEFAULT_CAPABILITIES, SDK_API_VERSION, defineChannel, definePlugin, secret, z, type InboundEvent, type InboundRequest } from '../../../plugins/sdk/index.js';
+import { gqlOk } from '../../../test/helpers/graphql-client.js';
+import { eventually } from '../../../test/helpers/processes.js';
+import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
+import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
+import { customersSubgraph } from '../../customers/index.js';
+import { conversationsWithIngest } from './ingest.module.js';
+
+jest.setTimeout(60_000);
+
+/**
+ * A channel whose platform reports, after accepting one of our messages, that it did not reach the customer (as
+ * WeCom kf's msg_send_fail does): the webhook's `{ failed, reason }` is a `send_failed` signal keyed by the id
+ * `send` returned. Sends "go out" at once (nothing outside this machine to fake).
+ */
+const relay = definePlugin({
+  manifest: { id: 'relay-channel', kind: 'channel', version: '1.0.0', apiVersion: SDK_API_VERSION, capabilities: [] },
+  configSchema: z.object({}),
+  register(h) {
+    h.channels.register(defineChannel({
+      type: 'relay',
+      capabilities: { ...DEFAULT_CAPABILITIES, outboundKinds: ['text'] },
+      configSchema: z.object({ token: secret(z.string().min(8)) }),
+      verify(r: InboundRequest, c: { token: string }) { if (r.headers['x-token'] !== c.token) throw new ChannelError('AUTH', 'bad token'); },
+      parse(r: InboundRequest): InboundEvent[] {
+        const b = JSON.parse(r.rawBody.toString('utf8')) as { id: string; from: string; text?: string; failed?: string; reason?: string };
+        const base = { channelType: 'relay', dedupeKey: b.id, sender: { channelType: 'relay', externalId: b.from }, sentAt: r.receivedAt, receivedAt: r.receivedAt };
+        return [b.failed
+          ? { ...base, origin: 'system', content: { kind: 'event', name: 'send_failed', key: b.failed, data: { reason: b.reason } }, signal: true }
+          : { ...base, origin: 'customer', content: { kind: 'text', text: b.text ?? '' } }];
+      },
+      async send(m) { return { externalMessageId: `ext-${m.id}`, status: 'sent' }; },
+    }));
+  },
+});
+
+const MESSAGES = `query($c: ID!) { conversation(id: $c) { status messages(first: 20) { nodes { id text senderType delivery { status errorCode error externalMessageId } } } } }`;
+type Msg = { id: string; text: string; senderType: string; delivery: { status: string; errorCode: string | null; error: string | null; externalMessageId: string | null } | null };
+
+describe("a platform's report that a sent message failed turns its delivery FAILED (MariaDB + Redis)", () => {
+  let customers: TestSubgraph | undefined;
+  let conv: TestSubgraph | undefined;
+  afterAll(async () => {
+    await conv?.close();
+    await customers?.close();
+  });
+
+  it('marks only that message FAILED (UNDELIVERED, with the reason), opens nothing, and ignores an id it never sent', async () => {
+    customers = await startTestSubgraph(customersSubgraph, { db: 'send_failed_customers', stream: 'send-failed-customers' });
+    conv = await startTestSubgraph(conversationsWithIngest({ customersUrl: customers.url, jwtSecret: TEST_SECRET, sweepIntervalMs: 0, plugins: ['builtins', { plugin: relay }] }), { db: 'send_failed', stream: 'send-failed' });
+    const tenant = newTenant('send-failed');
+    const admin = await tokenFor(tenant, ['admin']);
+    const channelId = (await gqlOk(conv.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`, { i: { type: 'relay', name: 'Relay', config: { token: 'token-123456' } } }, admin)).createChannel.channel.id as string;
+    const post = async (body: object) => {
+      const res = await fetch(`${conv!.url.replace(/\/graphql$/, '')}/webhooks/${channelId}`, { method: 'POST', headers: { 'x-token': 'token-123456', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+    };
+    await post({ id: 'in-1', from: 'u-1', text: '快递到哪了' });
+    const c = await eventually(async () => (await gqlOk(conv!.url, `query { conversations(first: 5) { nodes { id } } }`, {}, admin)).conversations.nodes[0] as { id: string } | undefined);
+    const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status externalMessageId } } } }`;
+    const first = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: '已发出，单号 SF1' } }, admin)).sendMessage.message;
+    const second = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: '明天送达' } }, admin)).sendMessage.message;
+    expect(first.delivery).toEqual({ status: 'SENT', externalMessageId: `ext-${first.id}` });
+
+    await post({ id: 'evt-1', from: 'u-1', failed: `ext-${first.id}`, reason: 'user blocked' });
+    await post({ id: 'evt-2', from: 'u-1', failed: 'ext-never-sent', reason: 'x' });
+    const messages = async () => (await gqlOk(conv!.url, MESSAGES, { c: c.id }, admin)).conversation as { status: string; messages: { nodes: Msg[] } };
+    const after = await eventually(async () => { const m = await messages(); return m.messages.nodes.find((x) => x.id === first.id)?.delivery?.status === 'FAILED' ? m : undefined; });
+    expect(after.messages.nodes.find((x) => x.id === first.id)!.delivery).toEqual({ status: 'FAILED', errorCode: 'UNDELIVERED', error: 'the platform reported that it did not reach the customer (reason user blocked)', externalMessageId: `ext-${first.id}` });
+    expect(after.messages.nodes.find((x) => x.id === second.id)!.delivery!.status).toBe('SENT');
+    // The reports are lines in the conversation, which they neither open nor move.
+    expect(after.status).toBe('QUEUED');
+    expect((await gqlOk(conv.url, `query { conversations(first: 5) { nodes { id } } }`, {}, admin)).conversations.nodes).toHaveLength(1);
+  });
+});
