@@ -71,6 +71,18 @@ describe('app', () => {
     expect(fake.calls('POST /v1/push').length - before).toBe(1); // the gone token is not tried again
   });
 
+  it("pushes once per message: a message's later parts reach the app by its sync, without ringing again", async () => {
+    fake.route({ 'POST /v1/push': () => ({ json: { id: 'p' } }) });
+    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
+    const ch = t.bind(CFG);
+    await ch.receive(ch.accept(hello()).events);
+    const before = fake.calls('POST /v1/push').length;
+    const to = { channelType: 'app', externalId: USER };
+    await expect(ch.send({ id: 'm4', recipient: to, content: { kind: 'text', text: '发票见下' }, part: { index: 0, count: 2 } })).resolves.toMatchObject({ status: 'sent' });
+    await expect(ch.send({ id: 'm4:1', recipient: to, content: { kind: 'image', url: 'https://cdn/i.jpg' }, part: { index: 1, count: 2 } })).resolves.toMatchObject({ status: 'queued' });
+    expect(fake.calls('POST /v1/push').length - before).toBe(1);
+  });
+
   it('queues the message when the push gateway fails (a notification missed, not the reply)', async () => {
     fake.route({ 'POST /v1/push': () => ({ status: 503, json: {} }) });
     const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });

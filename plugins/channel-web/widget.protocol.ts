@@ -13,7 +13,7 @@ import {
  *   {"v":1,"type":"hello","token"?,"page"?:{url,title,referrer},"locale"?,"pushToken"?,"platform"?}
  *   {"v":1,"type":"message","token","id":"<client uuid>","sentAt"?:<ms>,"content":{"kind":"text","text":"…"}}
  *   {"v":1,"type":"typing","token","state":"start"|"stop"}
- *   {"v":1,"type":"read","token","upTo":"<our message id>"}
+ *   {"v":1,"type":"read","token","upTo":"<our message id>"}  (ids of a message's later parts are "<id>:<n>"; either form)
  *   {"v":1,"type":"sync","token","after"?:"<our message id>"}  what was sent to this client since (coming back online)
  *   {"v":1,"type":"batch","token"?,"frames":[…]}
  * Huiliu → client:

@@ -165,8 +165,8 @@ export function createWecomKfAdapter(pc: WecomKfPluginConfig) {
     capabilities: {
       ...DEFAULT_CAPABILITIES,
       media: true,
-      // kf/send_msg text: 2048 bytes; 600 characters stay under it even in Chinese (3 bytes each in UTF-8)
-      maxTextLength: 600,
+      // kf/send_msg text: 2048 bytes; 512 characters stay under it whatever they are (at most 4 bytes each in UTF-8)
+      maxTextLength: 512,
       sendWindow: pc.replyWindow,
       outboundKinds: ['text', 'image', 'voice', 'video', 'file', 'link', 'card', 'location'],
       // URL verification must be answered within 1 s

@@ -4,9 +4,10 @@ import type { HostCapability } from './context.js';
  * The SDK version plugins compile against. The host refuses a plugin whose apiVersion has another major, or a
  * newer minor. 1.1: pull channels (`ChannelAdapter.pull`, `pullEnabled`, `capabilities.pull`). 1.2: a client's
  * missed messages (`ChannelAdapter.history`) and an agent's typing (`ChannelAdapter.typing`). 1.3–1.5: see
- * docs/plugins.md. 1.6: items `receive` could not read (`ReceiveResult.failed`) are kept for a replay.
+ * docs/plugins.md. 1.6: items `receive` could not read (`ReceiveResult.failed`) are kept for a replay. 1.7: an
+ * outbound message's `part` (the host sends a message's text and each attachment separately).
  */
-export const SDK_API_VERSION = '1.6.0';
+export const SDK_API_VERSION = '1.7.0';
 
 export type PluginKind = 'channel' | 'ai';
 

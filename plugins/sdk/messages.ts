@@ -112,6 +112,12 @@ export interface OutboundMessage {
   content: MessageContent;
   context?: Record<string, string>;
   sender?: { type: 'agent' | 'bot' | 'system'; id?: string; name?: string };
+  /**
+   * SDK 1.7: which part of a stored message this is. The host sends a message as its text, then each attachment,
+   * one `send` each; part `index` > 0 has the id `<message id>:<index>`. (A plugin that notifies, like the app's
+   * push, can do so once per message.)
+   */
+  part?: { index: number; count: number };
 }
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'queued';

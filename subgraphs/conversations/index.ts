@@ -42,6 +42,7 @@ import { ConversationsPayloadRetention1765900000000 } from '../../migrations/con
 import { ConversationsThread1766000000000 } from '../../migrations/conversations/1766000000000-conversation-thread.js';
 import { ConversationsDeliveryRead1766100000000 } from '../../migrations/conversations/1766100000000-delivery-read.js';
 import { ConversationsDeliveryParts1766200000000 } from '../../migrations/conversations/1766200000000-delivery-parts.js';
+import { ConversationsDeliveryExternalIndex1766300000000 } from '../../migrations/conversations/1766300000000-delivery-external-index.js';
 import { ConversationsIngestClaims1765500000000 } from '../../migrations/conversations/1765500000000-ingest-claims.js';
 import { MessageDeliveryEntity } from './delivery/delivery.entity.js';
 import { createDeliveryLoaders, type DeliveryLoaders } from './delivery/delivery.loaders.js';
@@ -93,7 +94,7 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
     },
   },
   entities: [...conversationsEntities, ...customerMergeEntities, ...routingEntities, InboundPayloadEntity, MessageDeliveryEntity],
-  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000, ConversationsIngestClaims1765500000000, ConversationsChannelOwner1765600000000, ConversationsDeliveryRecipient1765700000000, ConversationsPluginState1765800000000, ConversationsPayloadRetention1765900000000, ConversationsThread1766000000000, ConversationsDeliveryRead1766100000000, ConversationsDeliveryParts1766200000000],
+  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000, ConversationsIngestClaims1765500000000, ConversationsChannelOwner1765600000000, ConversationsDeliveryRecipient1765700000000, ConversationsPluginState1765800000000, ConversationsPayloadRetention1765900000000, ConversationsThread1766000000000, ConversationsDeliveryRead1766100000000, ConversationsDeliveryParts1766200000000, ConversationsDeliveryExternalIndex1766300000000],
   createServices: createConversationsServices,
   createLoaders: (s, viewer) => ({ ...createConversationsLoaders(s, viewer), ...createRoutingLoaders(s, viewer), ...createDeliveryLoaders(s, viewer) }),
   seedDemo: async (s) => {

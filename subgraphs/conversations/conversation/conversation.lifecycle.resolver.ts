@@ -75,7 +75,7 @@ export class ConversationLifecycleResolver {
   @Mutation(() => MessagePayload, { description: 'A reply from the bot (or, with system, a system notice) in the conversation. BAD_USER_INPUT for a reply on a channel that sends nothing (Taobao, phone): system notices only there.' })
   async addBotMessage(@Arg('input') input: AddBotMessageInput, @Ctx() ctx: Ctx): Promise<MessagePayload> {
     const viewer = requireViewer(ctx);
-    if (!input.system) await ctx.services.delivery.assertCanReply(viewer.tenant, await ctx.services.conversations.get(viewer.tenant, input.conversationId), 'system', input.attachments);
+    if (!input.system) await ctx.services.delivery.assertCanReply(viewer.tenant, await ctx.services.conversations.get(viewer.tenant, input.conversationId), 'system', { text: input.text, attachments: input.attachments ?? null });
     const r = await ctx.services.conversations.addMessage(viewer.tenant, input.conversationId, {
       senderType: input.system ? MessageSenderType.SYSTEM : MessageSenderType.BOT, senderId: viewer.sub, text: input.text, attachments: input.attachments,
     });

@@ -86,7 +86,7 @@ export class ConversationResolver {
   @Mutation(() => MessagePayload, { description: "A reply (or, with internal, a note) from the agent in the token. BAD_USER_INPUT for a reply on a channel that sends nothing (Taobao, phone): notes only there; and (field attachments) for an attachment of a kind the channel does not send. The text and each attachment go out as separate messages on the channel." })
   async sendMessage(@Arg('input') input: SendMessageInput, @Ctx() ctx: Ctx): Promise<MessagePayload> {
     const viewer = requireViewer(ctx);
-    if (!input.internal) await ctx.services.delivery.assertCanReply(viewer.tenant, await ctx.services.conversations.get(viewer.tenant, input.conversationId), 'internal', input.attachments);
+    if (!input.internal) await ctx.services.delivery.assertCanReply(viewer.tenant, await ctx.services.conversations.get(viewer.tenant, input.conversationId), 'internal', { text: input.text, attachments: input.attachments ?? null });
     const r = await ctx.services.conversations.addMessage(viewer.tenant, input.conversationId, {
       senderType: MessageSenderType.AGENT, senderId: viewer.sub, text: input.text, internal: input.internal ?? false, attachments: input.attachments,
     });

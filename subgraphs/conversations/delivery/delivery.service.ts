@@ -1,5 +1,6 @@
 import { Brackets, In, IsNull, LessThanOrEqual, Not, type DataSource, type Repository } from 'typeorm';
 import { backoffDelay, type BoundChannel } from '../../../plugins/host/index.js';
+import type { ChannelCapabilities } from '../../../plugins/sdk/index.js';
 import { ChannelError, isChannelError, type HistoryMessage, type MessageContent, type OutboundMessage, type SendResult } from '../../../plugins/sdk/index.js';
 import { badInput } from '../../_shared/errors.js';
 import { idCeiling, isUuid } from '../../_shared/ids.js';
@@ -30,6 +31,9 @@ export function fromPartId(id: string): { messageId: string; part: number } {
   return { messageId, part: Number(part) || 0 };
 }
 
+const MEDIA_KINDS = ['image', 'voice', 'video', 'file'];
+const isUrl = (ref: string) => /^https?:\/\//.test(ref);
+
 /** Pieces of at most `max` characters, cut after a line break or a sentence's end where one falls late enough. */
 export function splitText(text: string, max: number): string[] {
   const chars = [...text];
@@ -54,11 +58,18 @@ export function splitText(text: string, max: number): string[] {
  * messages carry no text (WeChat, WeCom kf and Douyin drop a caption), so an agent's "顺丰 SF123" sent with a photo
  * arrived as the photo alone, a second attachment never went, and a reply longer than the channel's limit failed.
  */
-export function outboundParts(m: MessageEntity, maxText = Number.POSITIVE_INFINITY): MessageContent[] {
-  const parts: MessageContent[] = m.text ? splitText(m.text, maxText).map((text) => ({ kind: 'text' as const, text })) : [];
+export function outboundParts(m: Pick<MessageEntity, 'text' | 'attachments'>, caps: Partial<Pick<ChannelCapabilities, 'maxTextLength' | 'outboundKinds'>> = {}): MessageContent[] {
+  const parts: MessageContent[] = m.text ? splitText(m.text, caps.maxTextLength ?? Number.POSITIVE_INFINITY).map((text) => ({ kind: 'text' as const, text })) : [];
   for (const a of m.attachments ?? []) {
-    if (!['image', 'voice', 'video', 'file'].includes(a.kind)) continue;
-    const ref = /^https?:\/\//.test(a.mediaRef) ? { url: a.mediaRef } : { mediaId: a.mediaRef };
+    if (!MEDIA_KINDS.includes(a.kind)) continue;
+    const url = isUrl(a.mediaRef);
+    // A kind the channel does not send, at a URL: the customer gets the link (a ticket's file on WeChat). Without
+    // a URL it stays a media part and fails with the channel's own reason (sendMessage refuses it before).
+    if (url && caps.outboundKinds && !caps.outboundKinds.includes(a.kind as MessageContent['kind'])) {
+      parts.push({ kind: 'text', text: `${a.name ?? a.kind}: ${a.mediaRef}` });
+      continue;
+    }
+    const ref = url ? { url: a.mediaRef } : { mediaId: a.mediaRef };
     if (a.kind === 'image') parts.push({ kind: 'image', ...ref });
     else if (a.kind === 'voice') parts.push({ kind: 'voice', ...ref });
     else if (a.kind === 'video') parts.push({ kind: 'video', ...ref });
@@ -99,12 +110,13 @@ export class DeliveryService {
   /**
    * A platform's report, after it accepted one of our messages, that the message did not reach the customer (an
    * event `send_failed` whose `key` is the id `send` returned: WeCom kf's msg_send_fail): the delivery turns FAILED,
-   * so the agent does not trust a SENT that was not. Only the message's first part carries that id.
+   * so the agent does not trust a SENT that was not (a report while later parts are still going stops them). Only
+   * the message's first part carries that id.
    */
   async markSendFailed(tenantId: string, channelId: string, externalMessageId: string, detail?: Record<string, unknown>): Promise<number> {
     const why = detail && Object.keys(detail).length ? ` (${Object.entries(detail).map(([k, v]) => `${k} ${String(v)}`).join(', ')})` : '';
     const r = await this.repo.update(
-      { tenantId, channelId, externalMessageId: externalMessageId.slice(0, 191), status: D.SENT },
+      { tenantId, channelId, externalMessageId: externalMessageId.slice(0, 191), status: In([D.SENT, D.SENDING]) },
       { status: D.FAILED, errorCode: 'UNDELIVERED', error: `the platform reported that it did not reach the customer${why}`.slice(0, 1000), updatedAt: new Date() },
     );
     return r.affected ?? 0;
@@ -131,19 +143,27 @@ export class DeliveryService {
    * conversation with no delivery and no error, and the customer never got it. Notes (an agent's `internal`, the
    * bot's `system`) are always fine; `instead` names the one the caller has.
    */
-  async assertCanReply(tenantId: string, conversation: Pick<ConversationEntity, 'channelId' | 'channelType'>, instead: 'internal' | 'system' = 'internal', attachments?: ReadonlyArray<{ kind: string }> | null): Promise<void> {
+  async assertCanReply(tenantId: string, conversation: Pick<ConversationEntity, 'channelId' | 'channelType'>, instead: 'internal' | 'system' = 'internal', reply?: Pick<MessageEntity, 'text' | 'attachments'>): Promise<void> {
     const found = await this.channelOf(tenantId, conversation.channelId);
-    // a channel that cannot be bound now is not refused here: its delivery says why
-    if (found?.bound && !found.bound.capabilities.outbound) {
+    if (!found?.bound) return; // a channel that cannot be bound now is not refused here: its delivery says why
+    const caps = found.bound.capabilities;
+    if (!caps.outbound) {
       const note = instead === 'internal' ? 'write an internal note (internal: true)' : 'post a system notice (system: true)';
       throw badInput(`the ${conversation.channelType} channel cannot send messages: reply on another of the customer's channels, or ${note}`, instead);
     }
-    // Each attachment goes out as a message of its own (outboundParts): one of a kind the channel does not send
-    // would fail the delivery after the parts before it went.
-    const kinds = found?.bound?.capabilities.outboundKinds ?? [];
-    const refused = found?.bound ? (attachments ?? []).find((a) => ['image', 'voice', 'video', 'file'].includes(a.kind) && !kinds.includes(a.kind as MessageContent['kind'])) : undefined;
-    if (refused) throw badInput(`the ${conversation.channelType} channel cannot send ${refused.kind} attachments (it sends ${kinds.join(', ')}): share it as a link instead`, 'attachments');
+    if (!reply) return;
+    // Each attachment goes out as a message of its own (outboundParts). One of a kind the channel does not send,
+    // and not at a URL it could send as a link, would fail the delivery after the parts before it went.
+    const refused = (reply.attachments ?? []).find((a) => MEDIA_KINDS.includes(a.kind) && !isUrl(a.mediaRef) && !caps.outboundKinds.includes(a.kind as MessageContent['kind']));
+    if (refused) throw badInput(`the ${conversation.channelType} channel cannot send ${refused.kind} attachments (it sends ${caps.outboundKinds.join(', ')}): share it as a link instead`, 'attachments');
+    // Every part uses a slot of the channel's reply window (WeChat's mini program: 3 in 48 h): one that can never fit
+    // is refused whole, instead of going out in part.
+    const parts = outboundParts(reply, caps).length;
+    if (caps.sendWindow && parts > caps.sendWindow.maxMessages) {
+      throw badInput(`this reply would go out as ${parts} messages, and the ${conversation.channelType} channel allows ${caps.sendWindow.maxMessages} per ${caps.sendWindow.hours} h after the customer writes: send fewer attachments, or a shorter text`, 'attachments');
+    }
   }
+
 
 
   /**
@@ -189,7 +209,11 @@ export class DeliveryService {
     const d = (await this.repo.findOneBy({ id }))!;
     let channelType = 'unknown';
     let sent = d.partsSent;
-    let parts = 1;
+    let parts = 0;
+    // Every write after the claim holds only while the row is still this attempt's: SENDING, at the part this
+    // attempt reached. A claim that ran out (slow sends) and was taken by the sweeper, or a platform's failure report
+    // meanwhile, leaves this attempt nothing to write, so it stops instead of sending parts twice.
+    const mine = () => ({ id, status: D.SENDING, partsSent: sent });
     try {
       const { message: m, to } = await this.outbound(d);
       const [channel] = await this.channels.byIds(d.tenantId, [d.channelId]);
@@ -197,28 +221,31 @@ export class DeliveryService {
       const bound = channel ? this.bindings.bind(channel) : null;
       if (!channel || !bound) throw new ChannelError('BAD_REQUEST', 'the channel is gone or no longer configured');
       if (!channel.enabled) throw new ChannelError('UNAVAILABLE', 'the channel is disabled', { retryable: false });
-      const contents = outboundParts(m, bound.capabilities.maxTextLength);
+      const contents = outboundParts(m, bound.capabilities);
       parts = contents.length;
       const sender = { type: senderTypeOf(m), ...(m.senderId ? { id: m.senderId } : {}) };
       let r: SendResult | undefined;
-      // Part by part; each one sent is recorded, so a retry resumes after it instead of sending it twice.
+      // Part by part; each one sent is recorded (and the claim renewed), so a retry resumes after it.
       for (; sent < contents.length; sent++) {
-        r = await bound.send({ id: partId(m.id, sent), ...to, content: contents[sent], sender });
-        await this.repo.update({ id }, { partsSent: sent + 1, ...(sent === 0 ? { externalMessageId: r.externalMessageId.slice(0, 191) } : {}) });
+        r = await bound.send({ id: partId(m.id, sent), ...to, content: contents[sent], sender, part: { index: sent, count: contents.length } });
+        const moved = await this.repo.update(mine(), { partsSent: sent + 1, lockedUntil: new Date(Date.now() + LOCK_MS), ...(sent === 0 ? { externalMessageId: r.externalMessageId.slice(0, 191) } : {}) });
+        if (!moved.affected) return 'skipped';
       }
-      await this.repo.update({ id }, {
+      const done = await this.repo.update(mine(), {
         status: D.SENT, recipientId: (to.context?.clientId ?? to.recipient.externalId).slice(0, 191), outcome: r?.status ?? d.outcome,
         errorCode: null, error: null, lockedUntil: null, nextAttemptAt: null, updatedAt: new Date(),
       });
+      if (!done.affected) return 'skipped';
       this.metrics.sent(channelType, 'sent');
       return D.SENT;
     } catch (err) {
       const code = isChannelError(err) ? err.code : (err as { code?: string }).code ?? 'SEND_FAILED';
       const retry = isChannelError(err) && err.retryable && d.attempts < this.config.maxAttempts;
       const next = retry ? new Date(Date.now() + backoffDelay(d.attempts, { baseMs: this.config.retryBaseMs, maxMs: 5 * 60_000 }, err)) : null;
-      const partly = sent > 0 ? ` (${sent} of its ${parts} parts sent before this)` : '';
+      const partly = sent > 0 ? ` (${sent} of its ${parts || 'several'} parts sent before this)` : '';
       const message = (code === 'WINDOW_CLOSED' ? `reply window closed: ${describe(err)}` : describe(err)) + partly;
-      await this.repo.update({ id }, { status: retry ? D.PENDING : D.FAILED, errorCode: String(code).slice(0, 40), error: message, nextAttemptAt: next, lockedUntil: null, updatedAt: new Date() });
+      const failed = await this.repo.update(mine(), { status: retry ? D.PENDING : D.FAILED, errorCode: String(code).slice(0, 40), error: message, nextAttemptAt: next, lockedUntil: null, updatedAt: new Date() });
+      if (!failed.affected) return 'skipped';
       this.log.warn({ messageId: id, channelId: d.channelId, tenantId: d.tenantId, code, attempts: d.attempts, retryAt: next?.toISOString() ?? null }, 'delivery failed');
       this.metrics.sent(channelType, retry ? 'retry' : 'failed');
       return retry ? D.PENDING : D.FAILED;
@@ -281,11 +308,11 @@ export class DeliveryService {
     if (!after) ids.reverse();
     const byId = new Map((ids.length ? await this.messages.findBy({ tenantId, id: In(ids) }) : []).map((m) => [m.id, m]));
     // The same parts, under the same ids, as they went out live.
-    const maxText = (await this.channelOf(tenantId, channel.id))?.bound?.capabilities.maxTextLength;
+    const caps = (await this.channelOf(tenantId, channel.id))?.bound?.capabilities;
     const messages = ids.flatMap((id) => {
       const m = byId.get(id);
       if (!m) return [];
-      return outboundParts(m, maxText).flatMap((content, i) => (seen && m.id === seen.messageId && i <= seen.part ? []
+      return outboundParts(m, caps).flatMap((content, i) => (seen && m.id === seen.messageId && i <= seen.part ? []
         : [{ message: { id: partId(m.id, i), recipient: { channelType: channel.type, externalId: recipientId }, content, sender: { type: senderTypeOf(m) } }, sentAt: m.createdAt }]));
     });
     return { messages, more };

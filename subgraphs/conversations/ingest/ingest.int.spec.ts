@@ -243,6 +243,10 @@ describe('channel ingest and delivery (WeChat OA safe mode, real MariaDB + Redis
     const refused = await gql(conv.url, SEND, { i: { conversationId: c.id, text: '发票见附件', attachments: [{ kind: 'file', mediaRef: 'MEDIA_F', name: '发票.pdf' }] } }, agent);
     expect(refused.errors?.[0]).toMatchObject({ message: expect.stringContaining('cannot send file attachments'), extensions: { code: 'BAD_USER_INPUT', field: 'attachments' } });
     expect(JSON.stringify((await gqlOk(conv.url, CONVS, {}, admin)).conversations)).not.toContain('发票见附件');
+    // Text and five photos would be six messages, and WeChat takes five per 48 h: refused whole, not sent in part.
+    const photos = Array.from({ length: 5 }, (_, i) => ({ kind: 'image', mediaRef: `MEDIA_P${i}` }));
+    const tooMany = await gql(conv.url, SEND, { i: { conversationId: c.id, text: '实拍图', attachments: photos } }, agent);
+    expect(tooMany.errors?.[0]).toMatchObject({ message: expect.stringContaining('would go out as 6 messages'), extensions: { code: 'BAD_USER_INPUT', field: 'attachments' } });
 
     // 5 messages within 48 h of the customer's last message: the 6th is refused before calling WeChat
     let last;
