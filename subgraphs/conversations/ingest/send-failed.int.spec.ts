@@ -13,13 +13,15 @@ jest.setTimeout(60_000);
  * WeCom kf's msg_send_fail does): the webhook's `{ failed, reason }` is a `send_failed` signal keyed by the id
  * `send` returned. Sends "go out" at once (nothing outside this machine to fake).
  */
+const sends: string[] = [];
+const hold: { promise?: Promise<void>; release?: () => void } = {};
 const relay = definePlugin({
   manifest: { id: 'relay-channel', kind: 'channel', version: '1.0.0', apiVersion: SDK_API_VERSION, capabilities: [] },
   configSchema: z.object({}),
   register(h) {
     h.channels.register(defineChannel({
       type: 'relay',
-      capabilities: { ...DEFAULT_CAPABILITIES, outboundKinds: ['text'] },
+      capabilities: { ...DEFAULT_CAPABILITIES, outboundKinds: ['text', 'image'] },
       configSchema: z.object({ token: secret(z.string().min(8)) }),
       verify(r: InboundRequest, c: { token: string }) { if (r.headers['x-token'] !== c.token) throw new ChannelError('AUTH', 'bad token'); },
       parse(r: InboundRequest): InboundEvent[] {
@@ -29,7 +31,11 @@ const relay = definePlugin({
           ? { ...base, origin: 'system', content: { kind: 'event', name: 'send_failed', key: b.failed, data: { reason: b.reason } }, signal: true }
           : { ...base, origin: 'customer', content: { kind: 'text', text: b.text ?? '' } }];
       },
-      async send(m) { return { externalMessageId: `ext-${m.id}`, status: 'sent' }; },
+      async send(m) {
+        sends.push(m.id);
+        if (m.part?.index === 1 && hold.promise) await hold.promise; // the test holds a message's second part
+        return { externalMessageId: `ext-${m.id}`, status: 'sent' };
+      },
     }));
   },
 });
@@ -45,7 +51,7 @@ describe("a platform's report that a sent message failed turns its delivery FAIL
     await customers?.close();
   });
 
-  it('marks only that message FAILED (UNDELIVERED, with the reason), opens nothing, and ignores an id it never sent', async () => {
+  it('marks only that message FAILED (UNDELIVERED, with the reason), opens nothing, ignores an id it never sent, and stops the parts still to go', async () => {
     customers = await startTestSubgraph(customersSubgraph, { db: 'send_failed_customers', stream: 'send-failed-customers' });
     conv = await startTestSubgraph(conversationsWithIngest({ customersUrl: customers.url, jwtSecret: TEST_SECRET, sweepIntervalMs: 0, plugins: ['builtins', { plugin: relay }] }), { db: 'send_failed', stream: 'send-failed' });
     const tenant = newTenant('send-failed');
@@ -71,5 +77,20 @@ describe("a platform's report that a sent message failed turns its delivery FAIL
     // The reports are lines in the conversation, which they neither open nor move.
     expect(after.status).toBe('QUEUED');
     expect((await gqlOk(conv.url, `query { conversations(first: 5) { nodes { id } } }`, {}, admin)).conversations.nodes).toHaveLength(1);
+
+    // A report on a message whose later parts are still going out: the parts after it are not sent.
+    hold.promise = new Promise<void>((r) => (hold.release = r));
+    const SEND_PARTS = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }`;
+    const photos = [1, 2].map((i) => ({ kind: 'image', mediaRef: `https://cdn.example.com/${i}.jpg` }));
+    const sending = gqlOk(conv.url, SEND_PARTS, { i: { conversationId: c.id, text: '实拍图', attachments: photos } }, admin);
+    const third = await eventually(async () => sends.find((x) => x.endsWith(':1'))?.split(':')[0]);
+    await post({ id: 'evt-3', from: 'u-1', failed: `ext-${third}`, reason: 'user blocked' });
+    const failedMid = await eventually(async () => (await messages()).messages.nodes.find((x) => x.id === third && x.delivery?.status === 'FAILED'));
+    hold.release!();
+    await sending;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sends.filter((x) => x.startsWith(third))).toEqual([third, `${third}:1`]); // never `:2`
+    expect(failedMid.delivery).toMatchObject({ status: 'FAILED', errorCode: 'UNDELIVERED' });
+    expect((await messages()).messages.nodes.find((x) => x.id === third)!.delivery!.status).toBe('FAILED');
   });
 });
