@@ -14,7 +14,10 @@ import { conversationsWithIngest } from '../ingest/ingest.module.js';
 import { MessageSenderType } from '../message/message.entity.js';
 import { appendTicketReply, ticketReplyId } from './ticket-replies.worker.js';
 
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
+
+/** Webhooks are processed asynchronously; a full suite on two cores (and fresh databases) can take seconds. */
+const wait = <T>(f: () => Promise<T | null | undefined | false>) => until(f, 30_000);
 
 const REGISTER = `mutation($i: RegisterPartnerChannelInput!) { registerPartnerChannel(input: $i) { secret channel { id } } }`;
 const CREATE_CHANNEL = `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`;
@@ -85,7 +88,7 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
     const agent = await tokenFor(tenant, ['agent'], agentId);
     const ch = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner)).registerPartnerChannel;
     await post(ch.channel.id, ch.secret, { messages: [{ id: 'm-1', contact: { identifier: 'user-42', name: 'Ana' }, text: '米袋破了', sentAt: Date.now() }] });
-    const first = await until(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '米袋破了')));
+    const first = await wait(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '米袋破了')));
     const ticket = (await gqlOk(tickets.url, CREATE_TICKET, { input: { customerId: first.customer.id, conversationId: first.id, subject: '米袋破损', type: 'quality' } }, admin)).createTicket.ticket;
     await gqlOk(conv.url, RESOLVE, { i: { conversationId: first.id } }, admin);
     await gqlOk(conv.url, CLOSE, { i: { conversationId: first.id } }, admin);
@@ -93,7 +96,7 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
     // Days later, the agent on the ticket: the reply opens a follow-up on the same channel, RESOLVED (in nobody's
     // queue) and theirs, and goes to the customer's identity there, taken from their earlier conversation.
     const c1 = await comment(agent, ticket.id, '已为您补发一袋，顺丰 SF123');
-    const r1 = await until(async () => { const r = await replyOf(admin, c1); return r?.delivery?.status === 'SENT' && r; });
+    const r1 = await wait(async () => { const r = await replyOf(admin, c1); return r?.delivery?.status === 'SENT' && r; });
     expect(r1).toMatchObject({ text: '已为您补发一袋，顺丰 SF123', senderType: 'AGENT', conversation: { status: 'RESOLVED' }, delivery: { errorCode: null } });
     expect(r1!.conversation.id).not.toBe(first.id);
     expect(delivered('已为您补发一袋，顺丰 SF123').map((c) => (c.json as { recipient: unknown }).recipient)).toEqual([{ identifier: 'user-42' }]);
@@ -105,7 +108,7 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
 
     // The next comment joins the follow-up instead of opening another.
     const c2 = await comment(agent, ticket.id, '快递单号已更新');
-    const r2 = await until(async () => { const r = await replyOf(admin, c2); return r?.delivery?.status === 'SENT' && r; });
+    const r2 = await wait(async () => { const r = await replyOf(admin, c2); return r?.delivery?.status === 'SENT' && r; });
     expect(r2!.conversation.id).toBe(followUp.id);
     expect(delivered('快递单号已更新')).toHaveLength(1);
 
@@ -122,12 +125,12 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
     await s.conversations.addStaffReply(tenant, first.id, { id: ticketReplyId(tenant, c3), senderType: MessageSenderType.AGENT, senderId: agentId, text: '补发的米已签收了吗？' }, { type: ActorType.AGENT, id: agentId });
     expect(await replyOf(admin, c3)).toMatchObject({ conversation: { id: followUp.id }, delivery: null });
     expect(await appendTicketReply(s, log, event(c3, '补发的米已签收了吗？'))).toBe('duplicate');
-    expect(await until(async () => (await replyOf(admin, c3))?.delivery)).toMatchObject({ status: 'SENT' });
+    expect(await wait(async () => (await replyOf(admin, c3))?.delivery)).toMatchObject({ status: 'SENT' });
     expect(delivered('补发的米已签收了吗？')).toHaveLength(1);
 
     // The customer answers on the channel: the follow-up reopens with it, to the agent who wrote.
     await post(ch.channel.id, ch.secret, { messages: [{ id: 'm-2', contact: { identifier: 'user-42', name: 'Ana' }, text: '收到了，谢谢', sentAt: Date.now() }] });
-    const reopened = await until(async () => (await conversations(admin)).find((c) => c.id === followUp.id && c.messages.nodes.some((m) => m.text === '收到了，谢谢')));
+    const reopened = await wait(async () => (await conversations(admin)).find((c) => c.id === followUp.id && c.messages.nodes.some((m) => m.text === '收到了，谢谢')));
     expect(reopened).toMatchObject({ status: 'ASSIGNED', assignee: { id: agentId } });
     expect(reopened.messages.nodes.map((m) => [m.senderType, m.text])).toEqual([['AGENT', '已为您补发一袋，顺丰 SF123'], ['AGENT', '快递单号已更新'], ['AGENT', '补发的米已签收了吗？'], ['CUSTOMER', '收到了，谢谢']]);
     expect((await conversations(admin)).filter((c) => c.customer.id === first.customer.id).map((c) => c.id).sort()).toEqual([first.id, followUp.id].sort());
@@ -149,10 +152,10 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
       { ...call, id: 'c1-ring', type: 'call.ringing', at: Date.now() - 60_000 },
       { ...call, id: 'c1-seg1', type: 'transcript.segment', at: Date.now() - 50_000, segment: { seq: 1, speaker: 'customer', text: '我买的大米还没到', final: true } },
     ] });
-    const callConv = await until(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '我买的大米还没到')));
+    const callConv = await wait(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '我买的大米还没到')));
     const ticket = (await gqlOk(tickets.url, CREATE_TICKET, { input: { customerId: callConv.customer.id, conversationId: callConv.id, subject: '物流查询', type: 'logistics' } }, admin)).createTicket.ticket;
     const c1 = await comment(admin, ticket.id, '已回电告知物流进度');
-    const r1 = await until(async () => { const r = await replyOf(admin, c1); return r?.delivery && r; });
+    const r1 = await wait(async () => { const r = await replyOf(admin, c1); return r?.delivery && r; });
     expect(r1).toEqual({
       text: '已回电告知物流进度', senderType: 'AGENT', conversation: { id: callConv.id, status: 'RESOLVED' },
       delivery: { status: 'FAILED', errorCode: 'CANNOT_SEND', error: 'the phone channel cannot send messages: the customer has not received this' },
@@ -170,11 +173,11 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
 
     // Closed; then the customer asks something new, which waits in the queue; then the old ticket's reply comes.
     await post(ch.channel.id, ch.secret, { messages: [{ id: 'a-1', contact: { identifier: 'user-7' }, text: '旧问题', sentAt: Date.now() }] });
-    const old = await until(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '旧问题')));
+    const old = await wait(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '旧问题')));
     await gqlOk(conv.url, RESOLVE, { i: { conversationId: old.id } }, admin);
     await gqlOk(conv.url, CLOSE, { i: { conversationId: old.id } }, admin);
     await post(ch.channel.id, ch.secret, { messages: [{ id: 'a-2', contact: { identifier: 'user-7' }, text: '新问题：能开发票吗', sentAt: Date.now() }] });
-    const newer = await until(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '新问题：能开发票吗')));
+    const newer = await wait(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '新问题：能开发票吗')));
     const r = await s.conversations.addStaffReply(tenant, old.id, { senderType: MessageSenderType.AGENT, senderId: 'agent-x', text: '旧工单：已退款' }, staff);
     expect(r.conversation.id).toBe(newer.id);
     expect((await gqlOk(conv.url, FIRST_RESPONSE, { id: newer.id }, admin)).conversation).toEqual({ status: 'QUEUED', firstResponseAt: null });
@@ -186,14 +189,14 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
     const otherPartner = await tokenFor(other, ['partner'], 'acme');
     const ch2 = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, otherPartner)).registerPartnerChannel;
     await post(ch2.channel.id, ch2.secret, { messages: [{ id: 'w-1', contact: { identifier: 'user-8' }, text: '米有虫', sentAt: Date.now() - 200 * 3600_000 }] });
-    const closed = await until(async () => (await conversations(otherAdmin)).find((c) => c.messages.nodes.some((m) => m.text === '米有虫')));
+    const closed = await wait(async () => (await conversations(otherAdmin)).find((c) => c.messages.nodes.some((m) => m.text === '米有虫')));
     await gqlOk(conv.url, RESOLVE, { i: { conversationId: closed.id } }, otherAdmin);
     await gqlOk(conv.url, CLOSE, { i: { conversationId: closed.id } }, otherAdmin);
     const opened = await s.conversations.addStaffReply(other, closed.id, { senderType: MessageSenderType.AGENT, senderId: 'agent-x', text: '已安排换货', at: new Date(Date.now() - 100 * 3600_000) }, staff);
     expect(opened.conversation.status).toBe('RESOLVED');
     await s.conversations.addStaffReply(other, closed.id, { senderType: MessageSenderType.AGENT, senderId: 'agent-x', text: '换货已发出', at: new Date(Date.now() - 3600_000) }, staff);
     await post(ch2.channel.id, ch2.secret, { messages: [{ id: 'w-2', contact: { identifier: 'user-8' }, text: '收到换货了', sentAt: Date.now() }] });
-    const answered = await until(async () => (await conversations(otherAdmin)).find((c) => c.messages.nodes.some((m) => m.text === '收到换货了')));
+    const answered = await wait(async () => (await conversations(otherAdmin)).find((c) => c.messages.nodes.some((m) => m.text === '收到换货了')));
     expect(answered).toMatchObject({ id: opened.conversation.id, status: 'QUEUED' });
   });
 
@@ -203,7 +206,7 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
     const partner = await tokenFor(tenant, ['partner'], 'acme');
     const ch = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner)).registerPartnerChannel;
     await post(ch.channel.id, ch.secret, { messages: [{ id: 'p-1', contact: { identifier: 'user-9' }, text: '发票呢？', sentAt: Date.now() }] });
-    const c = await until(async () => (await conversations(admin)).find((x) => x.messages.nodes.some((m) => m.text === '发票呢？')));
+    const c = await wait(async () => (await conversations(admin)).find((x) => x.messages.nodes.some((m) => m.text === '发票呢？')));
     const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }`;
     failOnce.add('user-9:image');
     const id = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: '发票和装箱单都在这里', attachments: [
@@ -211,7 +214,7 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
       { kind: 'file', mediaRef: 'https://cdn.example.com/packing.pdf', name: '装箱单.pdf', size: 4096 },
     ] } }, admin)).sendMessage.message.id;
     const DELIVERY = `query($id: ID!) { conversation(id: $id) { messages(first: 10) { nodes { id delivery { status attempts } } } } }`;
-    const delivery = await until(async () => {
+    const delivery = await wait(async () => {
       const m = (await gqlOk(conv.url, DELIVERY, { id: c.id }, admin)).conversation.messages.nodes.find((x: { id: string }) => x.id === id);
       return m?.delivery?.status === 'SENT' && m.delivery;
     });
