@@ -254,12 +254,16 @@ export class DeliveryService {
 
   /**
    * Whom a conversation's replies go to: the customer's identity on the channel and the reply context, from their
-   * latest message in it or, when they have not written in it (a follow-up staff opened for a ticket reply), in
-   * their latest conversation on the same channel. Null when the customer never wrote there.
+   * latest message in it or, when none of theirs there carries it (a follow-up staff opened for a ticket reply, a
+   * conversation opened by API), in their latest conversation on the same channel. Null when they never wrote there.
    */
   async recipientOf(tenantId: string, conversationId: string): Promise<Pick<OutboundMessage, 'recipient' | 'context'> | null> {
-    const last = await this.lastCustomerMessage(tenantId, [conversationId]) ?? await this.lastCustomerMessage(tenantId, await this.earlierOnChannel(tenantId, conversationId));
-    const sender = (last?.payload as { sender?: OutboundMessage['recipient'] } | null)?.sender;
+    const senderOf = (m: MessageEntity | null) => (m?.payload as { sender?: OutboundMessage['recipient'] } | null)?.sender;
+    // Their latest message here, unless it came without their identity on the channel (a conversation opened by API
+    // with the customer's words): then their latest conversation on the same channel.
+    let last = await this.lastCustomerMessage(tenantId, [conversationId]);
+    if (!senderOf(last)?.externalId) last = await this.lastCustomerMessage(tenantId, await this.earlierOnChannel(tenantId, conversationId));
+    const sender = senderOf(last);
     if (!sender?.externalId) return null;
     const context = (last?.payload as { context?: Record<string, string> } | null)?.context;
     return { recipient: sender, ...(context ? { context } : {}) };

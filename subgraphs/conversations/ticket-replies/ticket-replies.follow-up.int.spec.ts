@@ -228,4 +228,19 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
     expect(calls.every((j) => JSON.stringify(j.recipient) === JSON.stringify({ identifier: 'user-9' }))).toBe(true);
     expect(delivery.attempts).toBe(2);
   });
+
+  it("a conversation an agent opens by API reaches the customer at their identity from an earlier conversation on the channel", async () => {
+    const tenant = newTenant('outreach');
+    const admin = await tokenFor(tenant, ['admin']);
+    const partner = await tokenFor(tenant, ['partner'], 'acme');
+    const ch = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner)).registerPartnerChannel;
+    await post(ch.channel.id, ch.secret, { messages: [{ id: 'o-1', contact: { identifier: 'user-11' }, text: '上次的米很好吃', sentAt: Date.now() }] });
+    const earlier = await wait(async () => (await conversations(admin)).find((x) => x.messages.nodes.some((m) => m.text === '上次的米很好吃')));
+    // Opened by API with words the customer said on the phone: a customer message, but without their identity on the channel.
+    const opened = (await gqlOk(conv.url, `mutation($i: CreateConversationInput!) { createConversation(input: $i) { conversation { id } } }`, { i: { customerId: earlier.customer.id, channelType: 'partner-api', channelId: ch.channel.id, subject: '回访', text: '（电话）想再买两袋' } }, admin)).createConversation.conversation;
+    const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status errorCode } } } }`;
+    const sent = (await gqlOk(conv.url, SEND, { i: { conversationId: opened.id, text: '已为您下单两袋五常大米' } }, admin)).sendMessage.message;
+    expect(sent.delivery).toEqual({ status: 'SENT', errorCode: null });
+    expect(delivered('已为您下单两袋五常大米').map((c) => (c.json as { recipient: unknown }).recipient)).toEqual([{ identifier: 'user-11' }]);
+  });
 });
