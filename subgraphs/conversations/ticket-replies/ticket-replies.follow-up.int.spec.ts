@@ -73,6 +73,14 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
     });
     expect(res.status).toBe(200);
   };
+  /** A tenant with a partner's channel whose callback is the fake server: its admin token and the channel (id, secret). */
+  const partnerTenant = async (name: string) => {
+    const tenant = newTenant(name);
+    const admin = await tokenFor(tenant, ['admin']);
+    const partner = await tokenFor(tenant, ['partner'], 'acme');
+    const ch = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner)).registerPartnerChannel as { secret: string; channel: { id: string } };
+    return { tenant, admin, ch };
+  };
   const conversations = async (token: string): Promise<Conv[]> => (await gqlOk(conv.url, CONVS, {}, token)).conversations.nodes;
   const replyOf = async (token: string, commentId: string): Promise<Reply> => (await gqlOk(conv.url, REPLY, { r: [{ __typename: 'TicketComment', id: commentId }] }, token))._entities[0].reply;
   const comment = async (token: string, ticketId: string, body: string, isPublic = true): Promise<string> =>
@@ -81,12 +89,9 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
   const delivered = (text: string) => fake.calls('POST /callback').filter((c) => (c.json as { content?: { text?: string } }).content?.text === text);
 
   it('a public comment after the conversation closed reaches the customer in a follow-up, which the next comment joins and their answer reopens', async () => {
-    const tenant = newTenant('follow');
-    const admin = await tokenFor(tenant, ['admin']);
-    const partner = await tokenFor(tenant, ['partner'], 'acme');
+    const { tenant, admin, ch } = await partnerTenant('follow');
     const agentId = (await gqlOk(conv.url, `mutation { createAgent(input: { name: "李娜", email: "lina@example.com" }) { agent { id } } }`, {}, admin)).createAgent.agent.id;
     const agent = await tokenFor(tenant, ['agent'], agentId);
-    const ch = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner)).registerPartnerChannel;
     await post(ch.channel.id, ch.secret, { messages: [{ id: 'm-1', contact: { identifier: 'user-42', name: 'Ana' }, text: '米袋破了', sentAt: Date.now() }] });
     const first = await wait(async () => (await conversations(admin)).find((c) => c.messages.nodes.some((m) => m.text === '米袋破了')));
     const ticket = (await gqlOk(tickets.url, CREATE_TICKET, { input: { customerId: first.customer.id, conversationId: first.id, subject: '米袋破损', type: 'quality' } }, admin)).createTicket.ticket;
@@ -163,10 +168,7 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
   });
 
   it("a reply that finds the customer's newer question open joins it without answering it; a follow-up's window runs from our latest reply", async () => {
-    const tenant = newTenant('follow-aside');
-    const admin = await tokenFor(tenant, ['admin']);
-    const partner = await tokenFor(tenant, ['partner'], 'acme');
-    const ch = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner)).registerPartnerChannel;
+    const { tenant, admin, ch } = await partnerTenant('follow-aside');
     const s = conv.services as ConversationsServices;
     const staff = { type: ActorType.AGENT, id: 'agent-x' };
     const FIRST_RESPONSE = `query($id: ID!) { conversation(id: $id) { status firstResponseAt } }`;
@@ -184,10 +186,7 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
 
     // A follow-up opened 100 hours ago (past the 72-hour window from then), and our reply in it an hour ago: the
     // customer's answer now reopens it.
-    const other = newTenant('follow-window');
-    const otherAdmin = await tokenFor(other, ['admin']);
-    const otherPartner = await tokenFor(other, ['partner'], 'acme');
-    const ch2 = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, otherPartner)).registerPartnerChannel;
+    const { tenant: other, admin: otherAdmin, ch: ch2 } = await partnerTenant('follow-window');
     await post(ch2.channel.id, ch2.secret, { messages: [{ id: 'w-1', contact: { identifier: 'user-8' }, text: '米有虫', sentAt: Date.now() - 200 * 3600_000 }] });
     const closed = await wait(async () => (await conversations(otherAdmin)).find((c) => c.messages.nodes.some((m) => m.text === '米有虫')));
     await gqlOk(conv.url, RESOLVE, { i: { conversationId: closed.id } }, otherAdmin);
@@ -201,10 +200,7 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
   });
 
   it('an agent reply with text and two attachments goes out as three messages in order; a part that fails is retried without resending the ones before it', async () => {
-    const tenant = newTenant('parts');
-    const admin = await tokenFor(tenant, ['admin']);
-    const partner = await tokenFor(tenant, ['partner'], 'acme');
-    const ch = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner)).registerPartnerChannel;
+    const { tenant, admin, ch } = await partnerTenant('parts');
     await post(ch.channel.id, ch.secret, { messages: [{ id: 'p-1', contact: { identifier: 'user-9' }, text: '发票呢？', sentAt: Date.now() }] });
     const c = await wait(async () => (await conversations(admin)).find((x) => x.messages.nodes.some((m) => m.text === '发票呢？')));
     const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }`;
@@ -230,10 +226,7 @@ describe('ticket replies after the conversation: follow-ups, and what the custom
   });
 
   it("a conversation an agent opens by API reaches the customer at their identity from an earlier conversation on the channel", async () => {
-    const tenant = newTenant('outreach');
-    const admin = await tokenFor(tenant, ['admin']);
-    const partner = await tokenFor(tenant, ['partner'], 'acme');
-    const ch = (await gqlOk(conv.url, REGISTER, { i: { name: 'Acme', callbackUrl: `${fake.url}/callback` } }, partner)).registerPartnerChannel;
+    const { tenant, admin, ch } = await partnerTenant('outreach');
     await post(ch.channel.id, ch.secret, { messages: [{ id: 'o-1', contact: { identifier: 'user-11' }, text: '上次的米很好吃', sentAt: Date.now() }] });
     const earlier = await wait(async () => (await conversations(admin)).find((x) => x.messages.nodes.some((m) => m.text === '上次的米很好吃')));
     // Opened by API with words the customer said on the phone: a customer message, but without their identity on the channel.
