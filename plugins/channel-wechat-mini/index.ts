@@ -32,7 +32,8 @@ export function createWechatMiniAdapter(pc: WechatMiniPluginConfig) {
     capabilities: {
       ...DEFAULT_CAPABILITIES,
       media: true,
-      maxTextLength: 600,
+      // custom send text: 2048 bytes; 512 characters stay under it whatever they are (at most 4 bytes each in UTF-8)
+      maxTextLength: 512,
       sendWindow: pc.replyWindow,
       outboundKinds: ['text', 'image', 'link', 'card'],
       ackDeadlineMs: 5000,

@@ -39,8 +39,8 @@ export function createWechatOaAdapter(pc: WechatOaPluginConfig) {
     capabilities: {
       ...DEFAULT_CAPABILITIES,
       media: true,
-      // 客服消息 text: 2048 bytes; 600 characters stay under it even in Chinese
-      maxTextLength: 600,
+      // 客服消息 text: 2048 bytes; 512 characters stay under it whatever they are (at most 4 bytes each in UTF-8)
+      maxTextLength: 512,
       sendWindow: pc.replyWindow,
       outboundKinds: ['text', 'image', 'voice', 'video', 'link', 'card'],
       ackDeadlineMs: 5000,
