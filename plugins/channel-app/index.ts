@@ -72,11 +72,11 @@ export const appAdapter = defineChannel<typeof appChannelConfig, AppPluginConfig
   },
   async send(message, ctx) {
     if (await pushLive(message, ctx)) return { externalMessageId: message.id, status: 'delivered' };
+    // One notification per message: its first part (the text, or the first attachment) says it all.
+    if (message.part && message.part.index > 0) return { externalMessageId: message.id, status: 'queued' };
     // The push is only the notification: the message waits for the app's next sync whatever the push gateway says.
     // Failing the delivery on it hid the message from that sync (only sent messages are synced), so a stale device
     // token cost the user the reply itself. A failed push is logged; a gone token is forgotten.
-    // One notification per message: its first part (the text, or the first attachment) says it all.
-    if (message.part && message.part.index > 0) return { externalMessageId: message.id, status: 'queued' };
     let pushed = false;
     try {
       pushed = await pushNotification(ctx, message.recipient.externalId, message.id, preview(message.content));

@@ -164,8 +164,6 @@ export class DeliveryService {
     }
   }
 
-
-
   /**
    * Called for a new message (sendMessage, bot replies, ticket replies): records a PENDING delivery when the
    * message goes to a channel that sends, then makes the first attempt (waited for briefly, so the caller usually
