@@ -11,7 +11,7 @@ import { ConversationEntity } from '../conversation/conversation.entity.js';
 import type { ChannelBindings } from '../ingest/channel-bindings.js';
 import type { ChannelMetrics } from '../ingest/channel.metrics.js';
 import type { IngestConfig } from '../ingest/ingest.config.js';
-import { MessageEntity, MessageSenderType } from '../message/message.entity.js';
+import { MEDIA_KINDS, MessageEntity, MessageSenderType } from '../message/message.entity.js';
 import { DeliveryStatus as D, MessageDeliveryEntity } from './delivery.entity.js';
 
 const LOCK_MS = 60_000;
@@ -31,7 +31,6 @@ export function fromPartId(id: string): { messageId: string; part: number } {
   return { messageId, part: Number(part) || 0 };
 }
 
-const MEDIA_KINDS = ['image', 'voice', 'video', 'file'];
 const isUrl = (ref: string) => /^https?:\/\//.test(ref);
 
 /** Pieces of at most `max` characters, cut after a line break or a sentence's end where one falls late enough. */
@@ -298,7 +297,7 @@ export class DeliveryService {
    * Our messages sent to one client of a channel after the message `after` (ids are time-ordered), oldest first;
    * without `after`, the latest. For a widget client that comes back online (`ChannelAdapter.history`).
    */
-  async sentTo(tenantId: string, channel: { id: string; type: string }, recipientId: string, after: string | undefined, limit = 50): Promise<{ messages: HistoryMessage[]; more: boolean }> {
+  async sentTo(tenantId: string, channel: { id: string; type: string; capabilities?: Partial<Pick<ChannelCapabilities, 'maxTextLength' | 'outboundKinds'>> }, recipientId: string, after: string | undefined, limit = 50): Promise<{ messages: HistoryMessage[]; more: boolean }> {
     // `after` may name a part (`<id>:2`): that message's later parts come first, then later messages.
     const seen = after ? fromPartId(after) : undefined;
     const q = this.repo.createQueryBuilder('d').select('d.id', 'id')
@@ -309,12 +308,11 @@ export class DeliveryService {
     const ids = rows.slice(0, limit).map((r) => r.id);
     if (!after) ids.reverse();
     const byId = new Map((ids.length ? await this.messages.findBy({ tenantId, id: In(ids) }) : []).map((m) => [m.id, m]));
-    // The same parts, under the same ids, as they went out live.
-    const caps = (await this.channelOf(tenantId, channel.id))?.bound?.capabilities;
+    // The same parts, under the same ids, as they went out live (the caller's binding gives the channel's limits).
     const messages = ids.flatMap((id) => {
       const m = byId.get(id);
       if (!m) return [];
-      return outboundParts(m, caps).flatMap((content, i) => (seen && m.id === seen.messageId && i <= seen.part ? []
+      return outboundParts(m, channel.capabilities).flatMap((content, i) => (seen && m.id === seen.messageId && i <= seen.part ? []
         : [{ message: { id: partId(m.id, i), recipient: { channelType: channel.type, externalId: recipientId }, content, sender: { type: senderTypeOf(m) } }, sentAt: m.createdAt }]));
     });
     return { messages, more };

@@ -15,7 +15,7 @@ import type { ChannelService } from '../channel/channel.service.js';
 import { ConversationStatus } from '../conversation/conversation.entity.js';
 import type { ConversationService } from '../conversation/conversation.service.js';
 import type { DeliveryService } from '../delivery/delivery.service.js';
-import { MessageSenderType, type Attachment } from '../message/message.entity.js';
+import { MEDIA_KINDS, MessageSenderType, type Attachment } from '../message/message.entity.js';
 import type { MessageService } from '../message/message.service.js';
 import type { ChannelBindings } from './channel-bindings.js';
 import type { IdentityResolver } from './identity.client.js';
@@ -74,19 +74,18 @@ function appIdOf(config: Record<string, unknown> | null): string | undefined {
   return undefined;
 }
 
-const MEDIA = new Set(['image', 'voice', 'video', 'file']);
 
 /** The unified content as a message row: kind, text (a readable rendering), kind-specific payload, media as attachments. */
 export function messageFields(c: MessageContent): { kind: string; text: string; attachments: Attachment[] | null; content: Record<string, unknown> } {
   const { kind, ...rest } = c as MessageContent & Record<string, unknown>;
   let attachments: Attachment[] | null = null;
-  if (MEDIA.has(kind)) {
+  if (MEDIA_KINDS.includes(kind)) {
     const m = c as { url?: string; mediaId?: string; name?: string; size?: number; mimeType?: string };
     const ref = m.url ?? m.mediaId;
     if (ref) attachments = [{ kind, mediaRef: ref.slice(0, 1000), name: m.name ?? null, size: m.size ?? null, mime: m.mimeType ?? null }];
   }
   // Media without a caption keep an empty text (the attachment says it all), like messages sent with files.
-  const text = MEDIA.has(kind) && attachments && !(rest as { caption?: string; recognition?: string }).caption && !(rest as { recognition?: string }).recognition ? '' : contentToText(c);
+  const text = MEDIA_KINDS.includes(kind) && attachments && !(rest as { caption?: string; recognition?: string }).caption && !(rest as { recognition?: string }).recognition ? '' : contentToText(c);
   return { kind, text, attachments, content: rest };
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChannelConfigError, ChannelDisabledError, PluginCrashError, type BoundChannel } from '../../../plugins/host/index.js';
-import { httpStatusFor, isChannelError, type HistoryMessage, type ImmediateResponse, type InboundEvent, type InboundRequest } from '../../../plugins/sdk/index.js';
+import { httpStatusFor, isChannelError, type ChannelCapabilities, type HistoryMessage, type ImmediateResponse, type InboundEvent, type InboundRequest } from '../../../plugins/sdk/index.js';
 import { isUuid } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
 import type { RawRoute } from '../../_shared/subgraph-module.js';
@@ -82,7 +82,7 @@ function answer(res: ServerResponse, status: number, body: string, headers?: Rec
 export interface WebhookDeps {
   channels: ChannelService; bindings: ChannelBindings; ingest: IngestService; metrics: ChannelMetrics; traffic: ChannelTraffic; log: Logger;
   /** Our messages sent to a client of the channel after `after` (DeliveryService.sentTo): the answer to a `sync`. */
-  history?(tenantId: string, channel: { id: string; type: string }, clientId: string, after: string | undefined): Promise<{ messages: HistoryMessage[]; more: boolean }>;
+  history?(tenantId: string, channel: { id: string; type: string; capabilities: ChannelCapabilities }, clientId: string, after: string | undefined): Promise<{ messages: HistoryMessage[]; more: boolean }>;
   /** A client's typing and a thread's partial words, to its conversation's watchers (TypingRelay). */
   typing?: { relay(channel: ChannelEntity, events: InboundEvent[]): Promise<void> };
 }
@@ -143,7 +143,7 @@ export async function acceptInbound(d: WebhookDeps, channel: ChannelEntity, boun
   const deadline = Math.max(100, bound.capabilities.ackDeadlineMs - 500);
   const [ids, missed] = await Promise.all([
     withDeadline(d.ingest.store(channel, request, events, failure), deadline),
-    sync ? withDeadline(d.history!(channel.tenantId, channel, sync.context?.clientId ?? sync.sender.externalId, (sync.content as { key?: string }).key), deadline) : null,
+    sync ? withDeadline(d.history!(channel.tenantId, { id: channel.id, type: channel.type, capabilities: bound.capabilities }, sync.context?.clientId ?? sync.sender.externalId, (sync.content as { key?: string }).key), deadline) : null,
   ]);
   if (missed) response = bound.history(missed.messages, missed.more, request);
   reply(response);

@@ -10,6 +10,9 @@ export enum MessageSenderType {
 /** A JSON object as stored in a json column (kept shallow for typeorm's deep-partial types). */
 export type JsonObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** Attachment kinds that are media of their own (others, like stickers, are kept but not sent). */
+export const MEDIA_KINDS: readonly string[] = ['image', 'voice', 'video', 'file'];
+
 /** A file, image, voice or video sent with a message: metadata and the channel's own media reference. */
 export interface Attachment {
   /** image, voice, video, file, sticker, ... */
