@@ -21,9 +21,10 @@ const schema = z
     /** Merge identical concurrent upstream requests. Off in benchmarks so every request does real work. */
     GATEWAY_DEDUPE: bool('true'),
     /**
-     * `proxy` (default): /webhooks/* forwarded to the conversations subgraph. `edge`: acknowledged here (verify, store,
-     * answer) and processed by the conversations replicas; needs the conversations replicas' DATABASE_URL, REDIS_URL
-     * and channel settings (docs/channels.md, "Ingest at the edge").
+     * `proxy` (default, needs no database): /webhooks/* forwarded to the conversations subgraph. `edge` (recommended,
+     * docker-compose.yml): acknowledged here (verify, store, answer) and processed by the conversations replicas;
+     * needs their database (an account granted deploy/mysql/edge-grants.sql), REDIS_URL and channel settings
+     * (docs/channels.md, "Ingest at the edge").
      */
     GATEWAY_INGEST: z.enum(['proxy', 'edge']).default('proxy'),
     SUBGRAPH_CUSTOMERS_URL: url,

@@ -16,7 +16,7 @@ const probe = (dataSourceJs: string) => `
 const Module = require('node:module');
 const { openDataSource } = require(${JSON.stringify(dataSourceJs)});
 (async () => {
-  const ds = await openDataSource({ url: process.env.PROBE_URL, subgraph: 'probe', entities: [], migrations: [] }, false);
+  const ds = await openDataSource({ url: process.env.PROBE_URL, subgraph: 'probe', entities: [], migrations: [] }, true);
   await ds.query('SELECT 1');
   await ds.transaction((m) => m.query('SELECT 1'));
   let resolved = 0;

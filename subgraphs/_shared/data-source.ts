@@ -84,9 +84,10 @@ function serializeTransactions(ds: DataSource): void {
 
 /**
  * Creates the MySQL database named in the URL if it does not exist yet, so a fresh server needs no manual step,
- * and tells MySQL from MariaDB (their information_schema differs in how defaults read back).
+ * and tells MySQL from MariaDB (their information_schema differs in how defaults read back). `create: false` for a
+ * process that does not migrate: its account may hold no CREATE privilege (the gateway's edge ingest).
  */
-export async function ensureDatabase(url: string): Promise<DatabaseFlavor> {
+export async function ensureDatabase(url: string, create = true): Promise<DatabaseFlavor> {
   if (isSqlite(url)) return 'sqlite';
   const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
   const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
@@ -105,7 +106,7 @@ export async function ensureDatabase(url: string): Promise<DatabaseFlavor> {
   await new Promise<void>((resolve, reject) => raw.connect((err) => (err ? reject(err) : resolve())));
   const conn = raw.promise();
   try {
-    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    if (create) await conn.query(`CREATE DATABASE IF NOT EXISTS \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     const [rows] = (await conn.query('SELECT VERSION() AS v')) as unknown as [Array<{ v: string }>];
     return /mariadb/i.test(rows[0].v) ? 'mariadb' : 'mysql';
   } finally {
@@ -115,7 +116,7 @@ export async function ensureDatabase(url: string): Promise<DatabaseFlavor> {
 
 /** Connects and (optionally) runs pending migrations. */
 export async function openDataSource(s: DataSourceSettings, migrate: boolean): Promise<DataSource> {
-  const flavor = await ensureDatabase(s.url);
+  const flavor = await ensureDatabase(s.url, migrate);
   const ds = buildDataSource({ ...s, flavor });
   await ds.initialize();
   if (migrate) {

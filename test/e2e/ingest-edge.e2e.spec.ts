@@ -1,19 +1,39 @@
+import { createConnection } from 'mysql2/promise';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { postPush, safeTextPush } from '../../plugins/wechat-common/wechat.testing.js';
 import { gqlOk } from '../helpers/graphql-client.js';
 import { newTenant, tokenFor, TEST_MYSQL_URL, TEST_REDIS_URL } from '../helpers/env.js';
-import { eventually, freePort, startNode, waitForOk, type NodeProcess } from '../helpers/processes.js';
+import { eventually, freePort, ROOT, startNode, waitForOk, type NodeProcess } from '../helpers/processes.js';
 import { startSubgraphs, type Started } from '../helpers/topology.js';
 
 /**
  * GATEWAY_INGEST=edge as real processes on MariaDB and Redis: the gateway verifies, stores and acknowledges
  * webhooks itself and a conversations replica processes them from the Redis stream; the gateway keeps
  * acknowledging while no conversations replica runs, and what it stored then is processed once one is back.
+ * The gateway runs under the least-privileged account of deploy/mysql/edge-grants.sql, as docker-compose.yml runs it:
+ * a grant the edge needs and the file lacks fails these tests.
  */
 
 const DB = 'huiliu_e2e_edge';
 const OA = { appId: 'wx5823bf96d3bd56c7', appSecret: 'edge-app-secret-0123456789abcdef', token: 'EdgeT0ken', encodingAESKey: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR', mode: 'safe' };
 const CHANNEL_KEY = `e1:${Buffer.from('huiliu-e2e-channel-secret-key-32').toString('base64')}`;
 const CONVERSATIONS = `{ conversations(first: 50) { nodes { id channelType messages { nodes { text } } } } }`;
+const EDGE_ACCOUNT = { user: 'huiliu_edge', password: 'edge-e2e-Pa55word' };
+
+/** The edge's account, as an operator makes it: created, then granted exactly deploy/mysql/edge-grants.sql. */
+async function createEdgeAccount(db: string): Promise<string> {
+  const root = await createConnection({ uri: `${TEST_MYSQL_URL}/${db}`, multipleStatements: true });
+  try {
+    await root.query(`DROP USER IF EXISTS '${EDGE_ACCOUNT.user}'@'%'`);
+    await root.query(`CREATE USER '${EDGE_ACCOUNT.user}'@'%' IDENTIFIED BY '${EDGE_ACCOUNT.password}'`);
+    await root.query(readFileSync(join(ROOT, 'deploy/mysql/edge-grants.sql'), 'utf8'));
+  } finally {
+    await root.end();
+  }
+  const u = new URL(TEST_MYSQL_URL);
+  return `mysql://${EDGE_ACCOUNT.user}:${EDGE_ACCOUNT.password}@${u.host}/${db}`;
+}
 
 describe('ingest at the edge: the gateway acknowledges webhooks, the replicas process them', () => {
   const procs: Started[] = [];
@@ -21,6 +41,7 @@ describe('ingest at the edge: the gateway acknowledges webhooks, the replicas pr
   let base: string;
   let metricsPort: number;
   let customersUrl: string;
+  let edgeDatabaseUrl: string;
   const tenant = newTenant('edge');
   let admin: string;
   // The conversations replicas and the edge read the same settings: database, stream, keys, plugins.
@@ -37,9 +58,10 @@ describe('ingest at the edge: the gateway acknowledges webhooks, the replicas pr
     procs.push(conversations);
     const dead = `http://127.0.0.1:${await freePort()}/graphql`;
     metricsPort = await freePort();
+    edgeDatabaseUrl = await createEdgeAccount(DB); // the tables exist: the replica has migrated
     gateway = startNode('gateway-edge', 'gateway/main.js', {
       PORT: String(port), HOST: '127.0.0.1', GATEWAY_INGEST: 'edge',
-      DATABASE_URL: `${TEST_MYSQL_URL}/${DB}`, REDIS_URL: TEST_REDIS_URL, REPLICA_ID: 'edge', METRICS_PORT: String(metricsPort), ...shared,
+      DATABASE_URL: edgeDatabaseUrl, REDIS_URL: TEST_REDIS_URL, REPLICA_ID: 'edge', METRICS_PORT: String(metricsPort), ...shared,
       SUBGRAPH_CUSTOMERS_URL: customersUrl, SUBGRAPH_CONVERSATIONS_URL: conversations.url,
       SUBGRAPH_TICKETS_URL: dead, SUBGRAPH_KNOWLEDGE_URL: dead, SUBGRAPH_ANALYTICS_URL: dead,
     });
@@ -57,6 +79,41 @@ describe('ingest at the edge: the gateway acknowledges webhooks, the replicas pr
   const post = postPush;
   const texts = async (graphqlUrl: string) => ((await gqlOk(graphqlUrl, CONVERSATIONS, {}, admin)).conversations.nodes as Array<{ messages: { nodes: Array<{ text: string }> } }>)
     .flatMap((c) => c.messages.nodes.map((m) => m.text));
+
+  // Before the outage below: the gateway's conversations subgraph URL is this first replica's.
+  test('the chat widget at the edge: a visitor writes, an agent answers, the visitor syncs it and types; the account can do no more', async () => {
+    const agent = await tokenFor(tenant, ['agent'], 'edge-agent');
+    const web = (await gqlOk(`${base}/graphql`, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { webhookUrl } }`,
+      { i: { type: 'web', name: '官网', config: { widgetSecret: 'edge-widget-secret-0123456789abcdefgh' } } }, admin)).createChannel.webhookUrl as string;
+    const frame = async (body: object) => {
+      const r = await fetch(web, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(r.status).toBe(200);
+      return r.json();
+    };
+    const { token } = await frame({ v: 1, type: 'hello' });
+    expect(await frame({ v: 1, type: 'message', token, id: 'w-1', content: { kind: 'text', text: '边缘的网页咨询' } })).toMatchObject({ type: 'ack', ids: ['w-1'] });
+    const conv = await eventually(async () => ((await gqlOk(`${base}/graphql`, CONVERSATIONS, {}, admin)).conversations.nodes as Array<{ id: string; channelType: string }>)
+      .find((c) => c.channelType === 'web'), 20_000);
+    const sent = (await gqlOk(`${base}/graphql`, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status outcome } } } }`,
+      { i: { conversationId: conv.id, text: '已为您查询' } }, agent)).sendMessage.message;
+    expect(sent.delivery).toEqual({ status: 'SENT', outcome: 'queued' }); // no socket open: kept for the visitor's sync
+    // sync reads our deliveries and messages, typing reads the conversation: both at the edge, under its account
+    expect(await frame({ v: 1, type: 'sync', token })).toMatchObject({ type: 'messages', more: false, messages: [{ id: sent.id, content: { kind: 'text', text: '已为您查询' } }] });
+    expect((await frame({ v: 1, type: 'typing', token, state: 'start' })).type).not.toBe('error');
+
+    // the edge's account reads and stores what ingest needs, and nothing else: no update, no customers' table
+    const edgeSql = await createConnection({ uri: edgeDatabaseUrl });
+    try {
+      await expect(edgeSql.query('UPDATE messages SET text = text')).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      await expect(edgeSql.query('SELECT id FROM customers LIMIT 1')).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      await expect(edgeSql.query('DELETE FROM inbound_payloads')).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+    } finally {
+      await edgeSql.end();
+    }
+    // and nothing the edge did was refused (a relay's failure is only logged: typing is live-only)
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gateway.output()).not.toMatch(/command denied/i);
+  }, 60_000);
 
   test('acknowledged at the gateway, processed once by a replica, refused when forged, and accepted while no replica runs', async () => {
     const ready = await fetch(`${base}/readyz`).then((r) => r.json());
