@@ -8,6 +8,7 @@ import { cpus, setPriority } from 'node:os';
 import mysql from 'mysql2/promise';
 import { wechatPush, wechatXml } from '../plugins/wechat-common/wechat.testing.js';
 import Redis from 'ioredis';
+import { createEdgeAccount } from '../test/helpers/edge-account.js';
 import { gqlOk } from '../test/helpers/graphql-client.js';
 import { TEST_MYSQL_URL, TEST_REDIS_URL, newTenant, tokenFor } from '../test/helpers/env.js';
 import { startGatewayProcess, startSubgraphs, type Started } from '../test/helpers/topology.js';
@@ -281,8 +282,9 @@ async function runTopology(topology: Topology, run: number) {
     const atEdge = topology === 'edge' || topology === 'edge-niced' || topology === 'receive-only-edge';
     if (topology.includes('via-gateway') || atEdge) {
       const unused = 'http://127.0.0.1:9/graphql'; // the bench only posts webhooks; other subgraphs are not needed
-      // At the edge the gateway reads the replicas' settings: their database and their event stream.
-      const edgeEnv: Record<string, string> = atEdge ? { GATEWAY_INGEST: 'edge', DATABASE_URL: `${TEST_MYSQL_URL}/${db}`, REDIS_URL: TEST_REDIS_URL, EVENTS_STREAM: `huiliu:${db}:events`, REPLICA_ID: 'edge', METRICS_PORT: '0' } : {};
+      // At the edge the gateway reads the replicas' settings: their database (under its own account, as deployed)
+      // and their event stream.
+      const edgeEnv: Record<string, string> = atEdge ? { GATEWAY_INGEST: 'edge', DATABASE_URL: await createEdgeAccount(db), REDIS_URL: TEST_REDIS_URL, EVENTS_STREAM: `huiliu:${db}:events`, REPLICA_ID: 'edge', METRICS_PORT: '0' } : {};
       const gw = await startGatewayProcess('gateway', { conversations: edge.url, customers: c.customers.url, tickets: unused, knowledge: unused, analytics: unused }, { ...common, ...edgeEnv });
       procs.push(gw);
       port = gw.port;

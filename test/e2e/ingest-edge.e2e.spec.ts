@@ -1,10 +1,9 @@
 import { createConnection } from 'mysql2/promise';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { postPush, safeTextPush } from '../../plugins/wechat-common/wechat.testing.js';
 import { gqlOk } from '../helpers/graphql-client.js';
-import { newTenant, tokenFor, TEST_MYSQL_URL, TEST_REDIS_URL } from '../helpers/env.js';
-import { eventually, freePort, ROOT, startNode, waitForOk, type NodeProcess } from '../helpers/processes.js';
+import { newTenant, tokenFor, TEST_REDIS_URL } from '../helpers/env.js';
+import { createEdgeAccount } from '../helpers/edge-account.js';
+import { eventually, freePort, startNode, waitForOk, type NodeProcess } from '../helpers/processes.js';
 import { startSubgraphs, type Started } from '../helpers/topology.js';
 
 /**
@@ -19,22 +18,6 @@ const DB = 'huiliu_e2e_edge';
 const OA = { appId: 'wx5823bf96d3bd56c7', appSecret: 'edge-app-secret-0123456789abcdef', token: 'EdgeT0ken', encodingAESKey: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR', mode: 'safe' };
 const CHANNEL_KEY = `e1:${Buffer.from('huiliu-e2e-channel-secret-key-32').toString('base64')}`;
 const CONVERSATIONS = `{ conversations(first: 50) { nodes { id channelType messages { nodes { text } } } } }`;
-const EDGE_ACCOUNT = { user: 'huiliu_edge', password: 'edge-e2e-Pa55word' };
-
-/** The edge's account, as an operator makes it: created, then granted exactly deploy/mysql/edge-grants.sql. */
-async function createEdgeAccount(db: string): Promise<string> {
-  const root = await createConnection({ uri: `${TEST_MYSQL_URL}/${db}`, multipleStatements: true });
-  try {
-    await root.query(`DROP USER IF EXISTS '${EDGE_ACCOUNT.user}'@'%'`);
-    await root.query(`CREATE USER '${EDGE_ACCOUNT.user}'@'%' IDENTIFIED BY '${EDGE_ACCOUNT.password}'`);
-    await root.query(readFileSync(join(ROOT, 'deploy/mysql/edge-grants.sql'), 'utf8'));
-  } finally {
-    await root.end();
-  }
-  const u = new URL(TEST_MYSQL_URL);
-  return `mysql://${EDGE_ACCOUNT.user}:${EDGE_ACCOUNT.password}@${u.host}/${db}`;
-}
-
 describe('ingest at the edge: the gateway acknowledges webhooks, the replicas process them', () => {
   const procs: Started[] = [];
   let gateway: NodeProcess;
