@@ -3,10 +3,26 @@ import { gqlOk } from '../../../test/helpers/graphql-client.js';
 import { newTenant, TEST_MYSQL_URL, tokenFor } from '../../../test/helpers/env.js';
 import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { newId } from '../../_shared/ids.js';
-import { RECEIVE } from '../conversations.testing.js';
+import { CLOSE, RECEIVE, RESOLVE, SETTINGS } from '../conversations.testing.js';
 import { conversationsSubgraph } from '../index.js';
 
 jest.setTimeout(60_000);
+
+/** Per customer: how many conversations, and how many messages in each (fewest first). */
+async function conversationsOf(tenant: string): Promise<Map<string, number[]>> {
+  const db = await mysql.createConnection({ uri: `${TEST_MYSQL_URL}/huiliu_test_conversations_open_race` });
+  try {
+    const [rows] = (await db.query(
+      'SELECT c.customer_id AS customerId, c.id, COUNT(m.id) AS messages FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id WHERE c.tenant_id = ? GROUP BY c.customer_id, c.id',
+      [tenant],
+    )) as unknown as [Array<{ customerId: string; id: string; messages: number }>];
+    const out = new Map<string, number[]>();
+    for (const r of rows) out.set(r.customerId, [...(out.get(r.customerId) ?? []), Number(r.messages)].sort((x, y) => x - y));
+    return out;
+  } finally {
+    await db.end();
+  }
+}
 
 describe('first messages at once on two replicas (MariaDB)', () => {
   const stream = `conv-open-race-${newId().slice(0, 8)}`;
@@ -46,5 +62,29 @@ describe('first messages at once on two replicas (MariaDB)', () => {
       byCustomer.set(c, (byCustomer.get(c) ?? new Set()).add(r.receiveCustomerMessage.conversation.id));
     });
     for (const ids of byCustomer.values()) expect(ids.size).toBe(1);
+  });
+
+  // Past its reopen window: every message finds the resolved conversation, the first to lock it closes it, and each
+  // then needs a follow-up, which is opened once, under the same lock as a first message; the others join it (this
+  // failed before: each opened its own). Closed already: the messages find no open conversation and open one as first
+  // messages do.
+  it.each(['resolved past the reopen window', 'closed'])('messages at once to a conversation %s open one follow-up, holding every message', async (how) => {
+    const tenant = newTenant('follow');
+    const [service, admin] = await Promise.all([tokenFor(tenant, ['service']), tokenFor(tenant, ['admin'])]);
+    await gqlOk(a.url, SETTINGS, { input: { reopenWindowHours: 0 } }, admin);
+    const customers = Array.from({ length: 12 }, () => newId());
+    for (const customerId of customers) {
+      const c = (await gqlOk(a.url, RECEIVE, { input: { customerId, channelType: 'web', text: '第一次' } }, service)).receiveCustomerMessage.conversation;
+      await gqlOk(a.url, how === 'closed' ? CLOSE : RESOLVE, { input: { conversationId: c.id } }, admin);
+    }
+    const results = await Promise.all(customers.flatMap((customerId) => Array.from({ length: 4 }, (_, i) =>
+      gqlOk((i % 2 ? b : a).url, RECEIVE, { input: { customerId, channelType: 'web', text: `又来了 ${i}` } }, service))));
+    const counts = await conversationsOf(tenant);
+    expect(counts.size).toBe(customers.length);
+    for (const c of customers) expect(counts.get(c)).toEqual([1, 4]); // the old one, and one follow-up with all four
+    for (const n of customers.keys()) {
+      const ids = new Set(results.slice(n * 4, n * 4 + 4).map((r) => r.receiveCustomerMessage.conversation.id));
+      expect(ids.size).toBe(1);
+    }
   });
 });

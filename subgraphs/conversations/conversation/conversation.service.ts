@@ -238,7 +238,7 @@ export class ConversationService {
     // widget) must not open two: opening is serialised per customer and channel, and the second finds the first's.
     return this.openLocks.with(this.openKey(tenantId, input), async () => {
       const opened = await latestOpen();
-      if (opened) return this.addMessage(tenantId, opened.id, message);
+      if (opened) return this.append(tenantId, opened.id, message, {}, true);
       const subject = input.subject ?? (input.message.text.trim().slice(0, 60) || `[${input.message.attachments?.[0]?.kind ?? 'message'}]`);
       // A channel's hint, not a caller's choice: a group that is not the tenant's (deleted, mistyped) is dropped.
       const groupId = input.groupId && (await this.agents.groupsByIds(tenantId, [input.groupId])).length ? input.groupId : null;
@@ -376,7 +376,12 @@ export class ConversationService {
    * `aside`: staff's message is not an answer to this conversation (a ticket's reply that joined the customer's
    * newer question): no first response, and its writer has not read the conversation.
    */
-  async addMessage(tenantId: string, conversationId: string, input: NewMessage, opts: { asRecord?: boolean; aside?: boolean } = {}): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
+  addMessage(tenantId: string, conversationId: string, input: NewMessage, opts: { asRecord?: boolean; aside?: boolean } = {}): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
+    return this.append(tenantId, conversationId, input, opts, false);
+  }
+
+  /** addMessage; `placeLocked`: the caller holds the conversation's place's open lock (NamedLocks do not nest). */
+  private async append(tenantId: string, conversationId: string, input: NewMessage, opts: { asRecord?: boolean; aside?: boolean }, placeLocked: boolean): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
     let firstResponse: number | undefined;
     const isCustomer = input.senderType === MessageSenderType.CUSTOMER;
     const steps = isCustomer && !opts.asRecord; // a customer's message resumes, reopens or follows up
@@ -426,12 +431,20 @@ export class ConversationService {
     if (r.kind === 'follow') {
       if (r.closed) await this.announceTransition(r.follow, r.closed);
       const c = r.follow;
-      const next = await this.openWithMessage(
-        tenantId,
-        { customerId: c.customerId, channelType: c.channelType, channelId: c.channelId, threadId: c.threadId, groupId: c.groupId, subject: c.subject, firstMessage: input, at: input.at, previousConversationId: c.id },
-        customerActor(c),
-      );
-      return { message: next.message!, conversation: next.conversation };
+      const on: ChannelPlace = { customerId: c.customerId, channelType: c.channelType, channelId: c.channelId, threadId: c.threadId };
+      // Opened under the place's lock, as a first message is: two messages that both found this conversation
+      // closed (two replicas) open one follow-up, and the second joins it.
+      const follow = async () => {
+        const open = await this.latestOpenOn(tenantId, on);
+        if (open) return this.append(tenantId, open.id, input, opts, true);
+        const next = await this.openWithMessage(
+          tenantId,
+          { ...on, groupId: c.groupId, subject: c.subject, firstMessage: input, at: input.at, previousConversationId: c.id },
+          customerActor(c),
+        );
+        return { message: next.message!, conversation: next.conversation };
+      };
+      return placeLocked ? follow() : this.openLocks.with(this.openKey(tenantId, on), follow);
     }
     const { message, conversation, event } = r;
     if (event) await this.announceTransition(conversation, event);
