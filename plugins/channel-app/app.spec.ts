@@ -90,5 +90,19 @@ describe('app', () => {
     await ch.receive(ch.accept(hello()).events);
     const msg = { id: 's3', recipient: { channelType: 'app', externalId: USER }, content: { kind: 'text' as const, text: 'y' } };
     await expect(ch.send(msg)).resolves.toMatchObject({ status: 'queued' });
+    expect(ch.health()).toMatchObject({ status: 'DEGRADED', lastError: 'UNAVAILABLE: push gateway: HTTP 503' });
+  });
+
+  it("shows a push gateway refusing our credentials in the channel's health (SDK 1.8 `problem`), and a push that works again clears it", async () => {
+    fake.route({ 'POST /v1/push': () => ({ status: 401, json: {} }) });
+    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
+    const ch = t.bind(CFG);
+    await ch.receive(ch.accept(hello()).events);
+    const msg = { id: 's5', recipient: { channelType: 'app', externalId: USER }, content: { kind: 'text' as const, text: 'z' } };
+    await expect(ch.send(msg)).resolves.toMatchObject({ status: 'queued', problem: expect.objectContaining({ code: 'AUTH' }) });
+    expect(ch.health()).toMatchObject({ status: 'DEGRADED', lastError: 'AUTH: push gateway: HTTP 401', consecutiveFailures: 1 });
+    fake.route({ 'POST /v1/push': () => ({ json: { id: 'p' } }) });
+    await expect(ch.send({ ...msg, id: 's6' })).resolves.toEqual({ externalMessageId: 's6', status: 'sent' });
+    expect(ch.health()).toMatchObject({ status: 'UP', consecutiveFailures: 0 });
   });
 });

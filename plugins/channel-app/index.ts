@@ -76,15 +76,16 @@ export const appAdapter = defineChannel<typeof appChannelConfig, AppPluginConfig
     if (message.part && message.part.index > 0) return { externalMessageId: message.id, status: 'queued' };
     // The push is only the notification: the message waits for the app's next sync whatever the push gateway says.
     // Failing the delivery on it hid the message from that sync (only sent messages are synced), so a stale device
-    // token cost the user the reply itself. A failed push is logged; a gone token is forgotten.
-    let pushed = false;
+    // token cost the user the reply itself. A failed push is the send's `problem` (the channel's health shows a
+    // refused credential or a gateway down); a gone token is forgotten.
     try {
-      pushed = await pushNotification(ctx, message.recipient.externalId, message.id, preview(message.content));
+      const pushed = await pushNotification(ctx, message.recipient.externalId, message.id, preview(message.content));
+      return { externalMessageId: message.id, status: pushed ? 'sent' : 'queued' };
     } catch (err) {
       if (!isChannelError(err)) throw err;
       ctx.logger.warn({ code: err.code, platformCode: err.platformCode }, 'push notification failed; the app gets the message when it syncs');
+      return { externalMessageId: message.id, status: 'queued', problem: err };
     }
-    return { externalMessageId: message.id, status: pushed ? 'sent' : 'queued' };
   },
 });
 

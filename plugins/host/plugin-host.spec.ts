@@ -137,6 +137,26 @@ describe('plugin host: isolation and health', () => {
     await expect(ch.send(msg())).rejects.toBeInstanceOf(ChannelDisabledError);
   });
 
+  it("records a send's problem (SDK 1.8) in the channel's health, cleaned of secrets, and keeps the result; a problem that is not a ChannelError is a crash", async () => {
+    const a = scripted('alpha');
+    const { host } = hostWith([a], { disableAfter: 10 });
+    const ch = host.bindChannel({ id: 'ca', tenantId: 't', type: 'alpha', config: { token: 'tok-secret' } });
+    a.behaviour.send = async () => ({ externalMessageId: "x-m1", status: 'queued', problem: new ChannelError('AUTH', 'push gateway refused tok-secret') });
+    const r = await ch.send(msg());
+    expect(r).toMatchObject({ externalMessageId: 'x-m1', status: 'queued', problem: expect.objectContaining({ code: 'AUTH' }) });
+    expect(r.problem!.message).not.toContain('tok-secret');
+    expect(ch.health()).toMatchObject({ status: 'DEGRADED', lastError: expect.stringMatching(/^AUTH: push gateway refused /), consecutiveFailures: 1 });
+    expect(ch.health().lastError).not.toContain('tok-secret');
+    // a per-message refusal as the problem (a gone device token) leaves the channel's health alone
+    a.behaviour.send = undefined;
+    await ch.send(msg());
+    a.behaviour.send = async () => ({ externalMessageId: "x-m1", status: 'queued', problem: new ChannelError('INVALID_RECIPIENT', 'token gone') });
+    await ch.send(msg());
+    expect(ch.health()).toMatchObject({ status: 'UP', consecutiveFailures: 0 });
+    a.behaviour.send = async () => ({ externalMessageId: "x-m1", status: 'queued', problem: 'push failed' });
+    await expect(ch.send(msg())).rejects.toThrow(/send returned a problem that is not a ChannelError/);
+  });
+
   it('isolates the SDK 1.2 hooks like the others: a ChannelError from typing passes, a crash or a malformed history disables', async () => {
     const a = scripted('alpha');
     const { host } = hostWith([a], { disableAfter: 2 });

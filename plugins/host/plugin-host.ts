@@ -485,9 +485,18 @@ export class BoundChannel {
       throw this.crash('send', e);
     }
     const ok = sendResultSchema.safeParse(r);
-    if (!ok.success) throw this.crash('send', null, 'send returned no { externalMessageId, status }');
-    this.channelHealth.success();
+    if (!ok.success) {
+      const badProblem = ok.error.issues.every((i) => i.path[0] === 'problem');
+      throw this.crash('send', null, badProblem ? 'send returned a problem that is not a ChannelError' : 'send returned no { externalMessageId, status }');
+    }
     this.runtime.health.success();
+    // A side step that failed (SDK 1.8): the message went, the channel's health shows the problem.
+    if (ok.data.problem) {
+      const problem = this.clean(ok.data.problem);
+      this.recordDelivery(problem);
+      return { ...ok.data, problem };
+    }
+    this.channelHealth.success();
     return ok.data;
   }
 

@@ -5,9 +5,10 @@ import type { HostCapability } from './context.js';
  * newer minor. 1.1: pull channels (`ChannelAdapter.pull`, `pullEnabled`, `capabilities.pull`). 1.2: a client's
  * missed messages (`ChannelAdapter.history`) and an agent's typing (`ChannelAdapter.typing`). 1.3–1.5: see
  * docs/plugins.md. 1.6: items `receive` could not read (`ReceiveResult.failed`) are kept for a replay. 1.7: an
- * outbound message's `part` (the host sends a message's text and each attachment separately).
+ * outbound message's `part` (the host sends a message's text and each attachment separately). 1.8: `send`'s
+ * `problem` (a side step failed while the message went: shown in the channel's health).
  */
-export const SDK_API_VERSION = '1.7.0';
+export const SDK_API_VERSION = '1.8.0';
 
 export type PluginKind = 'channel' | 'ai';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isChannelError, type ChannelError } from './errors.js';
 
 /** The unified message model: what every channel's payloads become, and what every channel's send accepts. */
 export const MESSAGE_KINDS = ['text', 'image', 'voice', 'video', 'file', 'location', 'link', 'card', 'event', 'order'] as const;
@@ -127,6 +128,12 @@ export interface SendResult {
   externalMessageId: string;
   /** `sent`: accepted by the platform; `delivered`: on the customer's device; `queued`: held for later delivery. */
   status: DeliveryStatus;
+  /**
+   * SDK 1.8: the message went (or waits for the client), but a side step failed and an operator should know: the
+   * app's push gateway refusing our credentials. The delivery keeps `status`; the channel's health records the
+   * problem as it records a failed send (`AUTH` and retryable errors degrade it).
+   */
+  problem?: ChannelError;
 }
 
 const str = z.string();
@@ -174,7 +181,7 @@ export const inboundEventSchema = z.object({
   raw: opt(z.record(str, z.unknown())),
 });
 
-export const sendResultSchema = z.object({ externalMessageId: str.min(1), status: z.enum(['sent', 'delivered', 'queued']) });
+export const sendResultSchema = z.object({ externalMessageId: str.min(1), status: z.enum(['sent', 'delivered', 'queued']), problem: z.custom<ChannelError>(isChannelError).optional() });
 
 /** A plain-text rendering of any content, for channels that can only send text and for previews. */
 export function contentToText(c: MessageContent): string {

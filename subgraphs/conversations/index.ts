@@ -37,6 +37,7 @@ import {
 import { ConversationsIngest1765400000000 } from '../../migrations/conversations/1765400000000-ingest.js';
 import { ConversationsChannelOwner1765600000000 } from '../../migrations/conversations/1765600000000-channel-owner.js';
 import { ConversationsDeliveryRecipient1765700000000 } from '../../migrations/conversations/1765700000000-delivery-recipient.js';
+import { ConversationsDeliveryPartIds1766400000000 } from '../../migrations/conversations/1766400000000-delivery-part-ids.js';
 import { ConversationsPluginState1765800000000 } from '../../migrations/conversations/1765800000000-plugin-state.js';
 import { ConversationsPayloadRetention1765900000000 } from '../../migrations/conversations/1765900000000-payload-retention.js';
 import { ConversationsThread1766000000000 } from '../../migrations/conversations/1766000000000-conversation-thread.js';
@@ -44,7 +45,7 @@ import { ConversationsDeliveryRead1766100000000 } from '../../migrations/convers
 import { ConversationsDeliveryParts1766200000000 } from '../../migrations/conversations/1766200000000-delivery-parts.js';
 import { ConversationsDeliveryExternalIndex1766300000000 } from '../../migrations/conversations/1766300000000-delivery-external-index.js';
 import { ConversationsIngestClaims1765500000000 } from '../../migrations/conversations/1765500000000-ingest-claims.js';
-import { MessageDeliveryEntity } from './delivery/delivery.entity.js';
+import { MessageDeliveryEntity, MessageDeliveryPartEntity } from './delivery/delivery.entity.js';
 import { createDeliveryLoaders, type DeliveryLoaders } from './delivery/delivery.loaders.js';
 import { MessageDeliveryResolver } from './delivery/delivery.resolver.js';
 import { startIngestWorker } from './ingest/ingest.composition.js';
@@ -93,8 +94,8 @@ export const conversationsSubgraph: SubgraphModule<ConversationsServices, Conver
       TicketComment: (ref) => ({ id: ref.id }),
     },
   },
-  entities: [...conversationsEntities, ...customerMergeEntities, ...routingEntities, InboundPayloadEntity, MessageDeliveryEntity],
-  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000, ConversationsIngestClaims1765500000000, ConversationsChannelOwner1765600000000, ConversationsDeliveryRecipient1765700000000, ConversationsPluginState1765800000000, ConversationsPayloadRetention1765900000000, ConversationsThread1766000000000, ConversationsDeliveryRead1766100000000, ConversationsDeliveryParts1766200000000, ConversationsDeliveryExternalIndex1766300000000],
+  entities: [...conversationsEntities, ...customerMergeEntities, ...routingEntities, InboundPayloadEntity, MessageDeliveryEntity, MessageDeliveryPartEntity],
+  migrations: [...conversationsMigrations, ConversationsCustomerMerge1764900000000, ConversationsRouting1765160000000, ConversationsIngest1765400000000, ConversationsIngestClaims1765500000000, ConversationsChannelOwner1765600000000, ConversationsDeliveryRecipient1765700000000, ConversationsPluginState1765800000000, ConversationsPayloadRetention1765900000000, ConversationsThread1766000000000, ConversationsDeliveryRead1766100000000, ConversationsDeliveryParts1766200000000, ConversationsDeliveryExternalIndex1766300000000, ConversationsDeliveryPartIds1766400000000],
   createServices: createConversationsServices,
   createLoaders: (s, viewer) => ({ ...createConversationsLoaders(s, viewer), ...createRoutingLoaders(s, viewer), ...createDeliveryLoaders(s, viewer) }),
   seedDemo: async (s) => {

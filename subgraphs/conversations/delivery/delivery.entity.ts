@@ -69,3 +69,28 @@ export class MessageDeliveryEntity {
   @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
   updatedAt: Date;
 }
+
+/** A part after a message's first that went out (`outboundParts`), with the id the platform gave it. */
+@Entity('message_delivery_parts')
+@Index('idx_message_delivery_parts_external', ['channelId', 'externalMessageId'])
+export class MessageDeliveryPartEntity {
+  /** The delivery's (= the message's) id. */
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  /** The part's index, from 1 (part 0's id is the delivery's `externalMessageId`). */
+  @PrimaryColumn({ type: 'int' })
+  part: number;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 64 })
+  tenantId: string;
+
+  @Column({ name: 'channel_id', type: 'varchar', length: 36 })
+  channelId: string;
+
+  @Column({ name: 'external_message_id', type: 'varchar', length: 191 })
+  externalMessageId: string;
+
+  @Column({ name: 'sent_at', type: 'datetime', precision: 3 })
+  sentAt: Date;
+}

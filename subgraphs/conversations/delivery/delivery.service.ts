@@ -12,7 +12,7 @@ import type { ChannelBindings } from '../ingest/channel-bindings.js';
 import type { ChannelMetrics } from '../ingest/channel.metrics.js';
 import type { IngestConfig } from '../ingest/ingest.config.js';
 import { MEDIA_KINDS, MessageEntity, MessageSenderType } from '../message/message.entity.js';
-import { DeliveryStatus as D, MessageDeliveryEntity } from './delivery.entity.js';
+import { DeliveryStatus as D, MessageDeliveryEntity, MessageDeliveryPartEntity } from './delivery.entity.js';
 
 const LOCK_MS = 60_000;
 /** How long sendMessage waits for the first attempt before answering with PENDING. */
@@ -84,11 +84,13 @@ export function outboundParts(m: Pick<MessageEntity, 'text' | 'attachments'>, ca
  */
 export class DeliveryService {
   private readonly repo: Repository<MessageDeliveryEntity>;
+  private readonly parts: Repository<MessageDeliveryPartEntity>;
   private readonly messages: Repository<MessageEntity>;
   private readonly conversations: Repository<ConversationEntity>;
 
   constructor(ds: DataSource, private readonly channels: ChannelService, private readonly bindings: ChannelBindings, private readonly config: IngestConfig, private readonly log: Logger, private readonly metrics: ChannelMetrics) {
     this.repo = ds.getRepository(MessageDeliveryEntity);
+    this.parts = ds.getRepository(MessageDeliveryPartEntity);
     this.messages = ds.getRepository(MessageEntity);
     this.conversations = ds.getRepository(ConversationEntity);
   }
@@ -109,16 +111,19 @@ export class DeliveryService {
   /**
    * A platform's report, after it accepted one of our messages, that the message did not reach the customer (an
    * event `send_failed` whose `key` is the id `send` returned: WeCom kf's msg_send_fail): the delivery turns FAILED,
-   * so the agent does not trust a SENT that was not (a report while later parts are still going stops them). Only
-   * the message's first part carries that id.
+   * so the agent does not trust a SENT that was not (a report while later parts are still going stops them). The
+   * id is the first part's (on the delivery) or a later part's (`message_delivery_parts`): the error says which.
    */
   async markSendFailed(tenantId: string, channelId: string, externalMessageId: string, detail?: Record<string, unknown>): Promise<number> {
+    const key = externalMessageId.slice(0, 191);
     const why = detail && Object.keys(detail).length ? ` (${Object.entries(detail).map(([k, v]) => `${k} ${String(v)}`).join(', ')})` : '';
-    const r = await this.repo.update(
-      { tenantId, channelId, externalMessageId: externalMessageId.slice(0, 191), status: In([D.SENT, D.SENDING]) },
-      { status: D.FAILED, errorCode: 'UNDELIVERED', error: `the platform reported that it did not reach the customer${why}`.slice(0, 1000), updatedAt: new Date() },
-    );
-    return r.affected ?? 0;
+    const failed = (what: string) => ({ status: D.FAILED, errorCode: 'UNDELIVERED', error: `the platform reported that ${what} did not reach the customer${why}`.slice(0, 1000), updatedAt: new Date() });
+    const r = await this.repo.update({ tenantId, channelId, externalMessageId: key, status: In([D.SENT, D.SENDING]) }, failed('it'));
+    if (r.affected) return r.affected;
+    const part = await this.parts.findOneBy({ tenantId, channelId, externalMessageId: key });
+    if (!part) return 0;
+    const later = await this.repo.update({ tenantId, id: part.id, status: In([D.SENT, D.SENDING]) }, failed(`its part ${part.part + 1} (the text first, then each attachment)`));
+    return later.affected ?? 0;
   }
 
   async byIds(tenantId: string, ids: readonly string[]): Promise<MessageDeliveryEntity[]> {
@@ -225,6 +230,11 @@ export class DeliveryService {
       // Part by part; each one sent is recorded (and the claim renewed), so a retry resumes after it.
       for (; sent < contents.length; sent++) {
         r = await bound.send({ id: partId(m.id, sent), ...to, content: contents[sent], sender, part: { index: sent, count: contents.length } });
+        // A later part's platform id, for the platform's report that it failed; written whatever becomes of this
+        // attempt, since the part did go out. Part 0's goes on the delivery.
+        if (sent > 0 && r.externalMessageId) {
+          await this.parts.upsert({ id, part: sent, tenantId: d.tenantId, channelId: d.channelId, externalMessageId: r.externalMessageId.slice(0, 191), sentAt: new Date() }, ['id', 'part']);
+        }
         const moved = await this.repo.update(mine(), { partsSent: sent + 1, lockedUntil: new Date(Date.now() + LOCK_MS), ...(sent === 0 ? { externalMessageId: r.externalMessageId.slice(0, 191) } : {}) });
         if (!moved.affected) return 'skipped';
       }

@@ -46,43 +46,49 @@ type Msg = { id: string; text: string; senderType: string; delivery: { status: s
 describe("a platform's report that a sent message failed turns its delivery FAILED (MariaDB + Redis)", () => {
   let customers: TestSubgraph | undefined;
   let conv: TestSubgraph | undefined;
+  let admin: string;
+  let c: { id: string };
+  let post: (body: object) => Promise<void>;
+  let messages: () => Promise<{ status: string; messages: { nodes: Msg[] } }>;
+  beforeAll(async () => {
+    customers = await startTestSubgraph(customersSubgraph, { db: 'send_failed_customers', stream: 'send-failed-customers' });
+    conv = await startTestSubgraph(conversationsWithIngest({ customersUrl: customers.url, jwtSecret: TEST_SECRET, sweepIntervalMs: 0, plugins: ['builtins', { plugin: relay }] }), { db: 'send_failed', stream: 'send-failed' });
+    const tenant = newTenant('send-failed');
+    admin = await tokenFor(tenant, ['admin']);
+    const channelId = (await gqlOk(conv!.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`, { i: { type: 'relay', name: 'Relay', config: { token: 'token-123456' } } }, admin)).createChannel.channel.id as string;
+    post = async (body: object) => {
+      const res = await fetch(`${conv!.url.replace(/\/graphql$/, '')}/webhooks/${channelId}`, { method: 'POST', headers: { 'x-token': 'token-123456', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+    };
+    await post({ id: 'in-1', from: 'u-1', text: '快递到哪了' });
+    c = await eventually(async () => (await gqlOk(conv!.url, `query { conversations(first: 5) { nodes { id } } }`, {}, admin)).conversations.nodes[0] as { id: string } | undefined);
+    messages = async () => (await gqlOk(conv!.url, MESSAGES, { c: c.id }, admin)).conversation as { status: string; messages: { nodes: Msg[] } };
+  });
   afterAll(async () => {
     await conv?.close();
     await customers?.close();
   });
 
   it('marks only that message FAILED (UNDELIVERED, with the reason), opens nothing, ignores an id it never sent, and stops the parts still to go', async () => {
-    customers = await startTestSubgraph(customersSubgraph, { db: 'send_failed_customers', stream: 'send-failed-customers' });
-    conv = await startTestSubgraph(conversationsWithIngest({ customersUrl: customers.url, jwtSecret: TEST_SECRET, sweepIntervalMs: 0, plugins: ['builtins', { plugin: relay }] }), { db: 'send_failed', stream: 'send-failed' });
-    const tenant = newTenant('send-failed');
-    const admin = await tokenFor(tenant, ['admin']);
-    const channelId = (await gqlOk(conv.url, `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`, { i: { type: 'relay', name: 'Relay', config: { token: 'token-123456' } } }, admin)).createChannel.channel.id as string;
-    const post = async (body: object) => {
-      const res = await fetch(`${conv!.url.replace(/\/graphql$/, '')}/webhooks/${channelId}`, { method: 'POST', headers: { 'x-token': 'token-123456', 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      expect(res.status).toBe(200);
-    };
-    await post({ id: 'in-1', from: 'u-1', text: '快递到哪了' });
-    const c = await eventually(async () => (await gqlOk(conv!.url, `query { conversations(first: 5) { nodes { id } } }`, {}, admin)).conversations.nodes[0] as { id: string } | undefined);
     const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status externalMessageId } } } }`;
-    const first = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: '已发出，单号 SF1' } }, admin)).sendMessage.message;
-    const second = (await gqlOk(conv.url, SEND, { i: { conversationId: c.id, text: '明天送达' } }, admin)).sendMessage.message;
+    const first = (await gqlOk(conv!.url, SEND, { i: { conversationId: c.id, text: '已发出，单号 SF1' } }, admin)).sendMessage.message;
+    const second = (await gqlOk(conv!.url, SEND, { i: { conversationId: c.id, text: '明天送达' } }, admin)).sendMessage.message;
     expect(first.delivery).toEqual({ status: 'SENT', externalMessageId: `ext-${first.id}` });
 
     await post({ id: 'evt-1', from: 'u-1', failed: `ext-${first.id}`, reason: 'user blocked' });
     await post({ id: 'evt-2', from: 'u-1', failed: 'ext-never-sent', reason: 'x' });
-    const messages = async () => (await gqlOk(conv!.url, MESSAGES, { c: c.id }, admin)).conversation as { status: string; messages: { nodes: Msg[] } };
     const after = await eventually(async () => { const m = await messages(); return m.messages.nodes.find((x) => x.id === first.id)?.delivery?.status === 'FAILED' ? m : undefined; });
     expect(after.messages.nodes.find((x) => x.id === first.id)!.delivery).toEqual({ status: 'FAILED', errorCode: 'UNDELIVERED', error: 'the platform reported that it did not reach the customer (reason user blocked)', externalMessageId: `ext-${first.id}` });
     expect(after.messages.nodes.find((x) => x.id === second.id)!.delivery!.status).toBe('SENT');
     // The reports are lines in the conversation, which they neither open nor move.
     expect(after.status).toBe('QUEUED');
-    expect((await gqlOk(conv.url, `query { conversations(first: 5) { nodes { id } } }`, {}, admin)).conversations.nodes).toHaveLength(1);
+    expect((await gqlOk(conv!.url, `query { conversations(first: 5) { nodes { id } } }`, {}, admin)).conversations.nodes).toHaveLength(1);
 
     // A report on a message whose later parts are still going out: the parts after it are not sent.
     hold.promise = new Promise<void>((r) => (hold.release = r));
     const SEND_PARTS = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }`;
     const photos = [1, 2].map((i) => ({ kind: 'image', mediaRef: `https://cdn.example.com/${i}.jpg` }));
-    const sending = gqlOk(conv.url, SEND_PARTS, { i: { conversationId: c.id, text: '实拍图', attachments: photos } }, admin);
+    const sending = gqlOk(conv!.url, SEND_PARTS, { i: { conversationId: c.id, text: '实拍图', attachments: photos } }, admin);
     const third = await eventually(async () => sends.find((x) => x.endsWith(':1'))?.split(':')[0]);
     await post({ id: 'evt-3', from: 'u-1', failed: `ext-${third}`, reason: 'user blocked' });
     const failedMid = await eventually(async () => (await messages()).messages.nodes.find((x) => x.id === third && x.delivery?.status === 'FAILED'));
@@ -92,5 +98,19 @@ describe("a platform's report that a sent message failed turns its delivery FAIL
     expect(sends.filter((x) => x.startsWith(third))).toEqual([third, `${third}:1`]); // never `:2`
     expect(failedMid.delivery).toMatchObject({ status: 'FAILED', errorCode: 'UNDELIVERED' });
     expect((await messages()).messages.nodes.find((x) => x.id === third)!.delivery!.status).toBe('FAILED');
+  });
+
+  it("a report on a later part (a photo after the text) fails its delivery too, and the error names the part", async () => {
+    const photos = [1, 2].map((i) => ({ kind: 'image', mediaRef: `https://cdn.example.com/later-${i}.jpg` }));
+    const sent = (await gqlOk(conv!.url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status } } } }`,
+      { i: { conversationId: c.id, text: '两张实拍图', attachments: photos } }, admin)).sendMessage.message;
+    expect(sent.delivery.status).toBe('SENT');
+    expect(sends.filter((x) => x.startsWith(sent.id))).toEqual([sent.id, `${sent.id}:1`, `${sent.id}:2`]);
+    await post({ id: 'evt-later', from: 'u-1', failed: `ext-${sent.id}:2`, reason: 'media expired' });
+    const failed = await eventually(async () => (await messages()).messages.nodes.find((x) => x.id === sent.id && x.delivery?.status === 'FAILED'));
+    expect(failed.delivery).toEqual({
+      status: 'FAILED', errorCode: 'UNDELIVERED', externalMessageId: `ext-${sent.id}`,
+      error: 'the platform reported that its part 3 (the text first, then each attachment) did not reach the customer (reason media expired)',
+    });
   });
 });
