@@ -35,7 +35,7 @@ function hostWith(plugin: ReturnType<typeof pullPlugin>) {
 
 describe('SDK 1.1 pull channels in the host', () => {
   it('is a minor SDK version: 1.0 plugins still load; a pull capability without a pull method is a wrong shape', () => {
-    expect(SDK_API_VERSION).toBe('1.7.0');
+    expect(SDK_API_VERSION).toBe('1.8.0');
     expect(() => loadPlugins([{ plugin: pullPlugin({ apiVersion: '1.0.0' }) }], { builtins: {} })).not.toThrow();
     const noPull = definePlugin({
       manifest: { id: 'acme-nopull', kind: 'channel', version: '1.0.0', apiVersion: SDK_API_VERSION, capabilities: [] },
