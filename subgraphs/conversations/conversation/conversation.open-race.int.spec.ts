@@ -3,7 +3,7 @@ import { gqlOk } from '../../../test/helpers/graphql-client.js';
 import { newTenant, TEST_MYSQL_URL, tokenFor } from '../../../test/helpers/env.js';
 import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { newId } from '../../_shared/ids.js';
-import { CLOSE, RECEIVE, RESOLVE, SETTINGS } from '../conversations.testing.js';
+import { CLOSE, CUSTOMER_SAYS, RECEIVE, RESOLVE, SETTINGS } from '../conversations.testing.js';
 import { conversationsSubgraph } from '../index.js';
 
 jest.setTimeout(60_000);
@@ -66,25 +66,33 @@ describe('first messages at once on two replicas (MariaDB)', () => {
 
   // Past its reopen window: every message finds the resolved conversation, the first to lock it closes it, and each
   // then needs a follow-up, which is opened once, under the same lock as a first message; the others join it (this
-  // failed before: each opened its own). Closed already: the messages find no open conversation and open one as first
-  // messages do.
-  it.each(['resolved past the reopen window', 'closed'])('messages at once to a conversation %s open one follow-up, holding every message', async (how) => {
+  // failed before: each opened its own). Closed, written to by its id (addCustomerMessage): the same follow-up path.
+  // Closed, received on the channel: no open conversation is found, and one opens as for first messages.
+  it.each([
+    ['resolved past the reopen window', RESOLVE, 'receive'],
+    ['closed, by its id', CLOSE, 'by id'],
+    ['closed, on its channel', CLOSE, 'receive'],
+  ])('messages at once to a conversation %s open one follow-up, holding every message', async (_, ending, how) => {
     const tenant = newTenant('follow');
     const [service, admin] = await Promise.all([tokenFor(tenant, ['service']), tokenFor(tenant, ['admin'])]);
     await gqlOk(a.url, SETTINGS, { input: { reopenWindowHours: 0 } }, admin);
     const customers = Array.from({ length: 12 }, () => newId());
+    const first: string[] = [];
     for (const customerId of customers) {
       const c = (await gqlOk(a.url, RECEIVE, { input: { customerId, channelType: 'web', text: '第一次' } }, service)).receiveCustomerMessage.conversation;
-      await gqlOk(a.url, how === 'closed' ? CLOSE : RESOLVE, { input: { conversationId: c.id } }, admin);
+      await gqlOk(a.url, ending, { input: { conversationId: c.id } }, admin);
+      first.push(c.id);
     }
-    const results = await Promise.all(customers.flatMap((customerId) => Array.from({ length: 4 }, (_, i) =>
-      gqlOk((i % 2 ? b : a).url, RECEIVE, { input: { customerId, channelType: 'web', text: `又来了 ${i}` } }, service))));
+    const results = (await Promise.all(customers.flatMap((customerId, n) => Array.from({ length: 4 }, (_, i) => how === 'by id'
+      ? gqlOk((i % 2 ? b : a).url, CUSTOMER_SAYS, { input: { conversationId: first[n], text: `又来了 ${i}` } }, service).then((d) => d.addCustomerMessage)
+      : gqlOk((i % 2 ? b : a).url, RECEIVE, { input: { customerId, channelType: 'web', text: `又来了 ${i}` } }, service).then((d) => d.receiveCustomerMessage)))));
     const counts = await conversationsOf(tenant);
     expect(counts.size).toBe(customers.length);
     for (const c of customers) expect(counts.get(c)).toEqual([1, 4]); // the old one, and one follow-up with all four
     for (const n of customers.keys()) {
-      const ids = new Set(results.slice(n * 4, n * 4 + 4).map((r) => r.receiveCustomerMessage.conversation.id));
+      const ids = new Set(results.slice(n * 4, n * 4 + 4).map((r) => r.conversation.id as string));
       expect(ids.size).toBe(1);
+      expect(ids.has(first[n])).toBe(false);
     }
   });
 });
