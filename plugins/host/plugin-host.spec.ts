@@ -137,7 +137,7 @@ describe('plugin host: isolation and health', () => {
     await expect(ch.send(msg())).rejects.toBeInstanceOf(ChannelDisabledError);
   });
 
-  it("records a send's problem (SDK 1.8) in the channel's health, cleaned of secrets, and keeps the result; a problem that is not a ChannelError is a crash", async () => {
+  it("records a send's problem (SDK 1.8) in the channel's health, cleaned of secrets, and keeps the result; a problem that is not a ChannelError is shown, and the send still counts", async () => {
     const a = scripted('alpha');
     const { host } = hostWith([a], { disableAfter: 10 });
     const ch = host.bindChannel({ id: 'ca', tenantId: 't', type: 'alpha', config: { token: 'tok-secret' } });
@@ -154,7 +154,9 @@ describe('plugin host: isolation and health', () => {
     await ch.send(msg());
     expect(ch.health()).toMatchObject({ status: 'UP', consecutiveFailures: 0 });
     a.behaviour.send = async () => ({ externalMessageId: "x-m1", status: 'queued', problem: 'push failed' });
-    await expect(ch.send(msg())).rejects.toThrow(/send returned a problem that is not a ChannelError/);
+    await expect(ch.send(msg())).resolves.toEqual({ externalMessageId: 'x-m1', status: 'queued' });
+    expect(ch.health()).toMatchObject({ status: 'DEGRADED', lastError: 'send: returned a problem that is not a ChannelError' });
+    expect(host.health('alpha').status).toBe('UP'); // the plugin is not disabled for it
   });
 
   it('isolates the SDK 1.2 hooks like the others: a ChannelError from typing passes, a crash or a malformed history disables', async () => {

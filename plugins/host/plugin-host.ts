@@ -486,14 +486,20 @@ export class BoundChannel {
     }
     const ok = sendResultSchema.safeParse(r);
     if (!ok.success) {
-      const badProblem = ok.error.issues.every((i) => i.path[0] === 'problem');
-      throw this.crash('send', null, badProblem ? 'send returned a problem that is not a ChannelError' : 'send returned no { externalMessageId, status }');
+      const { problem, ...rest } = (r ?? {}) as Partial<SendResult>;
+      // The message went; only its `problem` is malformed: a plugin bug to show, not a send to fail (and repeat).
+      if (problem !== undefined && sendResultSchema.safeParse(rest).success) {
+        this.channelHealth.failure('send: returned a problem that is not a ChannelError', false);
+        this.ctx.logger.warn({ operation: 'send' }, 'send returned a problem that is not a ChannelError');
+        return rest as SendResult;
+      }
+      throw this.crash('send', null, 'send returned no { externalMessageId, status }');
     }
     this.runtime.health.success();
     // A side step that failed (SDK 1.8): the message went, the channel's health shows the problem.
     if (ok.data.problem) {
       const problem = this.clean(ok.data.problem);
-      this.recordDelivery(problem);
+      this.recordDelivery(problem, 'channel send went, with a problem');
       return { ...ok.data, problem };
     }
     this.channelHealth.success();
@@ -501,10 +507,10 @@ export class BoundChannel {
   }
 
   /** Platform trouble (retryable errors, credentials refused) degrades the channel; per-message refusals do not. */
-  private recordDelivery(e: ChannelError) {
+  private recordDelivery(e: ChannelError, what = 'channel delivery failed') {
     if (e.retryable || e.code === 'AUTH') {
       this.channelHealth.failure(`${e.code}: ${e.message}`, false);
-      this.ctx.logger.warn({ code: e.code, retryable: e.retryable, platformCode: e.platformCode }, 'channel delivery failed');
+      this.ctx.logger.warn({ code: e.code, retryable: e.retryable, platformCode: e.platformCode }, what);
     }
   }
 

@@ -231,9 +231,11 @@ export class DeliveryService {
       for (; sent < contents.length; sent++) {
         r = await bound.send({ id: partId(m.id, sent), ...to, content: contents[sent], sender, part: { index: sent, count: contents.length } });
         // A later part's platform id, for the platform's report that it failed; written whatever becomes of this
-        // attempt, since the part did go out. Part 0's goes on the delivery.
+        // attempt, since the part did go out. Part 0's goes on the delivery. Its failure is only logged: failing the
+        // attempt here would send the part again.
         if (sent > 0 && r.externalMessageId) {
-          await this.parts.upsert({ id, part: sent, tenantId: d.tenantId, channelId: d.channelId, externalMessageId: r.externalMessageId.slice(0, 191), sentAt: new Date() }, ['id', 'part']);
+          await this.parts.upsert({ id, part: sent, tenantId: d.tenantId, channelId: d.channelId, externalMessageId: r.externalMessageId.slice(0, 191), sentAt: new Date() }, ['id', 'part'])
+            .catch((err: unknown) => this.log.warn({ err, messageId: id, part: sent }, "a sent part's platform id was not kept; a failure report on it will find nothing"));
         }
         const moved = await this.repo.update(mine(), { partsSent: sent + 1, lockedUntil: new Date(Date.now() + LOCK_MS), ...(sent === 0 ? { externalMessageId: r.externalMessageId.slice(0, 191) } : {}) });
         if (!moved.affected) return 'skipped';
