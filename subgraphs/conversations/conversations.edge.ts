@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import Redis from 'ioredis';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { createRedisCache } from '../_shared/cache.js';
 import { openDataSource } from '../_shared/data-source.js';
@@ -40,6 +41,34 @@ const edgeSchema = z.object({
   METRICS_HOST: z.string().default('127.0.0.1'),
 });
 
+/**
+ * What the edge does in the conversations database (deploy/mysql/edge-grants.sql), each tried on no rows at boot:
+ * an account without a grant, or a schema not migrated yet, stops the boot with what to do, instead of every
+ * webhook failing later with "command denied".
+ */
+const EDGE_PRIVILEGES: Array<{ what: string; sql: string }> = [
+  { what: 'SELECT on channels', sql: 'SELECT 1 FROM channels WHERE 1 = 0' },
+  { what: 'SELECT, INSERT on inbound_payloads', sql: 'INSERT INTO inbound_payloads SELECT * FROM inbound_payloads WHERE 1 = 0' },
+  { what: 'SELECT on conversations', sql: 'SELECT 1 FROM conversations WHERE 1 = 0' },
+  { what: 'SELECT on messages', sql: 'SELECT 1 FROM messages WHERE 1 = 0' },
+  { what: 'SELECT on message_deliveries', sql: 'SELECT 1 FROM message_deliveries WHERE 1 = 0' },
+];
+
+async function checkEdgePrivileges(ds: DataSource): Promise<void> {
+  for (const p of EDGE_PRIVILEGES) {
+    try {
+      await ds.query(p.sql);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ER_NO_SUCH_TABLE') throw new ConfigError('Invalid configuration:\n  DATABASE_URL: the conversations schema is not there yet: start a conversations replica first (it migrates), then the gateway');
+      if (code === 'ER_TABLEACCESS_DENIED_ERROR' || code === 'ER_COLUMNACCESS_DENIED_ERROR') {
+        throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: the account lacks ${p.what}: grant it deploy/mysql/edge-grants.sql in the conversations database (docs/channels.md, "Its database account")`);
+      }
+      throw err;
+    }
+  }
+}
+
 /** GET /metrics on its own port: the gateway's public port never serves it. */
 async function listenMetrics(metrics: ChannelMetrics, port: number, host: string): Promise<Server> {
   const route = metricsRoute(metrics);
@@ -70,6 +99,12 @@ export async function startConversationsEdge(env: NodeJS.ProcessEnv, log: Logger
   const edgeLog = log.child({ component: 'edge-ingest' });
   const m = conversationsSubgraph;
   const dataSource = await openDataSource({ url: common.DATABASE_URL, subgraph: m.name, entities: m.entities, migrations: m.migrations, log: edgeLog }, false);
+  try {
+    await checkEdgePrivileges(dataSource);
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
   const pubsub = createRedisPubSub(common.REDIS_URL);
   const events = createRedisEventBus(common.REDIS_URL, edgeLog, { stream: common.EVENTS_STREAM });
   const cache = createRedisCache(common.REDIS_URL);
