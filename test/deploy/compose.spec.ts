@@ -36,7 +36,23 @@ const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { 
 const envOf = (s: Service) => Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v), OPERATOR)]));
 const scriptOf = (s: Service) => s.command?.find((a) => a.startsWith('dist/'));
 
+/** The variables README.md's Configuration table names (`SUBGRAPH_<NAME>_URL` and `INGEST_*` as patterns). */
+function documentedVariables(): RegExp[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('## Configuration'));
+  const names = [...table.matchAll(/^\|([^|]+)\|/gm)].flatMap((row) => [...row[1].matchAll(/`([A-Z0-9_*<>]+)`/g)].map((m) => m[1]));
+  return names.map((n) => new RegExp(`^${n.replace(/\*/g, '[A-Z0-9_]+').replace(/<[A-Z]+>/g, '[A-Z]+')}$`));
+}
+
 describe('docker-compose.yml, read by each deployable\'s own config', () => {
+  test('every variable it sets for a deployable is one README.md documents (a misspelt one would be ignored silently)', () => {
+    const documented = documentedVariables();
+    const unknown = Object.entries(compose.services).filter(([, s]) => scriptOf(s))
+      .flatMap(([name, s]) => Object.keys(s.environment ?? {}).filter((k) => !documented.some((re) => re.test(k))).map((k) => `${name}: ${k}`));
+    expect(unknown).toEqual([]);
+    expect(documented.some((re) => re.test('GATEWAY_INGESTT'))).toBe(false);
+  });
+
   test('every subgraph service runs a built deployable and its settings parse', () => {
     const subgraphs = Object.entries(compose.services).filter(([, s]) => scriptOf(s)?.startsWith('dist/subgraphs/'));
     expect(subgraphs.map(([name]) => name).sort()).toEqual(['analytics', 'conversations', 'customers', 'knowledge', 'tickets']);
