@@ -45,6 +45,13 @@ describe('app', () => {
   let fake: FakeServer;
   beforeAll(async () => { fake = await startFakeServer({ 'POST /v1/push': () => ({ json: { id: 'p' } }) }); });
   afterAll(() => fake.close());
+  /** A channel bound on a fresh host whose push gateway answers `status`, with the user's push token registered. */
+  const withPushToken = async (status: number) => {
+    fake.route({ 'POST /v1/push': () => (status === 200 ? { json: { id: 'p' } } : { status, json: {} }) });
+    const ch = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } }).bind(CFG);
+    await ch.receive(ch.accept(hello()).events);
+    return ch;
+  };
 
   it('delivers live when the user is online, pushes when offline, queues without a push token', async () => {
     const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
@@ -60,10 +67,7 @@ describe('app', () => {
   });
 
   it('forgets a push token the gateway reports gone, and the message still waits for the app (queued, not failed)', async () => {
-    fake.route({ 'POST /v1/push': () => ({ status: 410, json: {} }) });
-    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
-    const ch = t.bind(CFG);
-    await ch.receive(ch.accept(hello()).events);
+    const ch = await withPushToken(410);
     const msg = { id: 's2', recipient: { channelType: 'app', externalId: USER }, content: { kind: 'text' as const, text: 'x' } };
     const before = fake.calls('POST /v1/push').length;
     await expect(ch.send(msg)).resolves.toMatchObject({ status: 'queued' });
@@ -72,10 +76,7 @@ describe('app', () => {
   });
 
   it("pushes once per message: a message's later parts reach the app by its sync, without ringing again", async () => {
-    fake.route({ 'POST /v1/push': () => ({ json: { id: 'p' } }) });
-    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
-    const ch = t.bind(CFG);
-    await ch.receive(ch.accept(hello()).events);
+    const ch = await withPushToken(200);
     const before = fake.calls('POST /v1/push').length;
     const to = { channelType: 'app', externalId: USER };
     await expect(ch.send({ id: 'm4', recipient: to, content: { kind: 'text', text: '发票见下' }, part: { index: 0, count: 2 } })).resolves.toMatchObject({ status: 'sent' });
@@ -84,20 +85,14 @@ describe('app', () => {
   });
 
   it('queues the message when the push gateway fails (a notification missed, not the reply)', async () => {
-    fake.route({ 'POST /v1/push': () => ({ status: 503, json: {} }) });
-    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
-    const ch = t.bind(CFG);
-    await ch.receive(ch.accept(hello()).events);
+    const ch = await withPushToken(503);
     const msg = { id: 's3', recipient: { channelType: 'app', externalId: USER }, content: { kind: 'text' as const, text: 'y' } };
     await expect(ch.send(msg)).resolves.toMatchObject({ status: 'queued' });
     expect(ch.health()).toMatchObject({ status: 'DEGRADED', lastError: 'UNAVAILABLE: push gateway: HTTP 503' });
   });
 
   it("shows a push gateway refusing our credentials in the channel's health (SDK 1.8 `problem`), and a push that works again clears it", async () => {
-    fake.route({ 'POST /v1/push': () => ({ status: 401, json: {} }) });
-    const t = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: fake.url } });
-    const ch = t.bind(CFG);
-    await ch.receive(ch.accept(hello()).events);
+    const ch = await withPushToken(401);
     const msg = { id: 's5', recipient: { channelType: 'app', externalId: USER }, content: { kind: 'text' as const, text: 'z' } };
     await expect(ch.send(msg)).resolves.toMatchObject({ status: 'queued', problem: expect.objectContaining({ code: 'AUTH' }) });
     expect(ch.health()).toMatchObject({ status: 'DEGRADED', lastError: 'AUTH: push gateway: HTTP 401', consecutiveFailures: 1 });
