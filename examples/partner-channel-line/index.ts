@@ -45,7 +45,16 @@ function lineContent(e: Json): MessageContent {
     }
   }
   if (e.type === 'postback') return { kind: 'event', name: 'postback', key: String(e.postback?.data ?? '') };
-  return { kind: 'event', name: String(e.type ?? 'unknown') };
+  // LINE names events in camelCase (memberJoined); Huiliu's event names are lower_snake_case
+  return { kind: 'event', name: String(e.type ?? 'unknown').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() };
+}
+
+/** The platform's time of an event, or a badRequest: a timestamp that is no date would fail the unified model. */
+function sentAt(e: Json, req: InboundRequest): Date {
+  if (e.timestamp === undefined) return req.receivedAt;
+  const at = new Date(typeof e.timestamp === 'number' ? e.timestamp : NaN);
+  if (!Number.isFinite(at.getTime())) throw badRequest('event timestamp is not a time');
+  return at;
 }
 
 function lineEvents(req: InboundRequest): InboundEvent[] {
@@ -56,7 +65,7 @@ function lineEvents(req: InboundRequest): InboundEvent[] {
     // no user (e.g. a group without consent): nothing to attach a conversation to
     if (typeof userId !== 'string' || !userId || typeof e.webhookEventId !== 'string') return [];
     const content = lineContent(e);
-    if (content.kind === 'location' && (!Number.isFinite(content.latitude) || !Number.isFinite(content.longitude))) throw badRequest('location without coordinates');
+    if (content.kind === 'location' && !(Math.abs(content.latitude) <= 90 && Math.abs(content.longitude) <= 180)) throw badRequest('location without valid coordinates');
     return [{
       channelType: 'line',
       externalMessageId: e.message?.id !== undefined ? String(e.message.id) : undefined,
@@ -65,7 +74,9 @@ function lineEvents(req: InboundRequest): InboundEvent[] {
       sender: { channelType: 'line', externalId: userId },
       origin: 'customer' as const,
       content,
-      sentAt: typeof e.timestamp === 'number' ? new Date(e.timestamp) : req.receivedAt,
+      // a block: the customer tells us something without writing to us (opens no conversation)
+      ...(e.type === 'unfollow' ? { signal: true } : {}),
+      sentAt: sentAt(e, req),
       receivedAt: req.receivedAt,
       context: { destination: String(body.destination ?? '') },
       raw: { ...e },

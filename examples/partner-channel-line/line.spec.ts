@@ -1,19 +1,6 @@
-import { resolve } from 'node:path';
-import type { InboundRequest } from '../../plugins/sdk/channel.js';
 import { createTestHost, runChannelConformance, startFakeServer } from '../../plugins/sdk/testing/index.js';
-import { BUILTIN_PLUGINS } from '../../plugins/host/builtins.js';
-import { PluginHost } from '../../plugins/host/plugin-host.js';
-import { createMemoryLogger } from '../../plugins/host/plugin-logger.js';
-import plugin, { lineSignature } from './index.js';
-
-const CFG = { channelSecret: '8c570fa6dd201bb328f1c1eac23a96d8', channelAccessToken: 'W1tLINEchannelAccessToken0123456789abcdefABCDEF=' };
-const NOW = 1625665242211;
-const post = (body: unknown, sig?: string): InboundRequest => {
-  const raw = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  return { method: 'POST', path: '/webhooks/line', query: {}, headers: { 'content-type': 'application/json', 'x-line-signature': sig ?? lineSignature(CFG.channelSecret, raw) }, rawBody: raw, receivedAt: new Date(NOW) };
-};
-/** A message event as in LINE's Messaging API reference. */
-const TEXT = { destination: 'xxxxxxxxxx', events: [{ replyToken: 'nHuyWiB7yP5Zw52FIkcQobQuGDXCTA', type: 'message', mode: 'active', timestamp: NOW, source: { type: 'user', userId: 'U4af4980629aaaaaaaaaaaaaaaaaaaaaaa' }, webhookEventId: '01FZ74A0TDDPYRVKNK77XKC3ZR', deliveryContext: { isRedelivery: false }, message: { id: '444573844083572737', type: 'text', quoteToken: 'q3Plxr4AgKd', text: 'Hello, world' } }] };
+import plugin from './index.js';
+import { CFG, NOW, post, TEXT } from './line.testing.js';
 
 runChannelConformance({
   plugin,
@@ -43,16 +30,7 @@ runChannelConformance({
   },
 });
 
-describe('example partner plugin loaded from a path', () => {
-  it('loads next to the built-ins from a relative path in the plugin list, and works', () => {
-    const host = new PluginHost({ plugins: ['builtins', { plugin: './examples/partner-channel-line', config: { apiBaseUrl: 'http://127.0.0.1:9' } }], builtins: BUILTIN_PLUGINS, baseDir: resolve(__dirname, '../..'), logger: createMemoryLogger() });
-    const line = host.plugins().find((p) => p.id === 'example-line')!;
-    expect(line).toMatchObject({ source: `path:${resolve(__dirname)}`, channelTypes: ['line'], health: { status: 'UP' } });
-    expect(host.channelTypes()).toEqual(expect.arrayContaining(['line', 'wechat-oa', 'partner-api']));
-    const ch = host.bindChannel({ id: 'c1', tenantId: 't1', type: 'line', config: CFG });
-    expect(ch.accept(post(TEXT)).events).toHaveLength(1);
-  });
-
+describe('example partner plugin', () => {
   it('treats a 409 (retry key already accepted) as sent, so a retried push is not doubled', async () => {
     const fake = await startFakeServer({ 'POST /v2/bot/message/push': () => ({ status: 409, headers: { 'x-line-accepted-request-id': 'req-1' }, json: { message: 'The retry key is already accepted' } }) });
     try {
@@ -62,5 +40,17 @@ describe('example partner plugin loaded from a path', () => {
     } finally {
       await fake.close();
     }
+  });
+
+  const event = (e: object) => post({ destination: 'xxxxxxxxxx', events: [{ ...TEXT.events[0], ...e }] });
+  it('names LINE events in lower_snake_case, makes a block a signal, and refuses a time or a place that is none', () => {
+    const ch = createTestHost(plugin, { now: NOW, config: { apiBaseUrl: 'http://127.0.0.1:9' } }).bind(CFG);
+    const { message: _, ...joined } = { ...TEXT.events[0], type: 'memberJoined' };
+    expect(ch.accept(post({ destination: 'x', events: [joined] })).events[0].content).toEqual({ kind: 'event', name: 'member_joined' });
+    const { message: __, ...blocked } = { ...TEXT.events[0], type: 'unfollow' };
+    expect(ch.accept(post({ destination: 'x', events: [blocked] })).events[0]).toMatchObject({ signal: true, content: { kind: 'event', name: 'unfollow' } });
+    expect(() => ch.accept(event({ timestamp: 1e20 }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() => ch.accept(event({ message: { id: '1', type: 'location', latitude: 95, longitude: 120 } }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(ch.accept(event({ message: { id: '2', type: 'location', title: '门店', latitude: 31.23, longitude: 121.47 } })).events[0].content).toMatchObject({ kind: 'location', latitude: 31.23 });
   });
 });
