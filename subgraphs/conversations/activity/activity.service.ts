@@ -15,6 +15,8 @@ export enum ActivityKind {
   TYPING = 'TYPING',
   /** Words being said before they are final (a call's speech-to-text in progress): live only. */
   PARTIAL = 'PARTIAL',
+  /** The delivery of one of our messages changed (sent, failed, retrying): its `message` carries the `delivery`. */
+  DELIVERY = 'DELIVERY',
 }
 
 export interface Typing { by: 'CUSTOMER' | 'AGENT'; state: 'START' | 'STOP'; agentId?: string }
@@ -119,10 +121,11 @@ export class ActivityService {
     const conversation = await this.conversations.findOneBy({ tenantId, id: e.conversationId });
     if (!conversation) return null;
     switch (e.kind) {
-      case ActivityKind.MESSAGE: {
+      case ActivityKind.MESSAGE:
+      case ActivityKind.DELIVERY: {
         const message = await this.messages.findOneBy({ tenantId, id: e.id });
         if (!message || (message.internal && !f.includeInternal)) return null;
-        return { kind: ActivityKind.MESSAGE, conversation, message };
+        return { kind: e.kind, conversation, message };
       }
       case ActivityKind.EVENT: {
         const event = await this.events.findOneBy({ tenantId, id: e.id });

@@ -27,7 +27,7 @@ export class PartialTranscript {
   @Field(() => String, { nullable: true, description: 'The same for every version of one utterance: replace the one shown with the same key.' }) key?: string;
 }
 
-@ObjectType({ description: 'One live item: a message or note (MESSAGE), a lifecycle event (EVENT), a handoff summary (HANDOFF), typing (TYPING) or words being transcribed (PARTIAL).' })
+@ObjectType({ description: "One live item: a message or note (MESSAGE), a lifecycle event (EVENT), a handoff summary (HANDOFF), typing (TYPING), words being transcribed (PARTIAL), or a change in the delivery of one of our messages (DELIVERY: `message.delivery` says what became of it: sent, failed and why, retrying)." })
 export class ConversationActivity {
   @Field(() => ActivityKind) kind: ActivityKind;
   @Field(() => Conversation) conversation: Conversation;

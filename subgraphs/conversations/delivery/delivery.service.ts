@@ -5,6 +5,7 @@ import { ChannelError, isChannelError, type HistoryMessage, type MessageContent,
 import { badInput } from '../../_shared/errors.js';
 import { idCeiling, isUuid } from '../../_shared/ids.js';
 import type { Logger } from '../../_shared/logger.js';
+import { ActivityKind, type ActivityService } from '../activity/activity.service.js';
 import type { ChannelEntity } from '../channel/channel.entity.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import { ConversationEntity } from '../conversation/conversation.entity.js';
@@ -88,7 +89,10 @@ export class DeliveryService {
   private readonly messages: Repository<MessageEntity>;
   private readonly conversations: Repository<ConversationEntity>;
 
-  constructor(ds: DataSource, private readonly channels: ChannelService, private readonly bindings: ChannelBindings, private readonly config: IngestConfig, private readonly log: Logger, private readonly metrics: ChannelMetrics) {
+  constructor(
+    ds: DataSource, private readonly channels: ChannelService, private readonly bindings: ChannelBindings, private readonly config: IngestConfig,
+    private readonly log: Logger, private readonly metrics: ChannelMetrics, private readonly activity: Pick<ActivityService, 'publish'>,
+  ) {
     this.repo = ds.getRepository(MessageDeliveryEntity);
     this.parts = ds.getRepository(MessageDeliveryPartEntity);
     this.messages = ds.getRepository(MessageEntity);
@@ -117,13 +121,30 @@ export class DeliveryService {
   async markSendFailed(tenantId: string, channelId: string, externalMessageId: string, detail?: Record<string, unknown>): Promise<number> {
     const key = externalMessageId.slice(0, 191);
     const why = detail && Object.keys(detail).length ? ` (${Object.entries(detail).map(([k, v]) => `${k} ${String(v)}`).join(', ')})` : '';
-    const failed = (what: string) => ({ status: D.FAILED, errorCode: 'UNDELIVERED', error: `the platform reported that ${what} did not reach the customer${why}`.slice(0, 1000), updatedAt: new Date() });
-    const r = await this.repo.update({ tenantId, channelId, externalMessageId: key, status: In([D.SENT, D.SENDING]) }, failed('it'));
-    if (r.affected) return r.affected;
-    const part = await this.parts.findOneBy({ tenantId, channelId, externalMessageId: key });
-    if (!part) return 0;
-    const later = await this.repo.update({ tenantId, id: part.id, status: In([D.SENT, D.SENDING]) }, failed(`its part ${part.part + 1} (the text first, then each attachment)`));
-    return later.affected ?? 0;
+    const first = await this.repo.findOne({ select: { id: true, tenantId: true, conversationId: true }, where: { tenantId, channelId, externalMessageId: key } });
+    const part = first ? null : await this.parts.findOneBy({ tenantId, channelId, externalMessageId: key });
+    const id = first?.id ?? part?.id;
+    if (!id) return 0;
+    const what = part ? `its part ${part.part + 1} (the text first, then each attachment)` : 'it';
+    const r = await this.repo.update({ tenantId, id, status: In([D.SENT, D.SENDING]) }, {
+      status: D.FAILED, errorCode: 'UNDELIVERED', error: `the platform reported that ${what} did not reach the customer${why}`.slice(0, 1000), updatedAt: new Date(),
+    });
+    if (r.affected) await this.announce(tenantId, id);
+    return r.affected ?? 0;
+  }
+
+  /**
+   * A delivery's status changed where its sender may not be looking (a retry, a sweep, a platform's later report):
+   * the conversation's watchers get a DELIVERY activity, whose message carries the delivery. Best effort.
+   */
+  private async announce(tenantId: string, id: string): Promise<void> {
+    try {
+      const d = await this.repo.findOne({ select: { conversationId: true }, where: { tenantId, id } });
+      const c = d ? await this.conversations.findOneBy({ tenantId, id: d.conversationId }) : null;
+      if (c) await this.activity.publish(ActivityKind.DELIVERY, c, id);
+    } catch (err) {
+      this.log.warn({ err, tenantId, messageId: id }, 'delivery change not announced');
+    }
   }
 
   async byIds(tenantId: string, ids: readonly string[]): Promise<MessageDeliveryEntity[]> {
@@ -190,7 +211,10 @@ export class DeliveryService {
       errorCode: cannotSend ? 'CANNOT_SEND' : null, error: cannotSend ? `the ${channel.type} channel cannot send messages: the customer has not received this` : null,
       externalMessageId: null, recipientId: null, outcome: null, readAt: null, nextAttemptAt: null, lockedUntil: null, createdAt: now, updatedAt: now,
     }).orIgnore().execute();
-    if (cannotSend) return this.repo.findOneBy({ tenantId, id: message.id });
+    if (cannotSend) {
+      await this.activity.publish(ActivityKind.DELIVERY, conversation, message.id);
+      return this.repo.findOneBy({ tenantId, id: message.id });
+    }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.attempt(message.id).catch((err) => this.log.error({ err, messageId: message.id }, 'delivery attempt crashed')), new Promise((r) => (timer = setTimeout(r, FIRST_ATTEMPT_WAIT_MS)))]);
     clearTimeout(timer);
@@ -246,6 +270,7 @@ export class DeliveryService {
       });
       if (!done.affected) return 'skipped';
       this.metrics.sent(channelType, 'sent');
+      await this.announce(d.tenantId, id);
       return D.SENT;
     } catch (err) {
       const code = isChannelError(err) ? err.code : (err as { code?: string }).code ?? 'SEND_FAILED';
@@ -257,6 +282,7 @@ export class DeliveryService {
       if (!failed.affected) return 'skipped';
       this.log.warn({ messageId: id, channelId: d.channelId, tenantId: d.tenantId, code, attempts: d.attempts, retryAt: next?.toISOString() ?? null }, 'delivery failed');
       this.metrics.sent(channelType, retry ? 'retry' : 'failed');
+      await this.announce(d.tenantId, id);
       return retry ? D.PENDING : D.FAILED;
     }
   }

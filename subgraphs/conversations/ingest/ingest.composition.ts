@@ -88,7 +88,7 @@ export function createIngestServices(
   const identity = identities ?? createIdentityClient({ url: config.customersUrl, secret: config.jwtSecret });
   // The metrics read the ingest service at scrape time; it records into them as it works.
   const metrics: ChannelMetrics = new ChannelMetrics({ backlog: () => ingest.backlogTotals(), local: () => ingest.localState() });
-  const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log, metrics);
+  const delivery = new DeliveryService(deps.dataSource, d.channels, channelBindings, config, log, metrics, d.activity);
   const typing = new TypingRelay(cache, d.conversations, d.activity, log, { channels: d.channels, bindings: channelBindings, recipients: delivery });
   // distributed: acknowledging replicas (role receive, the edge) tell processing ones when acknowledgements are slow
   const pressure = redis ? createRedisAckPressure(redis, `${deps.redis!.prefix}ingest:ack-pressure`) : undefined;

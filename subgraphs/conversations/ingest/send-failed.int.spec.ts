@@ -1,6 +1,8 @@
 import { ChannelError, DEFAULT_CAPABILITIES, SDK_API_VERSION, defineChannel, definePlugin, secret, z, type InboundEvent, type InboundRequest } from '../../../plugins/sdk/index.js';
 import { gqlOk } from '../../../test/helpers/graphql-client.js';
 import { eventually } from '../../../test/helpers/processes.js';
+import { until } from '../../../test/helpers/until.js';
+import { subscribe, wsClient } from '../../../test/helpers/ws-client.js';
 import { startTestSubgraph, type TestSubgraph } from '../../../test/helpers/subgraph-harness.js';
 import { newTenant, TEST_SECRET, tokenFor } from '../../../test/helpers/env.js';
 import { customersSubgraph } from '../../customers/index.js';
@@ -100,17 +102,36 @@ describe("a platform's report that a sent message failed turns its delivery FAIL
     expect((await messages()).messages.nodes.find((x) => x.id === third)!.delivery!.status).toBe('FAILED');
   });
 
-  it("a report on a later part (a photo after the text) fails its delivery too, and the error names the part", async () => {
-    const photos = [1, 2].map((i) => ({ kind: 'image', mediaRef: `https://cdn.example.com/later-${i}.jpg` }));
-    const sent = (await gqlOk(conv!.url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status } } } }`,
-      { i: { conversationId: c.id, text: '两张实拍图', attachments: photos } }, admin)).sendMessage.message;
-    expect(sent.delivery.status).toBe('SENT');
-    expect(sends.filter((x) => x.startsWith(sent.id))).toEqual([sent.id, `${sent.id}:1`, `${sent.id}:2`]);
-    await post({ id: 'evt-later', from: 'u-1', failed: `ext-${sent.id}:2`, reason: 'media expired' });
-    const failed = await eventually(async () => (await messages()).messages.nodes.find((x) => x.id === sent.id && x.delivery?.status === 'FAILED'));
-    expect(failed.delivery).toEqual({
-      status: 'FAILED', errorCode: 'UNDELIVERED', externalMessageId: `ext-${sent.id}`,
-      error: 'the platform reported that its part 3 (the text first, then each attachment) did not reach the customer (reason media expired)',
-    });
+  it("a report on a later part (a photo after the text) fails its delivery too, the error names the part, and the conversation's watchers see it live", async () => {
+    const sub = subscribe(wsClient(conv!.url, admin), `subscription($id: ID!) { conversationEvents(conversationId: $id) { kind message { id delivery { status errorCode } } } }`, { id: c.id });
+    try {
+      // The subscription comes up lazily: type until it is seen.
+      const timer = setInterval(() => void gqlOk(conv!.url, `mutation($i: SetTypingInput!) { setTyping(input: $i) }`, { i: { conversationId: c.id, typing: true } }, admin).catch(() => undefined), 200);
+      await until(async () => sub.events.find((e) => e.conversationEvents.kind === 'TYPING')).finally(() => clearInterval(timer));
+
+      const photos = [1, 2].map((i) => ({ kind: 'image', mediaRef: `https://cdn.example.com/later-${i}.jpg` }));
+      const sent = (await gqlOk(conv!.url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id delivery { status } } } }`,
+        { i: { conversationId: c.id, text: '两张实拍图', attachments: photos } }, admin)).sendMessage.message;
+      expect(sent.delivery.status).toBe('SENT');
+      expect(sends.filter((x) => x.startsWith(sent.id))).toEqual([sent.id, `${sent.id}:1`, `${sent.id}:2`]);
+      await post({ id: 'evt-later', from: 'u-1', failed: `ext-${sent.id}:2`, reason: 'media expired' });
+      const failed = await eventually(async () => (await messages()).messages.nodes.find((x) => x.id === sent.id && x.delivery?.status === 'FAILED'));
+      expect(failed.delivery).toEqual({
+        status: 'FAILED', errorCode: 'UNDELIVERED', externalMessageId: `ext-${sent.id}`,
+        error: 'the platform reported that its part 3 (the text first, then each attachment) did not reach the customer (reason media expired)',
+      });
+      // Live: the message, then each change of its delivery (sent, then failed) as a DELIVERY activity. Each is
+      // read when it reaches the subscriber, so the first may already read FAILED on a slow machine.
+      const live = await until(async () => {
+        const deliveries = sub.events.map((e) => e.conversationEvents).filter((a) => a.kind === 'DELIVERY' && a.message?.id === sent.id);
+        return deliveries.length >= 2 ? deliveries : undefined;
+      });
+      expect(live).toHaveLength(2);
+      expect(live[1].message.delivery).toEqual({ status: 'FAILED', errorCode: 'UNDELIVERED' });
+      expect(['SENT', 'FAILED']).toContain(live[0].message.delivery.status);
+      expect(sub.events.some((e) => e.conversationEvents.kind === 'MESSAGE' && e.conversationEvents.message?.id === sent.id)).toBe(true);
+    } finally {
+      sub.dispose();
+    }
   });
 });
