@@ -129,7 +129,7 @@ export class DeliveryService {
     const r = await this.repo.update({ tenantId, id, status: In([D.SENT, D.SENDING]) }, {
       status: D.FAILED, errorCode: 'UNDELIVERED', error: `the platform reported that ${what} did not reach the customer${why}`.slice(0, 1000), updatedAt: new Date(),
     });
-    if (r.affected) await this.announce(tenantId, id);
+    if (r.affected) await this.announce(tenantId, id, first?.conversationId);
     return r.affected ?? 0;
   }
 
@@ -137,10 +137,10 @@ export class DeliveryService {
    * A delivery's status changed where its sender may not be looking (a retry, a sweep, a platform's later report):
    * the conversation's watchers get a DELIVERY activity, whose message carries the delivery. Best effort.
    */
-  private async announce(tenantId: string, id: string): Promise<void> {
+  private async announce(tenantId: string, id: string, conversationId?: string): Promise<void> {
     try {
-      const d = await this.repo.findOne({ select: { conversationId: true }, where: { tenantId, id } });
-      const c = d ? await this.conversations.findOneBy({ tenantId, id: d.conversationId }) : null;
+      const cid = conversationId ?? (await this.repo.findOne({ select: { conversationId: true }, where: { tenantId, id } }))?.conversationId;
+      const c = cid ? await this.conversations.findOneBy({ tenantId, id: cid }) : null;
       if (c) await this.activity.publish(ActivityKind.DELIVERY, c, id);
     } catch (err) {
       this.log.warn({ err, tenantId, messageId: id }, 'delivery change not announced');
@@ -270,7 +270,7 @@ export class DeliveryService {
       });
       if (!done.affected) return 'skipped';
       this.metrics.sent(channelType, 'sent');
-      await this.announce(d.tenantId, id);
+      await this.announce(d.tenantId, id, d.conversationId);
       return D.SENT;
     } catch (err) {
       const code = isChannelError(err) ? err.code : (err as { code?: string }).code ?? 'SEND_FAILED';
@@ -282,7 +282,7 @@ export class DeliveryService {
       if (!failed.affected) return 'skipped';
       this.log.warn({ messageId: id, channelId: d.channelId, tenantId: d.tenantId, code, attempts: d.attempts, retryAt: next?.toISOString() ?? null }, 'delivery failed');
       this.metrics.sent(channelType, retry ? 'retry' : 'failed');
-      await this.announce(d.tenantId, id);
+      await this.announce(d.tenantId, id, d.conversationId);
       return retry ? D.PENDING : D.FAILED;
     }
   }
