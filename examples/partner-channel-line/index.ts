@@ -39,7 +39,8 @@ function lineContent(e: Json): MessageContent {
       case 'video': return { kind: 'video', mediaId: String(m.id) };
       case 'audio': return { kind: 'voice', mediaId: String(m.id), durationMs: typeof m.duration === 'number' ? m.duration : undefined };
       case 'file': return { kind: 'file', mediaId: String(m.id), name: m.fileName, size: m.fileSize };
-      case 'location': return { kind: 'location', latitude: Number(m.latitude), longitude: Number(m.longitude), label: [m.title, m.address].filter(Boolean).join(' ') || undefined };
+      // NaN when not a number (null is not 0°): refused below
+      case 'location': return { kind: 'location', latitude: typeof m.latitude === 'number' ? m.latitude : NaN, longitude: typeof m.longitude === 'number' ? m.longitude : NaN, label: [m.title, m.address].filter(Boolean).join(' ') || undefined };
       case 'sticker': return { kind: 'event', name: 'sticker', key: `${m.packageId}/${m.stickerId}` };
       default: return { kind: 'event', name: 'unsupported', key: String(m.type) };
     }
@@ -51,7 +52,7 @@ function lineContent(e: Json): MessageContent {
 
 /** The platform's time of an event, or a badRequest: a timestamp that is no date would fail the unified model. */
 function sentAt(e: Json, req: InboundRequest): Date {
-  if (e.timestamp === undefined) return req.receivedAt;
+  if (e.timestamp == null) return req.receivedAt;
   const at = new Date(typeof e.timestamp === 'number' ? e.timestamp : NaN);
   if (!Number.isFinite(at.getTime())) throw badRequest('event timestamp is not a time');
   return at;

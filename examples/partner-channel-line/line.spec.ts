@@ -51,6 +51,8 @@ describe('example partner plugin', () => {
     expect(ch.accept(post({ destination: 'x', events: [blocked] })).events[0]).toMatchObject({ signal: true, content: { kind: 'event', name: 'unfollow' } });
     expect(() => ch.accept(event({ timestamp: 1e20 }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
     expect(() => ch.accept(event({ message: { id: '1', type: 'location', latitude: 95, longitude: 120 } }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() => ch.accept(event({ message: { id: '3', type: 'location', latitude: null, longitude: null } }))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(ch.accept(event({ timestamp: null })).events[0].sentAt).toEqual(new Date(NOW)); // no time given: our receipt
     expect(ch.accept(event({ message: { id: '2', type: 'location', title: '门店', latitude: 31.23, longitude: 121.47 } })).events[0].content).toMatchObject({ kind: 'location', latitude: 31.23 });
   });
 });

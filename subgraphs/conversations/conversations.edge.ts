@@ -54,18 +54,36 @@ const EDGE_PRIVILEGES: Array<{ what: string; sql: string }> = [
   { what: 'SELECT on message_deliveries', sql: 'SELECT 1 FROM message_deliveries WHERE 1 = 0' },
 ];
 
+const NOT_MIGRATED = 'the conversations schema is not there yet: start a conversations replica first (it migrates), then the gateway';
+const GRANT_IT = 'grant it deploy/mysql/edge-grants.sql in the conversations database once the replicas have migrated it (docs/channels.md, "Its database account")';
+
+/** The database's refusals of the edge's account, as what to do (the tables exist only once migrated, and grants with them). */
+function accountProblem(err: unknown, lacking?: string): ConfigError | null {
+  const say = (what: string) => new ConfigError(`Invalid configuration:\n  DATABASE_URL: ${what}`);
+  switch ((err as { code?: string }).code) {
+    case 'ER_ACCESS_DENIED_ERROR': return say('the database refused the user or password');
+    case 'ER_DBACCESS_DENIED_ERROR': return say(`the account has no grant in this database: ${GRANT_IT}`);
+    case 'ER_BAD_DB_ERROR': case 'ER_NO_SUCH_TABLE': return say(NOT_MIGRATED);
+    case 'ER_TABLEACCESS_DENIED_ERROR': case 'ER_COLUMNACCESS_DENIED_ERROR': return say(`the account lacks ${lacking ?? 'a grant'}: ${GRANT_IT}`);
+    default: return null;
+  }
+}
+
+/** Each privilege tried on no rows, in a transaction rolled back (the INSERT … SELECT then writes no binlog event). */
 async function checkEdgePrivileges(ds: DataSource): Promise<void> {
-  for (const p of EDGE_PRIVILEGES) {
-    try {
-      await ds.query(p.sql);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ER_NO_SUCH_TABLE') throw new ConfigError('Invalid configuration:\n  DATABASE_URL: the conversations schema is not there yet: start a conversations replica first (it migrates), then the gateway');
-      if (code === 'ER_TABLEACCESS_DENIED_ERROR' || code === 'ER_COLUMNACCESS_DENIED_ERROR') {
-        throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: the account lacks ${p.what}: grant it deploy/mysql/edge-grants.sql in the conversations database (docs/channels.md, "Its database account")`);
+  const q = ds.createQueryRunner();
+  try {
+    await q.startTransaction();
+    for (const p of EDGE_PRIVILEGES) {
+      try {
+        await q.query(p.sql);
+      } catch (err) {
+        throw accountProblem(err, p.what) ?? err;
       }
-      throw err;
     }
+  } finally {
+    if (q.isTransactionActive) await q.rollbackTransaction().catch(() => undefined);
+    await q.release();
   }
 }
 
@@ -98,11 +116,12 @@ export async function startConversationsEdge(env: NodeJS.ProcessEnv, log: Logger
   const own = parseEnv(edgeSchema, env);
   const edgeLog = log.child({ component: 'edge-ingest' });
   const m = conversationsSubgraph;
-  const dataSource = await openDataSource({ url: common.DATABASE_URL, subgraph: m.name, entities: m.entities, migrations: m.migrations, log: edgeLog }, false);
+  const dataSource = await openDataSource({ url: common.DATABASE_URL, subgraph: m.name, entities: m.entities, migrations: m.migrations, log: edgeLog }, false)
+    .catch((err: unknown) => { throw accountProblem(err) ?? err; });
   try {
     await checkEdgePrivileges(dataSource);
   } catch (err) {
-    await dataSource.destroy();
+    await dataSource.destroy().catch(() => undefined);
     throw err;
   }
   const pubsub = createRedisPubSub(common.REDIS_URL);

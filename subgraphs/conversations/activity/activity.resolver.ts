@@ -17,7 +17,7 @@ type Ctx = ConversationsContext;
 @Resolver(() => ConversationActivity)
 export class ActivityResolver {
   @Subscription(() => ConversationActivity, {
-    description: "Messages, notes, lifecycle events and handoff summaries of one of the caller's tenant's conversations (NOT_FOUND for another tenant's).",
+    description: "Messages, notes, lifecycle events, handoff summaries, typing, partial transcripts and delivery changes of one of the caller's tenant's conversations (NOT_FOUND for another tenant's).",
     subscribe: ({ args, context }) => subscribeGuarded(async () => {
       const ctx = context as Ctx;
       const tenant = requireViewer(ctx, ...STAFF).tenant;
@@ -44,7 +44,7 @@ export class ActivityResolver {
 
   @Subscription(() => ConversationActivity, {
     description:
-      'For the agent in the token: conversations assigned or transferred to (or away from) them, new messages in the conversations they hold, and the handoff summaries written for them (pushed before the assignment).',
+      'For the agent in the token: conversations assigned or transferred to (or away from) them, new messages and delivery changes in the conversations they hold, and the handoff summaries written for them (pushed before the assignment).',
     subscribe: ({ context }) => subscribeGuarded(() => {
       const ctx = context as Ctx;
       const viewer = requireViewer(ctx, ...HUMANS);

@@ -121,7 +121,7 @@ export class DeliveryService {
   async markSendFailed(tenantId: string, channelId: string, externalMessageId: string, detail?: Record<string, unknown>): Promise<number> {
     const key = externalMessageId.slice(0, 191);
     const why = detail && Object.keys(detail).length ? ` (${Object.entries(detail).map(([k, v]) => `${k} ${String(v)}`).join(', ')})` : '';
-    const first = await this.repo.findOne({ select: { id: true, tenantId: true, conversationId: true }, where: { tenantId, channelId, externalMessageId: key } });
+    const first = await this.repo.findOne({ select: { id: true, tenantId: true, conversationId: true }, where: { tenantId, channelId, externalMessageId: key, status: In([D.SENT, D.SENDING]) } });
     const part = first ? null : await this.parts.findOneBy({ tenantId, channelId, externalMessageId: key });
     const id = first?.id ?? part?.id;
     if (!id) return 0;
@@ -134,8 +134,9 @@ export class DeliveryService {
   }
 
   /**
-   * A delivery's status changed where its sender may not be looking (a retry, a sweep, a platform's later report):
-   * the conversation's watchers get a DELIVERY activity, whose message carries the delivery. Best effort.
+   * A delivery turned SENT, FAILED or back to a retry (its MESSAGE item usually went out while it was PENDING, and
+   * a retry, a sweep or a platform's later report happens where its sender is not looking): the conversation's
+   * watchers get a DELIVERY activity, whose message carries the delivery. Read receipts are not announced. Best effort.
    */
   private async announce(tenantId: string, id: string, conversationId?: string): Promise<void> {
     try {
