@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createLogger } from '../_shared/logger.js';
-import { startConversationsEdge } from './conversations.edge.js';
+import { EDGE_PRIVILEGES, startConversationsEdge } from './conversations.edge.js';
 
 // GATEWAY_INGEST=edge misconfigured: the gateway refuses to boot with a message naming the variable, before it
 // opens anything (test/e2e/ingest-edge.e2e.spec.ts runs the edge itself).
@@ -16,5 +18,15 @@ describe('startConversationsEdge configuration', () => {
 
   it("checks the conversations settings as a replica does (a wrong CHANNEL_SECRET_KEYS)", async () => {
     await expect(startConversationsEdge({ REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: 'mysql://root@127.0.0.1:3306/x', CHANNEL_SECRET_KEYS: 'nonsense' }, log)).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringMatching(/CHANNEL_SECRET_KEYS/) });
+  });
+});
+
+// The boot's tries and the operator's grants file say the same: a grant the file gives is one the boot checks.
+describe('the edge account', () => {
+  it("tries at boot exactly what deploy/mysql/edge-grants.sql grants", () => {
+    const file = readFileSync(join(__dirname, '../../deploy/mysql/edge-grants.sql'), 'utf8');
+    const granted = [...file.matchAll(/^GRANT ([A-Z, ]+) ON (\w+) TO /gm)].map((m) => `${m[1]} on ${m[2]}`).sort();
+    expect(granted.length).toBeGreaterThan(0);
+    expect(EDGE_PRIVILEGES.map((p) => p.what).sort()).toEqual(granted);
   });
 });

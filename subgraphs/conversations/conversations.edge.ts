@@ -46,7 +46,7 @@ const edgeSchema = z.object({
  * an account without a grant, or a schema not migrated yet, stops the boot with what to do, instead of every
  * webhook failing later with "command denied".
  */
-const EDGE_PRIVILEGES: Array<{ what: string; sql: string }> = [
+export const EDGE_PRIVILEGES: Array<{ what: string; sql: string }> = [
   { what: 'SELECT on channels', sql: 'SELECT 1 FROM channels WHERE 1 = 0' },
   { what: 'SELECT, INSERT on inbound_payloads', sql: 'INSERT INTO inbound_payloads SELECT * FROM inbound_payloads WHERE 1 = 0' },
   { what: 'SELECT on conversations', sql: 'SELECT 1 FROM conversations WHERE 1 = 0' },
