@@ -121,7 +121,7 @@ export class DeliveryService {
   async markSendFailed(tenantId: string, channelId: string, externalMessageId: string, detail?: Record<string, unknown>): Promise<number> {
     const key = externalMessageId.slice(0, 191);
     const why = detail && Object.keys(detail).length ? ` (${Object.entries(detail).map(([k, v]) => `${k} ${String(v)}`).join(', ')})` : '';
-    const first = await this.repo.findOne({ select: { id: true, tenantId: true, conversationId: true }, where: { tenantId, channelId, externalMessageId: key, status: In([D.SENT, D.SENDING]) } });
+    const first = await this.repo.findOne({ select: { id: true, conversationId: true }, where: { tenantId, channelId, externalMessageId: key, status: In([D.SENT, D.SENDING]) } });
     const part = first ? null : await this.parts.findOneBy({ tenantId, channelId, externalMessageId: key });
     const id = first?.id ?? part?.id;
     if (!id) return 0;
