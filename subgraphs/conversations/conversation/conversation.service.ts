@@ -236,10 +236,9 @@ export class ConversationService {
     if (latest) return this.addMessage(tenantId, latest.id, message);
     // The first message opens the conversation. Two first messages at once (two replicas, or the webhook and the
     // widget) must not open two: opening is serialised per customer and channel, and the second finds the first's.
-    const key = this.openKey(tenantId, input);
-    return this.openLocks.with(key, async () => {
+    return this.openLocks.with(this.openKey(tenantId, input), async () => {
       const opened = await latestOpen();
-      if (opened) return this.append(tenantId, opened.id, message, {}, key);
+      if (opened) return this.append(tenantId, opened.id, message, {}, true);
       const subject = input.subject ?? (input.message.text.trim().slice(0, 60) || `[${input.message.attachments?.[0]?.kind ?? 'message'}]`);
       // A channel's hint, not a caller's choice: a group that is not the tenant's (deleted, mistyped) is dropped.
       const groupId = input.groupId && (await this.agents.groupsByIds(tenantId, [input.groupId])).length ? input.groupId : null;
@@ -285,12 +284,11 @@ export class ConversationService {
       }
     }
     const on: ChannelPlace = { customerId: c.customerId, channelType: c.channelType, channelId: c.channelId, threadId: c.threadId };
-    const key = this.openKey(tenantId, on);
-    return this.openLocks.with(key, async () => {
+    return this.openLocks.with(this.openKey(tenantId, on), async () => {
       // Their newer conversation there (perhaps a question still in the queue): the reply joins it, as a message
       // the customer sees there, but not as that conversation's answer.
       const open = await this.latestOpenOn(tenantId, on);
-      if (open) return this.append(tenantId, open.id, input, { aside: true }, key);
+      if (open) return this.append(tenantId, open.id, input, { aside: true }, true);
       const agent = actor.type === ActorType.AGENT && actor.id ? (await this.agents.byIds(tenantId, [actor.id]))[0] : undefined;
       const r = await this.openWithMessage(tenantId, { ...on, groupId: c.groupId, subject: c.subject, firstMessage: input, at: input.at, asRecord: true, previousConversationId: c.id, assigneeId: agent?.id ?? null }, actor);
       return { message: r.message!, conversation: r.conversation };
@@ -379,14 +377,14 @@ export class ConversationService {
    * newer question): no first response, and its writer has not read the conversation.
    */
   addMessage(tenantId: string, conversationId: string, input: NewMessage, opts: { asRecord?: boolean; aside?: boolean } = {}): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
-    return this.append(tenantId, conversationId, input, opts, null);
+    return this.append(tenantId, conversationId, input, opts, false);
   }
 
   /**
-   * addMessage; `heldKey`: the open lock the caller holds, if any. NamedLocks do not nest: a follow-up to open while
-   * one is held opens under it.
+   * addMessage; `underLock`: the caller holds an open lock. NamedLocks do not nest: a follow-up to open while one is
+   * held opens under it.
    */
-  private async append(tenantId: string, conversationId: string, input: NewMessage, opts: { asRecord?: boolean; aside?: boolean }, heldKey: string | null): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
+  private async append(tenantId: string, conversationId: string, input: NewMessage, opts: { asRecord?: boolean; aside?: boolean }, underLock: boolean): Promise<{ message: MessageEntity; conversation: ConversationEntity }> {
     let firstResponse: number | undefined;
     const isCustomer = input.senderType === MessageSenderType.CUSTOMER;
     const steps = isCustomer && !opts.asRecord; // a customer's message resumes, reopens or follows up
@@ -439,10 +437,9 @@ export class ConversationService {
       const on: ChannelPlace = { customerId: c.customerId, channelType: c.channelType, channelId: c.channelId, threadId: c.threadId };
       // Opened under the place's lock, as a first message is: two messages that both found this conversation
       // closed (two replicas) open one follow-up, and the second joins it.
-      const key = this.openKey(tenantId, on);
       const follow = async () => {
         const open = await this.latestOpenOn(tenantId, on);
-        if (open) return this.append(tenantId, open.id, input, opts, key);
+        if (open) return this.append(tenantId, open.id, input, opts, true);
         const next = await this.openWithMessage(
           tenantId,
           { ...on, groupId: c.groupId, subject: c.subject, firstMessage: input, at: input.at, previousConversationId: c.id },
@@ -453,7 +450,7 @@ export class ConversationService {
       // Never a second lock while one is held: NamedLocks hold at most 4 at once, and waits for a second one could
       // fill them. The held one is this place's, except for a message received without its channel id (by API) on a
       // conversation that has one: that follow-up is serialised with API calls, not with the channel's webhooks.
-      return heldKey ? follow() : this.openLocks.with(key, follow);
+      return underLock ? follow() : this.openLocks.with(this.openKey(tenantId, on), follow);
     }
     const { message, conversation, event } = r;
     if (event) await this.announceTransition(conversation, event);
